@@ -1,0 +1,124 @@
+"""The live display of an audit: which gate is running, done or failed, with timings."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from auditor.model import GateResult, Scorecard
+
+STATUS_STYLE = {
+    "passed": "green",
+    "failed": "red",
+    "error": "magenta",
+    "skipped": "dim",
+    "running": "cyan",
+    "waiting": "dim",
+}
+
+
+def _fmt_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    text = f"{value:g}"
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}".strip()
+
+
+class LiveProgress:
+    """Shows gate states on stderr: a live table on a terminal, plain lines otherwise."""
+
+    def __init__(self, console: Console, gate_ids: list[str]) -> None:
+        self._console = console
+        self._lock = threading.Lock()
+        self._state: dict[str, tuple[str, str, float | None]] = {
+            g: ("waiting", "", None) for g in gate_ids
+        }
+        self._started: dict[str, float] = {}
+        self._live: Live | None = None
+
+    def __enter__(self) -> LiveProgress:
+        if self._console.is_terminal:
+            self._live = Live(
+                self._table(), console=self._console, refresh_per_second=4, transient=True
+            )
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.__exit__(None, None, None)
+
+    def _table(self) -> Table:
+        table = Table(show_header=False, box=None, pad_edge=False)
+        now = time.monotonic()
+        for gate_id, (state, message, duration) in self._state.items():
+            if state == "running":
+                duration = now - self._started.get(gate_id, now)
+            timing = f"{duration:.1f}s" if duration is not None else ""
+            table.add_row(
+                Text(gate_id, style="bold"),
+                Text(state, style=STATUS_STYLE.get(state, "")),
+                Text(timing, style="dim"),
+                Text(message, style="dim"),
+            )
+        return table
+
+    def _update(self) -> None:
+        if self._live is not None:
+            self._live.update(self._table())
+
+    def gate_started(self, gate_id: str) -> None:
+        with self._lock:
+            self._started[gate_id] = time.monotonic()
+            self._state[gate_id] = ("running", "", None)
+            if self._live is None:
+                self._console.print(f"{gate_id}: running", highlight=False)
+            self._update()
+
+    def gate_progress(self, gate_id: str, message: str) -> None:
+        with self._lock:
+            self._state[gate_id] = ("running", message, None)
+            if self._live is None:
+                self._console.print(f"{gate_id}: {message}", highlight=False)
+            self._update()
+
+    def gate_finished(self, result: GateResult) -> None:
+        with self._lock:
+            self._state[result.id] = (result.status, result.reason or "", result.duration_s)
+            if self._live is None:
+                self._console.print(
+                    f"{result.id}: {result.status} ({result.duration_s:.1f}s)", highlight=False
+                )
+            self._update()
+
+
+def verdict_table(scorecard: Scorecard) -> Table:
+    """The short table printed at the end of `audit run`."""
+    table = Table(title=None, show_lines=False)
+    table.add_column("gate")
+    table.add_column("condition")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    table.add_column("status")
+    for gate in scorecard.gates:
+        style = STATUS_STYLE.get(gate.status, "")
+        if not gate.conditions:
+            reason = (gate.reason or "").splitlines()[0] if gate.reason else ""
+            table.add_row(gate.id, Text(reason), "", "", Text(gate.status, style=style))
+            continue
+        for cond in gate.conditions:
+            cstyle = STATUS_STYLE.get(cond.status, "")
+            label = cond.status if cond.blocking else f"{cond.status} (non-blocking)"
+            table.add_row(
+                gate.id,
+                cond.id,
+                _fmt_value(cond.value, cond.unit),
+                f"{cond.op} {_fmt_value(cond.threshold, cond.unit)}",
+                Text(label, style=cstyle),
+            )
+    return table

@@ -1,0 +1,218 @@
+"""Runs the selected gates (in parallel where they allow it) and scores them into a Scorecard."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from auditor import __version__, gitinfo, procs, scoring
+from auditor.errors import GateError
+from auditor.model import GateResult, Measurement, Scorecard
+from gates.base import Gate, GateConfig, GateContext
+from gates.registry import GATES
+
+
+class Events(Protocol):
+    """Receives progress of an audit, e.g. a live display."""
+
+    def gate_started(self, gate_id: str) -> None: ...
+
+    def gate_progress(self, gate_id: str, message: str) -> None: ...
+
+    def gate_finished(self, result: GateResult) -> None: ...
+
+
+class NoEvents:
+    """Events that go nowhere."""
+
+    def gate_started(self, gate_id: str) -> None:
+        pass
+
+    def gate_progress(self, gate_id: str, message: str) -> None:
+        pass
+
+    def gate_finished(self, result: GateResult) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to audit and how."""
+
+    root: Path
+    python: Path
+    python_source: str
+    out_dir: Path
+    gates: dict[str, GateConfig]
+    selected: tuple[str, ...]
+    enabled: dict[str, bool]
+    jobs: int
+
+
+def _skipped(gate: Gate, reason: str) -> GateResult:
+    return GateResult(
+        id=gate.id,
+        title=gate.title,
+        status="skipped",
+        score=0.0,
+        duration_s=0.0,
+        reason=reason,
+        tool={"name": gate.tool, "version": ""},
+        conditions=[],
+        findings=[],
+        details={},
+    )
+
+
+def _errored(gate: Gate, reason: str, started: float, details: dict[str, object]) -> GateResult:
+    return GateResult(
+        id=gate.id,
+        title=gate.title,
+        status="error",
+        score=0.0,
+        duration_s=round(time.monotonic() - started, 3),
+        reason=reason,
+        tool={"name": gate.tool, "version": ""},
+        conditions=[],
+        findings=[],
+        details=dict(details),
+    )
+
+
+def score_measurement(
+    gate: Gate, config: GateConfig, measurement: Measurement, duration_s: float
+) -> GateResult:
+    """Turn a gate's measured values into scored conditions and a gate result."""
+    conditions = [
+        scoring.evaluate(
+            spec,
+            measurement.values.get(spec.id),
+            config.thresholds[spec.id],
+            config.blocking[spec.id],
+        )
+        for spec in gate.conditions
+        if spec.id in measurement.values
+    ]
+    return GateResult(
+        id=gate.id,
+        title=gate.title,
+        status=scoring.gate_status(conditions),
+        score=scoring.gate_score(conditions),
+        duration_s=round(duration_s, 3),
+        reason=None,
+        tool={
+            "name": measurement.tool_name or gate.tool,
+            "version": measurement.tool_version,
+        },
+        conditions=conditions,
+        findings=measurement.findings,
+        details=measurement.details,
+    )
+
+
+def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResult:
+    """Run one gate to a result; every failure to measure becomes an `error` result."""
+    config = plan.gates[gate.id]
+    started = time.monotonic()
+    events.gate_started(gate.id)
+    gate_dir = workdir / gate.id
+    gate_dir.mkdir(parents=True, exist_ok=True)
+    ctx = GateContext(
+        root=plan.root,
+        python=plan.python,
+        workdir=gate_dir,
+        out_dir=plan.out_dir,
+        config=config,
+        deadline=started + config.timeout,
+        progress=lambda message: events.gate_progress(gate.id, message),
+    )
+    try:
+        measurement = gate.measure(ctx)
+        if not any(v is not None for v in measurement.values.values()):
+            raise GateError("the tool ran but measured nothing")
+        result = score_measurement(gate, config, measurement, time.monotonic() - started)
+    except GateError as exc:
+        result = _errored(gate, str(exc), started, {"interpreter": str(plan.python)})
+    except Exception as exc:  # noqa: BLE001 - a bug in one gate must not take the run down
+        result = _errored(
+            gate,
+            f"the gate crashed: {type(exc).__name__}: {exc}",
+            started,
+            {"traceback": traceback.format_exc()},
+        )
+    events.gate_finished(result)
+    return result
+
+
+def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
+    """Run the plan's gates and score them. Ctrl-C kills every child process and re-raises."""
+    events = events or NoEvents()
+    procs.reset()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    started = time.monotonic()
+    results: dict[str, GateResult] = {}
+    parallel: list[Gate] = []
+    alone: list[Gate] = []
+    for gate_id in plan.selected:
+        gate = GATES[gate_id]
+        config = plan.gates[gate_id]
+        reason = (
+            "disabled with `enabled = false` in its config table"
+            if not plan.enabled.get(gate_id, True)
+            else gate.skip_reason(config)
+        )
+        if reason is not None:
+            results[gate_id] = _skipped(gate, reason)
+            events.gate_finished(results[gate_id])
+        elif gate.runs_alone:
+            alone.append(gate)
+        else:
+            parallel.append(gate)
+    workdir = Path(tempfile.mkdtemp(prefix="audit-work-"))
+    executor = ThreadPoolExecutor(max_workers=max(1, plan.jobs), thread_name_prefix="gate")
+    try:
+        futures: dict[str, Future[GateResult]] = {
+            gate.id: executor.submit(run_gate, gate, plan, workdir, events) for gate in parallel
+        }
+        for gate_id, future in futures.items():
+            results[gate_id] = future.result()
+        for gate in alone:
+            results[gate.id] = run_gate(gate, plan, workdir, events)
+    except BaseException:
+        procs.shutdown()
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        executor.shutdown(wait=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+    ordered = [results[g] for g in plan.selected]
+    status = scoring.overall_status(ordered)
+    score = scoring.overall_score(ordered)
+    reason = None
+    if all(g.status == "skipped" for g in ordered):
+        reason = "every selected gate was skipped, so nothing was measured"
+    target: dict[str, object] = {
+        "path": str(plan.root),
+        "name": plan.root.name,
+        "git": gitinfo.describe(plan.root),
+        "python": str(plan.python),
+        "python_source": plan.python_source,
+    }
+    return Scorecard(
+        auditor_version=__version__,
+        target=target,
+        started_at=started_at,
+        duration_s=round(time.monotonic() - started, 3),
+        status=status,
+        score=score,
+        grade=scoring.grade(score, status),
+        gates=ordered,
+        reason=reason,
+    )

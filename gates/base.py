@@ -1,0 +1,112 @@
+"""The gate protocol and the context a gate runs in."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from auditor import procs
+from auditor.errors import GateError
+from auditor.model import ConditionSpec, Measurement, OptionSpec
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """One gate's validated configuration: thresholds, blocking flags, options and timeout."""
+
+    thresholds: dict[str, float]
+    blocking: dict[str, bool]
+    options: dict[str, object]
+    timeout: float
+
+    def option_str(self, name: str) -> str | None:
+        value = self.options.get(name)
+        return value if isinstance(value, str) else None
+
+    def option_list(self, name: str) -> list[str]:
+        value = self.options.get(name)
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+
+@dataclass
+class GateContext:
+    """Everything a gate may use while it measures."""
+
+    root: Path
+    """The target repository, absolute."""
+    python: Path
+    """The target's interpreter."""
+    workdir: Path
+    """A private directory of this gate for caches and tool output; never inside the target."""
+    out_dir: Path
+    """Where reports go; logs worth keeping (a service's output) are written here."""
+    config: GateConfig
+    deadline: float
+    """time.monotonic() value by which the gate must be done."""
+    progress: Callable[[str], None] = field(default=lambda _msg: None)
+    """Reports a short status line (a stage) to the live display."""
+
+    def remaining(self) -> float:
+        """Seconds left before the gate's timeout."""
+        return self.deadline - time.monotonic()
+
+    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment for tools: the auditor's own, plus `extra`."""
+        env = dict(os.environ)
+        env.update(extra or {})
+        return env
+
+    def run(
+        self,
+        cmd: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> procs.ProcResult:
+        """Run a tool within what is left of the gate's timeout."""
+        try:
+            return procs.run(
+                cmd, cwd=cwd or self.root, timeout=self.remaining(), env=env or self.env()
+            )
+        except procs.ProcessTimeoutError as exc:
+            raise GateError(
+                f"{exc}; the gate's timeout is {self.config.timeout:.0f} s "
+                "(raise `timeout` in its [tool.audit.<gate>] table)"
+            ) from None
+
+
+class Gate(Protocol):
+    """A quality gate. Implementations are plain classes listed in `gates.registry.GATES`."""
+
+    id: str
+    """The gate's name on the command line and in `[tool.audit.<id>]`."""
+    title: str
+    tool: str
+    """The tool(s) it drives, for `audit gates`."""
+    conditions: tuple[ConditionSpec, ...]
+    options: tuple[OptionSpec, ...]
+    runs_alone: bool
+    """True when other work would distort its figures (the load gate)."""
+    default_timeout: float
+
+    def skip_reason(self, config: GateConfig) -> str | None:
+        """Why the gate is skipped with this configuration, or None when it runs."""
+        ...
+
+    def validate(self, config: GateConfig) -> None:
+        """Raise ConfigError for option combinations that cannot work."""
+        ...
+
+    def measure(self, ctx: GateContext) -> Measurement:
+        """Run the tool and read its output. Raise GateError when it could not measure."""
+        ...
+
+
+def require_ok(result: procs.ProcResult, ok_codes: Sequence[int], what: str) -> None:
+    """Raise GateError unless the tool exited with one of the codes that mean it ran fine."""
+    if result.returncode not in ok_codes:
+        raise GateError(f"{what} failed: {result.describe()}")

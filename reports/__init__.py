@@ -1,0 +1,1 @@
+"""Renderers of a Scorecard into report files: one module per format."""
