@@ -1,0 +1,87 @@
+"""Shared helpers for tests: run the CLI as a subprocess, make miniature projects, check scorecards."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from auditor.scorecard import schema
+
+PROJECTS = Path(__file__).parent / "projects"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 300,
+            env: dict[str, str] | None = None) -> CliResult:
+    """Run `audit ARGS` in a subprocess with the test's interpreter."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env.setdefault("COLUMNS", "200")
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        check=False,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def copy_project(name: str, dest: Path) -> Path:
+    """Copy the miniature project tests/projects/NAME into DEST and return its root."""
+    root = dest / name
+    shutil.copytree(PROJECTS / name, root)
+    return root
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    """Create a project from a mapping of relative paths to (dedented) file contents."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def load_scorecard(out_dir: Path) -> dict[str, Any]:
+    """Read OUT_DIR/scorecard.json and validate it against the shipped JSON Schema."""
+    data: dict[str, Any] = json.loads((out_dir / "scorecard.json").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema())
+    return data
+
+
+def gate(card: dict[str, Any], gate_id: str) -> dict[str, Any]:
+    """The gate of that id in a scorecard."""
+    found: dict[str, Any] = next(g for g in card["gates"] if g["id"] == gate_id)
+    return found
+
+
+def condition(card: dict[str, Any], gate_id: str, condition_id: str) -> dict[str, Any]:
+    """The condition of that id in a scorecard's gate."""
+    found: dict[str, Any] = next(
+        c for c in gate(card, gate_id)["conditions"] if c["id"] == condition_id
+    )
+    return found
+
+
+def tree_snapshot(root: Path) -> dict[str, float]:
+    """Every file under ROOT with its modification time, to prove an audit changed nothing."""
+    return {str(p.relative_to(root)): p.stat().st_mtime for p in sorted(root.rglob("*"))}
