@@ -10,7 +10,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 
@@ -34,7 +33,7 @@ DEFAULT_OUT = "audit-report"
 
 
 def _err_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, markup=False)
 
 
 @app.command()
@@ -104,7 +103,7 @@ def run(
     with LiveProgress(err, list(selected)) as progress:
         card = runner.run_audit(plan, progress)
     written = write_reports(card, chosen_formats, out_dir)
-    console = Console(highlight=False)
+    console = Console(highlight=False, markup=False)
     console.print(verdict_table(card))
     if card.reason:
         console.print(card.reason)
@@ -204,12 +203,16 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         _err_console().print(f"audit: error: {exc}")
         return scoring.EXIT_USAGE
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        return scoring.EXIT_USAGE
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except typer.Exit as exc:
+        return int(getattr(exc, "exit_code", getattr(exc, "code", 0)))
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            _err_console().print(f"audit: error: {exc}")
+        return int(getattr(exc, "exit_code", scoring.EXIT_USAGE))
+    except (KeyboardInterrupt, typer.Abort):
         _err_console().print("audit: interrupted; every process it started was stopped")
         return scoring.EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - one sentence for the user, the traceback to a log file

@@ -51,7 +51,7 @@ def _nearest(key: str, choices: list[str]) -> str:
 
 
 def _where(table: str, key: str) -> str:
-    return f"`{key}` in [{table}]"
+    return f"`{key}` in [{table}]" if table else f"`{key}`"
 
 
 def load_toml(path: Path) -> dict[str, Any]:

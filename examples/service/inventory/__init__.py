@@ -1,0 +1,1 @@
+"""A small inventory API backed by SQLite."""
