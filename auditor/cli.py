@@ -33,7 +33,11 @@ DEFAULT_OUT = "audit-report"
 
 
 def _err_console() -> Console:
-    return Console(stderr=True, highlight=False, markup=False)
+    return Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
+
+
+def _say_error(message: str) -> None:
+    sys.stderr.write(f"audit: error: {message}\n")
 
 
 @app.command()
@@ -201,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             standalone_mode=False,
         )
     except ConfigError as exc:
-        _err_console().print(f"audit: error: {exc}")
+        _say_error(str(exc))
         return scoring.EXIT_USAGE
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", getattr(exc, "code", 0)))
@@ -210,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         if callable(show):
             show()
         else:
-            _err_console().print(f"audit: error: {exc}")
+            _say_error(str(exc))
         return int(getattr(exc, "exit_code", scoring.EXIT_USAGE))
     except (KeyboardInterrupt, typer.Abort):
         _err_console().print("audit: interrupted; every process it started was stopped")

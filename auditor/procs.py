@@ -227,7 +227,8 @@ class Background:
 
     def log_tail(self, lines: int = 30) -> str:
         """The last lines the process wrote."""
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         try:
             text = self.log_path.read_bytes()[-64_000:].decode("utf-8", errors="replace")
         except OSError:
