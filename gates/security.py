@@ -1,10 +1,47 @@
-"""The security gate: bandit and pip-audit (to be implemented)."""
+"""The security gate: bandit on the target's code, pip-audit on its installed dependencies."""
 
 from __future__ import annotations
 
-from auditor.errors import GateError
+import contextlib
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+
+from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
+from gates import bandit_run, pip_audit_run
 from gates.base import GateConfig, GateContext
+from gates.osv_db import OsvDatabase
+from gates.osv_server import OsvServer
+
+
+def _bundled_version(command: list[str], dist: str) -> str:
+    if command:
+        return "custom command"
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@contextlib.contextmanager
+def _vulnerability_source(ctx: GateContext) -> Iterator[tuple[list[str], str]]:
+    """pip-audit's service arguments and a description of the source, for the audit's duration."""
+    osv_db = ctx.config.option_str("osv_db")
+    osv_url = ctx.config.option_str("osv_url")
+    if osv_db:
+        root = (ctx.root / osv_db).resolve()
+        ctx.progress(f"loading OSV advisories from {root}")
+        database = OsvDatabase.load(root)
+        with OsvServer(database) as server:
+            yield (
+                ["--vulnerability-service", "osv", "--osv-url", server.url],
+                f"offline OSV database {root} ({database.records} advisories)",
+            )
+    elif osv_url:
+        yield ["--vulnerability-service", "osv", "--osv-url", osv_url], f"OSV service {osv_url}"
+    else:
+        yield [], "PyPI (pip-audit's default service)"
 
 
 class SecurityGate:
@@ -20,15 +57,125 @@ class SecurityGate:
                       "known vulnerabilities in the target interpreter's installed packages"),
     )
     options = (
-        OptionSpec("osv_db", "str", None, "a directory of OSV advisories (YAML or JSON), offline"),
+        OptionSpec("osv_db", "str", None,
+                   "a directory of OSV advisories (YAML or JSON), offline; relative to the target"),
         OptionSpec("osv_url", "str", None, "an OSV-compatible /v1/query URL"),
+        OptionSpec("exclude", "str_list", list(bandit_run.DEFAULT_EXCLUDE),
+                   "globs of files and directories bandit does not scan (a name anywhere, or a "
+                   "path with `/` relative to the target root); default: tests, venvs, builds"),
+        OptionSpec("extend_exclude", "str_list", [], "more globs to exclude, added to `exclude`"),
+        OptionSpec("severity", "str", "HIGH",
+                   "lowest bandit severity counted in critical_findings (LOW, MEDIUM, HIGH)"),
+        OptionSpec("confidence", "str", "MEDIUM",
+                   "lowest bandit confidence counted in critical_findings (LOW, MEDIUM, HIGH)"),
+        OptionSpec("include_installers", "bool", False,
+                   "count advisories of pip, setuptools and wheel, which every virtual "
+                   "environment carries; when false they are listed but not counted"),
+        OptionSpec("ignore_vulns", "str_list", [],
+                   "advisory ids (or aliases) pip-audit leaves out"),
+        OptionSpec("bandit_command", "str_list", [], "the bandit command (default: bundled)"),
+        OptionSpec("pip_audit_command", "str_list", [],
+                   "the pip-audit command (default: bundled)"),
     )
 
     def skip_reason(self, config: GateConfig) -> str | None:
         return None
 
     def validate(self, config: GateConfig) -> None:
-        return None
+        for name in ("severity", "confidence"):
+            value = config.option_str(name) or ""
+            if value.upper() not in bandit_run.LEVELS:
+                raise ConfigError(
+                    f"`{name}` in [tool.audit.security] must be one of "
+                    f"{', '.join(bandit_run.LEVELS)}, not {value!r}"
+                )
+        if config.option_str("osv_db") and config.option_str("osv_url"):
+            raise ConfigError(
+                "[tool.audit.security] sets both `osv_db` and `osv_url`; choose one source"
+            )
+        url = config.option_str("osv_url")
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"`osv_url` in [tool.audit.security] must be an http(s) URL, not {url!r}"
+            )
 
     def measure(self, ctx: GateContext) -> Measurement:
-        raise GateError("the security gate is not implemented yet")
+        config = ctx.config
+        severity = (config.option_str("severity") or "HIGH").upper()
+        confidence = (config.option_str("confidence") or "MEDIUM").upper()
+        patterns = [*config.option_list("exclude"), *config.option_list("extend_exclude")]
+        selection = bandit_run.select_files(ctx.root, patterns)
+        if not selection.files:
+            raise GateError(
+                "no Python file is left for bandit to scan once `exclude` is applied "
+                f"({len(selection.excluded)} excluded)"
+            )
+        ctx.progress(f"bandit: scanning {len(selection.files)} files")
+        bandit_cmd = config.option_list("bandit_command")
+        bandit = bandit_run.run(
+            ctx, files=selection.files, command=bandit_cmd, severity=severity,
+            confidence=confidence,
+        )
+
+        include_installers = config.options.get("include_installers") is True
+        paths = [p for p in pip_audit_run.site_dirs(ctx) if Path(p).is_dir()]
+        if not paths:
+            raise GateError(f"{ctx.python} has no site-packages directory to audit")
+        audit_cmd = config.option_list("pip_audit_command")
+        with _vulnerability_source(ctx) as (service_args, source):
+            ctx.progress(f"pip-audit: auditing {', '.join(paths)} against {source}")
+            audit = pip_audit_run.run(
+                ctx, paths=paths, service_args=service_args, command=audit_cmd,
+                ignore_vulns=config.option_list("ignore_vulns"),
+                include_installers=include_installers,
+            )
+
+        return Measurement(
+            values={
+                "critical_findings": float(bandit.critical),
+                "vulnerabilities": float(len(audit.vulnerable)),
+            },
+            findings=bandit.findings,
+            details={
+                "bandit": {
+                    "severity": severity,
+                    "confidence": confidence,
+                    "scanned_files": len(selection.files),
+                    "exclude": patterns,
+                    "excluded": selection.excluded,
+                    "counts": bandit.counts,
+                    "errors": bandit.errors,
+                    "nosec": bandit.nosec,
+                },
+                "dependencies": {
+                    "source": source,
+                    "paths": paths,
+                    "audited": len(audit.audited),
+                    "packages": audit.audited,
+                    "skipped": [s.to_dict() for s in audit.skipped],
+                    "ignored": audit.ignored,
+                    "installers_counted": include_installers,
+                    "note": _installer_note(audit, include_installers),
+                    "ignored_vulnerable": [v.to_dict() for v in audit.ignored_vulnerable],
+                    "vulnerable": [v.to_dict() for v in audit.vulnerable],
+                },
+            },
+            tool_name=self.tool,
+            tool_version=(
+                f"bandit {_bundled_version(bandit_cmd, 'bandit')}, "
+                f"pip-audit {_bundled_version(audit_cmd, 'pip-audit')}"
+            ),
+        )
+
+
+def _installer_note(audit: pip_audit_run.AuditReport, include_installers: bool) -> str:
+    if include_installers:
+        return "installer tooling (pip, setuptools, wheel) is counted as a dependency"
+    if not audit.ignored:
+        return "installer tooling (pip, setuptools, wheel) is not counted; none is installed"
+    found = sorted({f"{v.name} {v.version}: {v.id}" for v in audit.ignored_vulnerable})
+    return (
+        f"installer tooling is not counted ({', '.join(audit.ignored)})"
+        + (f"; its advisories: {'; '.join(found)}" if found else "")
+        + "; set include_installers = true to count it"
+    )

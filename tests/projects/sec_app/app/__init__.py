@@ -1,0 +1,1 @@
+"""A tiny application with security findings of each level."""
