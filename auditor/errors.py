@@ -12,6 +12,11 @@ class ConfigError(AuditError):
 class GateError(AuditError):
     """A gate could not measure: tool missing, crash, timeout, nothing measured, unreadable output."""
 
+    def __init__(self, reason: str, *, details: dict[str, object] | None = None) -> None:
+        super().__init__(reason)
+        self.details: dict[str, object] = dict(details or {})
+        """Facts kept in the errored gate's details, e.g. `log_tail`."""
+
 
 class ToolMissingError(GateError):
     """An external executable was not found."""

@@ -139,7 +139,9 @@ def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResul
             raise GateError("the tool ran but measured nothing")
         result = score_measurement(gate, config, measurement, time.monotonic() - started)
     except GateError as exc:
-        result = _errored(gate, str(exc), started, {"interpreter": str(plan.python)})
+        result = _errored(
+            gate, str(exc), started, {"interpreter": str(plan.python), **exc.details}
+        )
     except Exception as exc:  # noqa: BLE001 - a bug in one gate must not take the run down
         result = _errored(
             gate,
