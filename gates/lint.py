@@ -1,10 +1,50 @@
-"""The lint gate: ruff (to be implemented)."""
+"""The lint gate: ruff with the target's own configuration plus the critical rules."""
 
 from __future__ import annotations
 
-from auditor.errors import GateError
-from auditor.model import ConditionSpec, Measurement, OptionSpec
-from gates.base import GateConfig, GateContext
+import sys
+from collections import Counter
+
+from auditor.errors import ConfigError, GateError
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
+from gates import lint_ruff
+from gates.base import GateConfig, GateContext, require_ok
+
+DEFAULT_CRITICAL = ["E9", "F63", "F7", "F82"]
+
+
+def ruff_command(config: GateConfig) -> list[str]:
+    """The ruff to run: the `ruff_command` option, else the one installed with the auditor."""
+    # `python -m ruff` execs the bundled binary in place, so the process group stays the same.
+    return config.option_list("ruff_command") or [sys.executable, "-m", "ruff"]
+
+
+def _summary(
+    findings: list[lint_ruff.RuffFinding], critical: list[str]
+) -> tuple[list[Finding], dict[str, int], dict[str, dict[str, int]]]:
+    out: list[Finding] = []
+    by_rule: Counter[str] = Counter()
+    by_file: dict[str, dict[str, int]] = {}
+    for item in findings:
+        severe = lint_ruff.is_critical(item.rule, critical)
+        by_rule[item.rule] += 1
+        counts = by_file.setdefault(item.path, {"critical": 0, "warnings": 0})
+        counts["critical" if severe else "warnings"] += 1
+        extra: dict[str, object] = {"name": item.name} if item.name else {}
+        if item.column is not None:
+            extra["column"] = item.column
+        out.append(
+            Finding(
+                path=item.path,
+                line=item.line,
+                rule=item.rule,
+                severity="critical" if severe else "warning",
+                message=item.message,
+                tool="ruff",
+                extra=extra,
+            )
+        )
+    return out, dict(sorted(by_rule.items())), dict(sorted(by_file.items()))
 
 
 class LintGate:
@@ -20,15 +60,76 @@ class LintGate:
                       "the most non-critical ruff findings in any one file"),
     )
     options = (
-        OptionSpec("critical_rules", "str_list", ["E9", "F63", "F7", "F82"],
-                   "ruff rule prefixes whose findings are critical; always checked"),
+        OptionSpec("critical_rules", "str_list", DEFAULT_CRITICAL,
+                   "ruff rule prefixes whose findings are critical; always checked, added to "
+                   "the project's selection (syntax errors are always critical)"),
+        OptionSpec("ruff_command", "str_list", [],
+                   "the ruff executable to run, as a command list (default: the bundled ruff)"),
+        OptionSpec("ruff_config", "str", "",
+                   "a ruff configuration file to use, relative to the target root (default: the "
+                   "target's own; configuration in parent directories is never used)"),
     )
 
     def skip_reason(self, config: GateConfig) -> str | None:
         return None
 
     def validate(self, config: GateConfig) -> None:
-        return None
+        for selector in config.option_list("critical_rules"):
+            if not lint_ruff.valid_selector(selector):
+                raise ConfigError(
+                    f"`{selector}` in `critical_rules` of [tool.audit.lint] is not a ruff rule "
+                    "code or prefix (like `F82` or `E9`)"
+                )
 
     def measure(self, ctx: GateContext) -> Measurement:
-        raise GateError("the lint gate is not implemented yet")
+        ruff = ruff_command(ctx.config)
+        critical = ctx.config.option_list("critical_rules")
+        selection = lint_ruff.find_config(ctx.root, ctx.config.option_str("ruff_config"))
+
+        ctx.progress("ruff --version")
+        version_run = ctx.run([*ruff, "--version"])
+        require_ok(version_run, (0,), "ruff --version")
+        version = lint_ruff.parse_version(version_run.stdout)
+
+        ctx.progress("listing files")
+        files_run = ctx.run(lint_ruff.files_command(ruff, selection))
+        require_ok(files_run, (0,), "ruff check --show-files")
+        files = lint_ruff.parse_files(files_run.stdout)
+        if not files:
+            raise GateError("ruff found no Python file to check in the target (after its excludes)")
+        not_files = [f for f in files if not (ctx.root / f).is_file()]
+        if not_files:
+            raise GateError(
+                "`ruff check --show-files` printed something that is not a file: "
+                f"{not_files[0]!r:.200}"
+            )
+
+        ctx.progress(f"checking {len(files)} files")
+        check = ctx.run(lint_ruff.check_command(ruff, selection, critical))
+        require_ok(check, lint_ruff.RUFF_OK_CODES, "ruff check")
+        parsed = lint_ruff.parse_findings(check.stdout, ctx.root)
+        if (check.returncode == 1) != bool(parsed):
+            raise GateError(
+                f"ruff exited with code {check.returncode} but reported {len(parsed)} findings; "
+                "its output cannot be trusted"
+            )
+
+        findings, by_rule, by_file = _summary(parsed, critical)
+        critical_count = sum(counts["critical"] for counts in by_file.values())
+        most_warnings = max((counts["warnings"] for counts in by_file.values()), default=0)
+        return Measurement(
+            values={
+                "critical_errors": float(critical_count),
+                "max_warnings_per_file": float(most_warnings),
+            },
+            findings=findings,
+            details={
+                "selection": selection.description,
+                "critical_rules": [*critical, lint_ruff.SYNTAX_RULE],
+                "files_checked": len(files),
+                "by_rule": by_rule,
+                "by_file": by_file,
+            },
+            tool_name="ruff",
+            tool_version=version,
+        )

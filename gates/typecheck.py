@@ -1,10 +1,74 @@
-"""The type gate: mypy (to be implemented)."""
+"""The type gate: mypy with the target's configuration, pointed at the target's interpreter."""
 
 from __future__ import annotations
 
+import sys
+
 from auditor.errors import GateError
-from auditor.model import ConditionSpec, Measurement, OptionSpec
-from gates.base import GateConfig, GateContext
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
+from gates import type_mypy
+from gates.base import GateConfig, GateContext, require_ok
+
+COVERAGE_HELP = (
+    "percent of the expressions counted by mypy's --any-exprs-report whose inferred type is not "
+    "Any (bodies of functions without annotations are not counted, calls to them are; each line "
+    "mypy did not analyse, such as unreachable code, counts as one Any expression)"
+)
+
+
+def mypy_command(config: GateConfig) -> list[str]:
+    """The mypy to run: the `mypy_command` option, else the one installed with the auditor."""
+    return config.option_list("mypy_command") or [sys.executable, "-m", "mypy"]
+
+
+def _findings(messages: list[type_mypy.MypyMessage]) -> list[Finding]:
+    out = []
+    for msg in messages:
+        if msg.severity != "error":
+            continue
+        extra: dict[str, object] = {}
+        if msg.column is not None:
+            extra["column"] = msg.column
+        if msg.hint:
+            extra["hint"] = msg.hint
+        if msg.notes:
+            extra["notes"] = list(msg.notes)
+        out.append(
+            Finding(
+                path=msg.path,
+                line=msg.line,
+                rule=msg.code,
+                severity="warning",
+                message=msg.message,
+                tool="mypy",
+                extra=extra,
+            )
+        )
+    return out
+
+
+def _blocked_reason(messages: list[type_mypy.MypyMessage], describe: str) -> str:
+    """Why mypy stopped: the errors that blocked it when it printed them, else its output."""
+    errors = [m for m in messages if m.severity == "error"]
+    if not errors:
+        return f"mypy could not check the target: {describe}"
+    shown = "; ".join(f"{m.path}:{m.line}: {m.message}" for m in errors[:3])
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return f"mypy stopped before checking the whole target: {shown}{more}"
+
+
+def _coverage_details(
+    modules: list[type_mypy.AnyCount], total: type_mypy.AnyCount
+) -> tuple[list[dict[str, object]], dict[str, object]]:
+    def row(count: type_mypy.AnyCount) -> dict[str, object]:
+        coverage = count.coverage
+        return {
+            "any": count.any,
+            "total": count.total,
+            "coverage": None if coverage is None else round(coverage, 2),
+        }
+
+    return [{"module": m.module, **row(m)} for m in modules], row(total)
 
 
 class TypeGate:
@@ -16,10 +80,16 @@ class TypeGate:
     conditions = (
         ConditionSpec("type_errors", "Type errors", "", "<=", 0, "count", "mypy errors"),
         ConditionSpec("type_coverage", "Type coverage", "%", ">=", 100, "percent",
-                      "share of expressions whose type is not Any, from mypy's "
-                      "--any-exprs-report total"),
+                      COVERAGE_HELP),
     )
-    options: tuple[OptionSpec, ...] = ()
+    options = (
+        OptionSpec("mypy_command", "str_list", [],
+                   "the mypy to run, as a command list (default: the bundled mypy)"),
+        OptionSpec("targets", "str_list", [],
+                   "paths to check, relative to the target root (default: `files`, `modules` or "
+                   "`packages` of the project's mypy configuration, else the whole root without "
+                   "virtual environments and build directories)"),
+    )
 
     def skip_reason(self, config: GateConfig) -> str | None:
         return None
@@ -28,4 +98,77 @@ class TypeGate:
         return None
 
     def measure(self, ctx: GateContext) -> Measurement:
-        raise GateError("the type gate is not implemented yet")
+        mypy = mypy_command(ctx.config)
+        config = type_mypy.find_config(ctx.root)
+        targets = ctx.config.option_list("targets")
+        excludes: list[str] = []
+        if targets:
+            what = "the `targets` option: " + ", ".join(targets)
+        elif config.sets_targets:
+            what = f"files, modules or packages named in {config.path.name if config.path else ''}"
+        else:
+            targets = ["."]
+            excludes = type_mypy.default_excludes(ctx.root)
+            what = "the whole target root"
+
+        ctx.progress("mypy --version")
+        version_run = ctx.run([*mypy, "--version"])
+        require_ok(version_run, (0,), "mypy --version")
+        version = type_mypy.parse_version(version_run.stdout)
+
+        ctx.progress("type checking")
+        report_dir = ctx.workdir / "anyreport"
+        run = ctx.run(
+            type_mypy.check_command(
+                mypy,
+                config=config,
+                python=ctx.python,
+                cache_dir=ctx.workdir / "mypy_cache",
+                report_dir=report_dir,
+                targets=targets,
+                excludes=excludes,
+            ),
+            env=ctx.env({"PYTHONPYCACHEPREFIX": str(ctx.workdir / "pycache")}),
+        )
+        if run.returncode == type_mypy.MYPY_BLOCKED_CODE:
+            try:
+                blocked = type_mypy.parse_messages(run.stdout, ctx.root)
+            except GateError:
+                blocked = []
+            raise GateError(_blocked_reason(blocked, run.describe()))
+        require_ok(run, type_mypy.MYPY_OK_CODES, "mypy")
+        messages = type_mypy.parse_messages(run.stdout, ctx.root)
+        errors = [m for m in messages if m.severity == "error"]
+        if (run.returncode == 1) != bool(errors):
+            raise GateError(
+                f"mypy exited with code {run.returncode} but reported {len(errors)} errors; "
+                "its output cannot be trusted"
+            )
+
+        report = report_dir / type_mypy.ANY_REPORT_FILE
+        try:
+            report_text = report.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise GateError(f"mypy did not write its any-exprs report ({report})") from None
+        modules, total = type_mypy.parse_any_report(report_text)
+        module_rows, total_row = _coverage_details(modules, total)
+        details: dict[str, object] = {
+            "interpreter": str(ctx.python),
+            "config": config.description,
+            "checked": what,
+            "modules": module_rows,
+            "total": total_row,
+            "coverage_definition": COVERAGE_HELP,
+        }
+        if total.coverage is None:
+            details["note"] = (
+                "mypy counted no expression (all code is in unannotated functions, or there "
+                "is none), so type coverage was not measured"
+            )
+        return Measurement(
+            values={"type_errors": float(len(errors)), "type_coverage": total.coverage},
+            findings=_findings(messages),
+            details=details,
+            tool_name="mypy",
+            tool_version=version,
+        )

@@ -1,0 +1,207 @@
+"""Driving ruff: which configuration applies, the command line, and reading its JSON output.
+
+Everything here but `find_config` is a pure function of its arguments, so parsing is tested
+on output the real tool produced.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.errors import GateError
+from gates.paths import relative_to_root
+
+# https://docs.astral.sh/ruff/linter/#exit-codes: 0 no violations, 1 violations found,
+# 2 abnormal termination (invalid configuration or CLI options, internal error).
+RUFF_OK_CODES = (0, 1)
+
+# ruff >= 0.15 reports syntax errors with this code; older versions with no code at all.
+SYNTAX_RULE = "invalid-syntax"
+
+# Config file names in the order ruff prefers them within one directory.
+CONFIG_NAMES = (".ruff.toml", "ruff.toml", "pyproject.toml")
+
+_SELECTOR = re.compile(r"^(?P<alpha>[A-Z]+)(?P<digits>[0-9]*)$")
+_VERSION = re.compile(r"^ruff (?P<version>\S+)")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The ruff configuration an audit applies, and how to say so."""
+
+    args: tuple[str, ...]
+    """Command-line arguments that apply it (`--config FILE` or `--isolated`)."""
+    description: str
+    """What the report says about which rules were selected."""
+
+
+@dataclass(frozen=True)
+class RuffFinding:
+    """One entry of ruff's JSON output, reduced to what the gate reports."""
+
+    path: str
+    """Relative to the target root, with forward slashes."""
+    line: int | None
+    column: int | None
+    rule: str
+    name: str
+    message: str
+
+
+def has_ruff_section(pyproject: Path) -> bool:
+    """Whether a pyproject.toml configures ruff; an unreadable one counts, so ruff reports it."""
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "ruff" in tool
+
+
+def config_in(directory: Path) -> Path | None:
+    """The ruff configuration file of one directory, as ruff would pick it."""
+    for name in CONFIG_NAMES:
+        path = directory / name
+        if not path.is_file():
+            continue
+        if name != "pyproject.toml" or has_ruff_section(path):
+            return path
+    return None
+
+
+def find_config(root: Path, configured: str | None) -> Selection:
+    """Which configuration applies to the target.
+
+    ruff itself would also use a configuration found in any parent directory; a target checked
+    out inside another project's tree would then be judged by the outer project's rules. Only
+    the target's own configuration (or one named with the `ruff_config` option) is used.
+    """
+    if configured:
+        path = (root / configured).resolve()
+        if not path.is_file():
+            raise GateError(f"the ruff configuration {path} named by `ruff_config` does not exist")
+        return Selection(("--config", str(path)), f"configuration in {configured} (ruff_config)")
+    own = config_in(root)
+    if own is not None:
+        # ruff finds it from the working directory by itself, which keeps the configurations of
+        # subdirectories in effect for their files.
+        return Selection((), f"project configuration in {own.name}")
+    description = "ruff defaults: no ruff configuration at the target root"
+    for parent in root.resolve().parents:
+        outer = config_in(parent)
+        if outer is not None:
+            description += f" ({outer} lies outside the target and was not used)"
+            break
+    return Selection(("--isolated",), description)
+
+
+def check_command(ruff: Sequence[str], selection: Selection, critical: Sequence[str]) -> list[str]:
+    """`ruff check` that never edits files nor writes a cache, with the critical rules added."""
+    cmd = [*ruff, "check", "--no-fix", "--no-cache", "--output-format", "json"]
+    if critical:
+        cmd += ["--extend-select", ",".join(critical)]
+    return [*cmd, *selection.args, "--", "."]
+
+
+def files_command(ruff: Sequence[str], selection: Selection) -> list[str]:
+    """`ruff check --show-files`: the files the check covers, one absolute path a line."""
+    return [*ruff, "check", "--no-cache", "--show-files", *selection.args, "--", "."]
+
+
+def parse_version(stdout: str) -> str:
+    """The version from `ruff --version` (`ruff 0.17.6`)."""
+    match = _VERSION.match(stdout.strip())
+    if match is None:
+        raise GateError(f"`ruff --version` printed something unexpected: {stdout.strip()[:200]!r}")
+    return match["version"]
+
+
+def valid_selector(selector: str) -> bool:
+    """Whether a rule selector has the shape of a ruff code prefix (`E9`, `F82`, `PLE`, `ALL`)."""
+    return _SELECTOR.match(selector) is not None
+
+
+def _split(code: str) -> tuple[str, str]:
+    match = _SELECTOR.match(code)
+    if match is None:
+        return code, ""
+    return match["alpha"], match["digits"]
+
+
+def is_critical(rule: str, critical: Sequence[str]) -> bool:
+    """Whether a finding's rule is one of the critical selectors (syntax errors always are).
+
+    A selector matches the way ruff selects: its letters name the linter exactly (`E` is not
+    `EM`), its digits are a prefix of the rule's digits; `PL` also covers pylint's `PLC`,
+    `PLE`, `PLR` and `PLW`, and `ALL` covers everything.
+    """
+    if rule == SYNTAX_RULE:
+        return True
+    alpha, digits = _split(rule)
+    for selector in critical:
+        if selector == "ALL":
+            return True
+        sel_alpha, sel_digits = _split(selector)
+        same_linter = alpha == sel_alpha or (
+            sel_alpha == "PL" and not sel_digits and len(alpha) == 3 and alpha.startswith("PL")
+        )
+        if same_linter and digits.startswith(sel_digits):
+            return True
+    return False
+
+
+def _row(location: object) -> int | None:
+    if isinstance(location, dict):
+        row = location.get("row")
+        if isinstance(row, int):
+            return row
+    return None
+
+
+def _column(location: object) -> int | None:
+    if isinstance(location, dict):
+        column = location.get("column")
+        if isinstance(column, int):
+            return column
+    return None
+
+
+def parse_findings(stdout: str, root: Path) -> list[RuffFinding]:
+    """Read `ruff check --output-format json`: a JSON array of violations."""
+    try:
+        data = json.loads(stdout)
+    except json.JSONDecodeError:
+        raise GateError(
+            f"ruff's output is not the JSON it was asked for: {stdout.strip()[:200]!r}"
+        ) from None
+    if not isinstance(data, list):
+        raise GateError("ruff's JSON output is not a list of violations")
+    findings = []
+    for item in data:
+        if not isinstance(item, dict) or not isinstance(item.get("filename"), str):
+            raise GateError(f"ruff's JSON output holds an entry without a file: {item!r:.200}")
+        code = item.get("code")
+        rule = code if isinstance(code, str) and code else SYNTAX_RULE
+        name = item.get("name")
+        message = item.get("message")
+        findings.append(
+            RuffFinding(
+                path=relative_to_root(item["filename"], root),
+                line=_row(item.get("location")),
+                column=_column(item.get("location")),
+                rule=rule,
+                name=name if isinstance(name, str) else "",
+                message=message if isinstance(message, str) else "",
+            )
+        )
+    return findings
+
+
+def parse_files(stdout: str) -> list[str]:
+    """Read `ruff check --show-files`: one path a line."""
+    return [line.strip() for line in stdout.splitlines() if line.strip()]

@@ -1,0 +1,2 @@
+def total(items: list[int]) -> int:
+    return sum(items) + offset
