@@ -1,0 +1,224 @@
+"""The lint gate drives the real ruff on miniature projects; figures are checked against ruff."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gates.lint_ruff import is_critical
+from tests.helpers import (
+    condition,
+    copy_project,
+    gate,
+    load_scorecard,
+    run_cli,
+    tree_snapshot,
+    write_project,
+)
+
+CRITICAL = ["E9", "F63", "F7", "F82"]
+
+
+def ruff_by_hand(root: Path, *extra: str) -> list[dict[str, Any]]:
+    """`ruff check --output-format json` run directly, with the audit's critical rules added."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-fix", "--no-cache", "--output-format",
+         "json", "--extend-select", ",".join(CRITICAL), *extra, "."],
+        cwd=root, capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    found: list[dict[str, Any]] = json.loads(proc.stdout)
+    return found
+
+
+def critical_by_hand(found: list[dict[str, Any]], rules: list[str]) -> int:
+    return sum(
+        1
+        for item in found
+        if item["code"] in (None, "invalid-syntax")
+        or any(item["code"].startswith(rule) for rule in rules)
+    )
+
+
+def audit(root: Path, out: Path, *extra: str | Path) -> tuple[int, dict[str, Any]]:
+    result = run_cli("run", root, "--gates", "lint", "--out", out, "--format", "json", *extra)
+    return result.code, load_scorecard(out)
+
+
+@pytest.fixture(scope="module")
+def findings_audit(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, int, dict[str, Any], dict[str, float], dict[str, bytes]]:
+    base = tmp_path_factory.mktemp("lint")
+    root = copy_project("lint_findings", base)
+    before = tree_snapshot(root)
+    contents = {str(p): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    code, card = audit(root, base / "out")
+    return root, code, card, before, contents
+
+
+def test_critical_and_warnings_fail_the_gate(findings_audit: Any) -> None:
+    _root, code, card, _before, _contents = findings_audit
+    assert code == 1
+    assert gate(card, "lint")["status"] == "failed"
+    assert condition(card, "lint", "critical_errors")["value"] == 1
+    assert condition(card, "lint", "max_warnings_per_file")["value"] == 6
+    details = gate(card, "lint")["details"]
+    assert details["selection"] == "project configuration in pyproject.toml"
+    assert details["by_file"]["pkg/noisy.py"] == {"critical": 0, "warnings": 6}
+    assert details["by_file"]["pkg/broken.py"] == {"critical": 1, "warnings": 0}
+    critical = [f for f in gate(card, "lint")["findings"] if f["severity"] == "critical"]
+    assert [(f["path"], f["line"], f["rule"]) for f in critical] == [("pkg/broken.py", 2, "F821")]
+
+
+def test_counts_equal_ruff_run_by_hand(findings_audit: Any) -> None:
+    root, _code, card, _before, _contents = findings_audit
+    found = ruff_by_hand(root)
+    details = gate(card, "lint")["details"]
+    assert details["by_rule"] == dict(Counter(item["code"] for item in found))
+    assert len(gate(card, "lint")["findings"]) == len(found)
+    assert condition(card, "lint", "critical_errors")["value"] == critical_by_hand(found, CRITICAL)
+    warnings_per_file = Counter(
+        item["filename"] for item in found if critical_by_hand([item], CRITICAL) == 0
+    )
+    assert condition(card, "lint", "max_warnings_per_file")["value"] == max(
+        warnings_per_file.values()
+    )
+
+
+def test_fix_true_project_is_left_unchanged(findings_audit: Any) -> None:
+    root, _code, _card, before, contents = findings_audit
+    assert tree_snapshot(root) == before
+    assert {str(p): p.read_bytes() for p in root.rglob("*") if p.is_file()} == contents
+    assert not list(root.rglob(".ruff_cache"))
+
+
+def test_outer_configuration_is_not_used(tmp_path: Path) -> None:
+    # A project checked out inside another one that selects every rule.
+    write_project(tmp_path / "outer", {"pyproject.toml": '[tool.ruff.lint]\nselect = ["ALL"]\n'})
+    root = copy_project("lint_clean", tmp_path / "outer")
+    assert ruff_by_hand(root), "ruff itself applies the outer configuration"
+    code, card = audit(root, tmp_path / "out")
+    assert code == 0
+    details = gate(card, "lint")["details"]
+    assert details["selection"].startswith("ruff defaults: no ruff configuration")
+    assert "outer/pyproject.toml lies outside the target" in details["selection"]
+    isolated = ruff_by_hand(root, "--isolated")
+    assert len(gate(card, "lint")["findings"]) == len(isolated)
+    assert details["files_checked"] == 1
+
+
+def test_ruff_config_option_names_a_configuration(tmp_path: Path) -> None:
+    write_project(tmp_path / "outer", {"pyproject.toml": '[tool.ruff.lint]\nselect = ["ALL"]\n'})
+    root = copy_project("lint_clean", tmp_path / "outer")
+    config = write_project(tmp_path, {"audit.toml": '[lint]\nruff_config = "../pyproject.toml"\n'})
+    code, card = audit(root, tmp_path / "out", "--config", config / "audit.toml")
+    found = ruff_by_hand(root, "--config", str(tmp_path / "outer" / "pyproject.toml"))
+    assert found
+    assert code in (0, 1)
+    assert gate(card, "lint")["details"]["by_rule"] == dict(Counter(i["code"] for i in found))
+    assert gate(card, "lint")["details"]["selection"].endswith("(ruff_config)")
+
+
+def test_syntax_errors_and_configured_critical_rules(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {
+        "pyproject.toml": """\
+            [tool.ruff.lint]
+            select = ["F401"]
+
+            [tool.audit.lint]
+            critical_rules = ["F401"]
+            """,
+        "bad.py": "def broken(:\n    pass\n",
+        "imports.py": "import os\nimport sys\n",
+    })
+    code, card = audit(root, tmp_path / "out")
+    found = ruff_by_hand(root, "--extend-select", "F401")
+    assert code == 1
+    assert any(item["code"] in (None, "invalid-syntax") for item in found)
+    assert condition(card, "lint", "critical_errors")["value"] == critical_by_hand(found, ["F401"])
+    assert condition(card, "lint", "max_warnings_per_file")["value"] == 0
+    assert gate(card, "lint")["details"]["critical_rules"] == ["F401", "invalid-syntax"]
+
+
+FAKE_RUFF = """\
+import subprocess
+import sys
+
+args = sys.argv[1:]
+if args == ["--version"]:
+    print("ruff 0.0.0")
+    sys.exit(0)
+if "--show-files" in args:
+    sys.exit(subprocess.run([sys.executable, "-m", "ruff", *args], check=False).returncode)
+{body}
+"""
+
+BEHAVIOURS = {
+    "crash": 'print("ruff failed: internal error while checking", file=sys.stderr)\nsys.exit(2)',
+    "garbage": 'print("<<< this is not json >>>")\nsys.exit(0)',
+    "inconsistent": 'print("[]")\nsys.exit(1)',
+}
+
+
+@pytest.mark.parametrize("behaviour", ["missing", *BEHAVIOURS])
+def test_fails_closed(tmp_path: Path, behaviour: str) -> None:
+    root = copy_project("lint_findings", tmp_path)
+    if behaviour == "missing":
+        command = [str(tmp_path / "no-such-ruff")]
+    else:
+        script = tmp_path / "fake_ruff.py"
+        script.write_text(FAKE_RUFF.format(body=BEHAVIOURS[behaviour]), encoding="utf-8")
+        command = [sys.executable, str(script)]
+    config = tmp_path / "audit.toml"
+    config.write_text(f"[lint]\nruff_command = {json.dumps(command)}\n", encoding="utf-8")
+    code, card = audit(root, tmp_path / "out", "--config", config)
+    lint = gate(card, "lint")
+    assert code == 3
+    assert lint["status"] == "error"
+    expected = {
+        "missing": "was not found",
+        "crash": "internal error while checking",
+        "garbage": "not the JSON",
+        "inconsistent": "cannot be trusted",
+    }[behaviour]
+    assert expected in lint["reason"]
+
+
+def test_bad_critical_rule_is_a_config_error(tmp_path: Path) -> None:
+    root = copy_project("lint_clean", tmp_path)
+    config = tmp_path / "audit.toml"
+    config.write_text('[lint]\ncritical_rules = ["f82"]\n', encoding="utf-8")
+    result = run_cli("run", root, "--gates", "lint", "--out", tmp_path / "out",
+                     "--config", config)
+    assert result.code == 2
+    assert "critical_rules" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("rule", "selectors", "expected"),
+    [
+        ("F821", ["F82"], True),
+        ("F811", ["F82"], False),
+        ("E999", ["E9"], True),
+        ("EM101", ["E"], False),
+        ("E501", ["E"], True),
+        ("PLE1142", ["PL"], True),
+        ("PLE1142", ["PLE1"], True),
+        ("PLW0602", ["PLE"], False),
+        ("C901", ["C4"], False),
+        ("UP006", ["ALL"], True),
+        ("invalid-syntax", [], True),
+    ],
+)
+def test_critical_selectors_match_like_ruff(
+    rule: str, selectors: list[str], expected: bool
+) -> None:
+    assert is_critical(rule, selectors) is expected
+
