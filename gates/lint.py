@@ -107,7 +107,10 @@ class LintGate:
         ctx.progress(f"checking {len(files)} files")
         check = ctx.run(lint_ruff.check_command(ruff, selection, critical))
         require_ok(check, lint_ruff.RUFF_OK_CODES, "ruff check")
-        parsed = lint_ruff.parse_findings(check.stdout, ctx.root)
+        try:
+            parsed = lint_ruff.parse_findings(check.stdout, ctx.root)
+        except GateError as exc:
+            raise GateError(str(exc), details={"log_tail": check.describe()}) from None
         if (check.returncode == 1) != bool(parsed):
             raise GateError(
                 f"ruff exited with code {check.returncode} but reported {len(parsed)} findings; "

@@ -135,9 +135,14 @@ class TypeGate:
                 blocked = type_mypy.parse_messages(run.stdout, ctx.root)
             except GateError:
                 blocked = []
-            raise GateError(_blocked_reason(blocked, run.describe()))
+            raise GateError(
+                _blocked_reason(blocked, run.describe()), details={"log_tail": run.describe()}
+            )
         require_ok(run, type_mypy.MYPY_OK_CODES, "mypy")
-        messages = type_mypy.parse_messages(run.stdout, ctx.root)
+        try:
+            messages = type_mypy.parse_messages(run.stdout, ctx.root)
+        except GateError as exc:
+            raise GateError(str(exc), details={"log_tail": run.describe()}) from None
         errors = [m for m in messages if m.severity == "error"]
         if (run.returncode == 1) != bool(errors):
             raise GateError(

@@ -1,0 +1,165 @@
+"""The type gate drives the real mypy on miniature projects; figures are checked against mypy."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import (
+    condition,
+    copy_project,
+    gate,
+    load_scorecard,
+    run_cli,
+    tree_snapshot,
+    write_project,
+)
+
+
+def mypy_by_hand(root: Path, scratch: Path, *args: str) -> tuple[int, int, dict[str, int]]:
+    """Run mypy directly: its summary's error count, its exit code and its any-exprs total."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--python-executable", sys.executable,
+         "--cache-dir", str(scratch / "cache"), "--any-exprs-report", str(scratch / "report"),
+         *args],
+        cwd=root, capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    summary = re.search(r"Found (\d+) errors? in", proc.stdout)
+    errors = int(summary.group(1)) if summary else 0
+    total_line = (scratch / "report" / "any-exprs.txt").read_text().splitlines()[-1].split()
+    assert total_line[0] == "Total"
+    total = {"any": int(total_line[1]), "total": int(total_line[2])}
+    return errors, proc.returncode, total
+
+
+def audit(root: Path, out: Path, *extra: str | Path) -> tuple[int, dict[str, Any]]:
+    result = run_cli("run", root, "--gates", "type", "--out", out, "--format", "json", *extra)
+    return result.code, load_scorecard(out)
+
+
+@pytest.fixture(scope="module")
+def mixed_audit(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path, int, dict[str, Any], dict[str, float]]:
+    base = tmp_path_factory.mktemp("type")
+    root = copy_project("type_mixed", base)
+    before = tree_snapshot(root)
+    code, card = audit(root, base / "out")
+    return base, root, code, card, before
+
+
+def test_type_errors_equal_mypy_count(mixed_audit: Any) -> None:
+    base, root, code, card, _before = mixed_audit
+    errors, _returncode, _total = mypy_by_hand(root, base / "by-hand", ".")
+    assert errors >= 1
+    assert code == 1
+    assert condition(card, "type", "type_errors")["value"] == errors
+    findings = gate(card, "type")["findings"]
+    assert len(findings) == errors
+    assert {(f["path"], f["rule"]) for f in findings} == {("shop/prices.py", "assignment")}
+
+
+def test_type_coverage_equals_any_exprs_total(mixed_audit: Any) -> None:
+    base, root, _code, card, _before = mixed_audit
+    _errors, _returncode, total = mypy_by_hand(root, base / "by-hand-report", ".")
+    details = gate(card, "type")["details"]
+    assert details["total"]["any"] == total["any"]
+    assert details["total"]["total"] == total["total"]
+    assert total["any"] > 0, "the untyped functions' results are Any"
+    expected = 100 * (total["total"] - total["any"]) / total["total"]
+    assert condition(card, "type", "type_coverage")["value"] == pytest.approx(expected, abs=0.005)
+    assert condition(card, "type", "type_coverage")["status"] == "failed"
+    assert {m["module"] for m in details["modules"]} == {"shop.prices", "shop.cart"}
+    assert details["config"] == "project configuration in pyproject.toml"
+    assert details["interpreter"]
+
+
+def test_target_tree_is_unchanged(mixed_audit: Any) -> None:
+    _base, root, _code, _card, before = mixed_audit
+    assert tree_snapshot(root) == before
+    assert not list(root.rglob(".mypy_cache"))
+    assert not list(root.rglob("__pycache__"))
+
+
+def test_configured_files_and_default_excludes(tmp_path: Path) -> None:
+    bad = 'count: int = "many"\n'
+    good = "def one() -> int:\n    return 1\n"
+    with_files = write_project(tmp_path / "with_files", {
+        "mypy.ini": "[mypy]\nfiles = app\n",
+        "app/__init__.py": good,
+        "scripts/tool.py": bad,
+    })
+    code, card = audit(with_files, tmp_path / "out1")
+    errors, _rc, total = mypy_by_hand(with_files, tmp_path / "hand1")
+    assert code == 0
+    assert condition(card, "type", "type_errors")["value"] == errors == 0
+    assert gate(card, "type")["details"]["total"]["total"] == total["total"]
+    assert gate(card, "type")["details"]["checked"].startswith("files, modules or packages")
+
+    whole_root = write_project(tmp_path / "whole_root", {
+        "app.py": good,
+        "build/lib/app_copy.py": bad,
+        "myenv/pyvenv.cfg": "home = /usr/bin\n",
+        "myenv/lib/site.py": bad,
+    })
+    code, card = audit(whole_root, tmp_path / "out2")
+    errors, _rc, total = mypy_by_hand(whole_root, tmp_path / "hand2", "app.py")
+    assert code == 0
+    assert condition(card, "type", "type_errors")["value"] == errors == 0
+    assert gate(card, "type")["details"]["total"]["total"] == total["total"]
+    assert gate(card, "type")["details"]["config"].startswith("mypy defaults")
+
+
+def test_syntax_error_stops_mypy_and_is_an_error(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {"ok.py": "x: int = 1\n", "bad.py": "def f(:\n"})
+    code, card = audit(root, tmp_path / "out")
+    assert code == 3
+    assert gate(card, "type")["status"] == "error"
+    assert "bad.py:1" in gate(card, "type")["reason"]
+
+
+FAKE_MYPY = """\
+import sys
+
+if sys.argv[1:] == ["--version"]:
+    print("mypy 0.0.0 (compiled: no)")
+    sys.exit(0)
+{body}
+"""
+
+BEHAVIOURS = {
+    "crash": 'print("mypy: error: INTERNAL ERROR while checking", file=sys.stderr)\nsys.exit(2)',
+    "garbage": 'print("<<< this is not json >>>")\nsys.exit(0)',
+    "no report": "sys.exit(0)",
+}
+
+
+@pytest.mark.parametrize("behaviour", ["missing", *BEHAVIOURS])
+def test_fails_closed(tmp_path: Path, behaviour: str) -> None:
+    root = write_project(tmp_path / "proj", {"ok.py": "x: int = 1\n"})
+    if behaviour == "missing":
+        command = [str(tmp_path / "no-such-mypy")]
+    else:
+        script = tmp_path / "fake_mypy.py"
+        script.write_text(FAKE_MYPY.format(body=BEHAVIOURS[behaviour]), encoding="utf-8")
+        command = [sys.executable, str(script)]
+    config = tmp_path / "audit.toml"
+    config.write_text(f"[type]\nmypy_command = {json.dumps(command)}\n", encoding="utf-8")
+    code, card = audit(root, tmp_path / "out", "--config", config)
+    result = gate(card, "type")
+    assert code == 3
+    assert result["status"] == "error"
+    expected = {
+        "missing": "was not found",
+        "crash": "INTERNAL ERROR while checking",
+        "garbage": "not JSON",
+        "no report": "did not write its any-exprs report",
+    }[behaviour]
+    assert expected in result["reason"]
