@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from auditor import procs
-from auditor.errors import GateError
+from auditor.errors import GateError, ProcessTimeoutError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
 
 
@@ -72,7 +72,7 @@ class GateContext:
             return procs.run(
                 cmd, cwd=cwd or self.root, timeout=self.remaining(), env=env or self.env()
             )
-        except procs.ProcessTimeoutError as exc:
+        except ProcessTimeoutError as exc:
             raise GateError(
                 f"{exc}; the gate's timeout is {self.config.timeout:.0f} s "
                 "(raise `timeout` in its [tool.audit.<gate>] table)"
