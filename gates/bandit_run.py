@@ -18,7 +18,8 @@ from typing import cast
 
 from auditor.errors import GateError
 from auditor.model import Finding, Severity
-from gates.base import GateContext, require_ok
+from gates.base import GateContext
+from gates.tool_failure import NotAReportError, check_exit, failure, run_tool
 
 OK_CODES = (0, 1)
 LEVELS = ("LOW", "MEDIUM", "HIGH")
@@ -132,7 +133,7 @@ def parse(stdout: str, severity: str, confidence: str) -> BanditReport:
     except ValueError:
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-        raise GateError("bandit's output is not its JSON report")
+        raise NotAReportError("bandit's output is not its JSON report")
     findings: list[Finding] = []
     counts = dict.fromkeys(LEVELS, 0)
     critical = 0
@@ -209,12 +210,14 @@ def run(
     base = list(command) or [sys.executable, "-m", "bandit"]
     reports: list[BanditReport] = []
     for batch in _batches(files):
-        result = ctx.run([*base, "-f", "json", "-q", "--", *batch], cwd=ctx.root)
-        require_ok(result, OK_CODES, "bandit")
+        result = run_tool(
+            ctx, "bandit", [*base, "-f", "json", "-q", "--", *batch], cwd=ctx.root
+        )
+        check_exit("bandit", result, OK_CODES)
         try:
             reports.append(parse(result.stdout, severity, confidence))
-        except GateError as exc:
-            raise GateError(f"{exc}: {result.describe()}") from None
+        except NotAReportError:
+            raise failure("bandit", "wrote no JSON report", result) from None
     report = _merge(reports)
     if len(report.errors) >= len(files):
         raise GateError(

@@ -16,7 +16,8 @@ from typing import cast
 from packaging.utils import canonicalize_name
 
 from auditor.errors import GateError
-from gates.base import GateContext, require_ok
+from gates.base import GateContext
+from gates.tool_failure import NotAReportError, check_exit, failure, run_tool
 
 OK_CODES = (0, 1)
 INSTALLERS = frozenset({"pip", "setuptools", "wheel", "distribute", "pkg-resources"})
@@ -32,7 +33,7 @@ _SITE_SCRIPT = (
 def site_dirs(ctx: GateContext) -> list[str]:
     """The target interpreter's site-packages directories (purelib, then platlib if different)."""
     result = ctx.run([str(ctx.python), "-I", "-c", _SITE_SCRIPT], cwd=ctx.workdir)
-    require_ok(result, (0,), f"asking {ctx.python} for its site-packages")
+    check_exit(f"{ctx.python} (asked for its site-packages)", result, (0,))
     try:
         paths = json.loads(result.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -103,7 +104,7 @@ def parse(stdout: str, include_installers: bool) -> AuditReport:
     except ValueError:
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
-        raise GateError("pip-audit's output is not its JSON report")
+        raise NotAReportError("pip-audit's output is not its JSON report")
     audited: list[str] = []
     skipped: list[Skipped] = []
     ignored: list[str] = []
@@ -167,9 +168,11 @@ def run(
     # The offline database is served on loopback: never through a proxy.
     for key in ("NO_PROXY", "no_proxy"):
         env[key] = ",".join(filter(None, [env.get(key, ""), "127.0.0.1", "localhost"]))
-    result = ctx.run(cmd, cwd=ctx.workdir, env=env)
-    require_ok(result, OK_CODES, "pip-audit")
+    result = run_tool(ctx, "pip-audit", cmd, cwd=ctx.workdir, env=env)
+    check_exit("pip-audit", result, OK_CODES)
     try:
         return parse(result.stdout, include_installers)
+    except NotAReportError:
+        raise failure("pip-audit", "wrote no JSON report", result) from None
     except GateError as exc:
-        raise GateError(f"{exc}: {result.describe()}") from None
+        raise GateError(str(exc), details={"log_tail": result.describe(tail_lines=40)}) from None

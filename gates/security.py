@@ -89,14 +89,14 @@ class SecurityGate:
                     f"`{name}` in [tool.audit.security] must be one of "
                     f"{', '.join(bandit_run.LEVELS)}, not {value!r}"
                 )
-        if config.option_str("osv_db") and config.option_str("osv_url"):
-            raise ConfigError(
-                "[tool.audit.security] sets both `osv_db` and `osv_url`; choose one source"
-            )
         url = config.option_str("osv_url")
         if url is not None and not url.startswith(("http://", "https://")):
             raise ConfigError(
                 f"`osv_url` in [tool.audit.security] must be an http(s) URL, not {url!r}"
+            )
+        if config.option_str("osv_db") and url:
+            raise ConfigError(
+                "[tool.audit.security] sets both `osv_db` and `osv_url`; choose one source"
             )
 
     def measure(self, ctx: GateContext) -> Measurement:

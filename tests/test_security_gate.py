@@ -1,0 +1,404 @@
+"""The security gate: bandit and pip-audit run for real on miniature projects and environments."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import textwrap
+import urllib.error
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pip_audit._service.interface import VulnerabilityService  # type: ignore[import-untyped]
+
+from auditor.errors import GateError
+from gates import bandit_run, pip_audit_run
+from gates.osv_db import JsonValue, OsvDatabase, affects, load_record, served_copy
+from gates.osv_server import OsvServer
+from tests.helpers import (
+    FIXTURES,
+    condition,
+    copy_project,
+    gate,
+    load_scorecard,
+    run_cli,
+    tree_snapshot,
+    write_project,
+)
+
+OSV = FIXTURES / "osv"
+LEVELS = ("LOW", "MEDIUM", "HIGH")
+
+
+# --- the offline OSV database, on real advisory records ------------------------------------
+
+
+def ids(records: list[dict[str, Any]]) -> set[str]:
+    return {str(r["id"]) for r in records}
+
+
+@pytest.fixture(scope="module")
+def osv_db() -> OsvDatabase:
+    return OsvDatabase.load(OSV)
+
+
+def test_database_loads_every_record(osv_db: OsvDatabase) -> None:
+    assert osv_db.records == len(list(OSV.rglob("*.yaml")))
+    assert set(osv_db.by_name) == {"requests", "pip", "setuptools", "py"}
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "expected"),
+    [
+        # PYSEC-2018-28: introduced 0, fixed 2.20.0; PYSEC-2023-74: 2.3.0 to 2.31.0.
+        ("requests", "2.19.0", {"PYSEC-2018-28", "PYSEC-2023-74"}),
+        ("Requests", "2.20.0", {"PYSEC-2023-74"}),
+        ("requests", "2.31.0", set()),
+        ("requests", "2.2.1", {"PYSEC-2014-13", "PYSEC-2014-14", "PYSEC-2015-17", "PYSEC-2018-28"}),
+        ("pip", "23.2.1", {"PYSEC-2023-228"}),
+        ("pip", "23.3", set()),
+        ("setuptools", "65.5.0", {"PYSEC-2022-43012"}),
+        ("setuptools", "65.5.1", set()),
+        ("py", "1.11.0", {"PYSEC-2022-42969"}),
+        ("flask", "0.1", set()),
+    ],
+)
+def test_query_matches_name_and_version(
+    osv_db: OsvDatabase, name: str, version: str, expected: set[str]
+) -> None:
+    assert ids(osv_db.query(name, version)) == expected
+
+
+def first_affected(rel: str) -> dict[str, JsonValue]:
+    """A copy of the first `affected[]` entry of a fixture record."""
+    affected = load_record(OSV / "vulns" / rel)["affected"]
+    assert isinstance(affected, list)
+    assert isinstance(affected[0], dict)
+    return dict(affected[0])
+
+
+def test_ranges_apply_without_a_version_list() -> None:
+    entry = first_affected("py/PYSEC-2022-42969.yaml")
+    entry.pop("versions")
+    # `last_affected: 1.11.0` closes the range after that version.
+    assert affects(entry, "1.11.0")
+    assert affects(entry, "1.4.0")
+    assert not affects(entry, "1.11.1")
+    ranged = first_affected("requests/PYSEC-2023-74.yaml")
+    ranged.pop("versions", None)
+    assert affects(ranged, "2.3.0")
+    assert affects(ranged, "2.30.0")
+    assert not affects(ranged, "2.2.1")
+    assert not affects(ranged, "2.31.0")
+
+
+def test_timestamps_are_served_in_the_form_pip_audit_parses() -> None:
+    # The pip record's timestamps are unquoted YAML, which loads as datetimes.
+    record = served_copy(load_record(OSV / "vulns" / "pip" / "PYSEC-2023-228.yaml"))
+    assert record["published"] == "2023-10-25T18:17:00Z"
+    assert record["modified"] == "2023-11-03T16:28:41.538340Z"
+    parse = VulnerabilityService._parse_rfc3339
+    assert parse(str(record["published"])) == datetime(2023, 10, 25, 18, 17)
+    assert parse(str(record["modified"])) == datetime(2023, 11, 3, 16, 28, 41, 538340)
+
+
+def test_flat_json_records_load_like_yaml(tmp_path: Path, osv_db: OsvDatabase) -> None:
+    for path in OSV.rglob("*.yaml"):
+        record = load_record(path)
+        (tmp_path / f"{record['id']}.json").write_text(json.dumps(record), encoding="utf-8")
+    flat = OsvDatabase.load(tmp_path)
+    assert flat.records == osv_db.records
+    assert ids(flat.query("requests", "2.19.0")) == ids(osv_db.query("requests", "2.19.0"))
+
+
+def test_unreadable_or_empty_databases_are_errors(tmp_path: Path) -> None:
+    with pytest.raises(GateError, match="holds no advisory"):
+        OsvDatabase.load(tmp_path)
+    (tmp_path / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(GateError, match=r"broken\.yaml"):
+        OsvDatabase.load(tmp_path)
+    with pytest.raises(GateError, match="not a directory"):
+        OsvDatabase.load(tmp_path / "missing")
+
+
+def post(url: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_server_answers_osv_queries(osv_db: OsvDatabase) -> None:
+    with OsvServer(osv_db) as server:
+        query = {"package": {"name": "requests", "ecosystem": "PyPI"}, "version": "2.19.0"}
+        status, body = post(server.url, json.dumps(query).encode())
+        assert status == 200
+        assert ids(body["vulns"]) == {"PYSEC-2018-28", "PYSEC-2023-74"}
+        query["version"] = "2.31.0"
+        assert post(server.url, json.dumps(query).encode()) == (200, {})
+        assert post(server.url, b"not json")[0] == 400
+        assert post(server.url.replace("/v1/query", "/v1/other"), b"{}")[0] == 404
+        assert server.queries == 2
+
+
+# --- parsers on saved real output -----------------------------------------------------------
+
+
+def test_everything_skipped_is_not_a_measurement() -> None:
+    saved = (FIXTURES / "pip_audit" / "all_skipped.json").read_text(encoding="utf-8")
+    with pytest.raises(GateError, match="audited no dependency"):
+        pip_audit_run.parse(saved, include_installers=False)
+    with pytest.raises(GateError, match="audited no dependency"):
+        pip_audit_run.parse(saved, include_installers=True)
+
+
+def test_bandit_file_selection_excludes_tests_by_name_not_substring() -> None:
+    root = Path(__file__).parent / "projects" / "sec_app"
+    selection = bandit_run.select_files(root, bandit_run.DEFAULT_EXCLUDE)
+    assert selection.files == ["app/__init__.py", "app/contest.py", "app/runner.py"]
+    assert selection.excluded == ["tests/"]
+    only_app = bandit_run.select_files(root, ["tests", "app/runner.py"])
+    assert only_app.files == ["app/__init__.py", "app/contest.py"]
+
+
+# --- the gate end to end ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def vulnerable_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtual environment with requests 2.19.0 (and the pip and setuptools venv brings)."""
+    venv = tmp_path_factory.mktemp("sec-venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps",
+         "--disable-pip-version-check", "requests==2.19.0"],
+        check=True, timeout=240,
+    )
+    return python
+
+
+def make_target(tmp_path: Path, config: str = "") -> Path:
+    root = copy_project("sec_app", tmp_path)
+    shutil.copytree(OSV, root / "advisories")
+    if config:
+        with (root / "pyproject.toml").open("a", encoding="utf-8") as handle:
+            handle.write(textwrap.dedent(config))
+    return root
+
+
+def bandit_by_hand(root: Path, severity: str, confidence: str) -> int:
+    """Critical findings of bandit run directly on the project's package directory."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bandit", "-r", "-f", "json", "-q", str(root / "app")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    return sum(
+        1
+        for r in json.loads(proc.stdout)["results"]
+        if LEVELS.index(r["issue_severity"]) >= LEVELS.index(severity)
+        and LEVELS.index(r["issue_confidence"]) >= LEVELS.index(confidence)
+    )
+
+
+def pip_audit_by_hand(python: Path, count_installers: bool) -> tuple[int, set[str]]:
+    """Vulnerabilities pip-audit reports directly, against the fixture database on loopback."""
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.strip()
+    with OsvServer(OsvDatabase.load(OSV)) as server:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip_audit", "--path", site, "-f", "json",
+             "--progress-spinner", "off", "-s", "osv", "--osv-url", server.url],
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+    assert proc.returncode == 1, proc.stderr
+    found = [
+        v["id"]
+        for dep in json.loads(proc.stdout)["dependencies"]
+        if count_installers or dep["name"] not in pip_audit_run.INSTALLERS
+        for v in dep.get("vulns", [])
+    ]
+    return len(found), set(found)
+
+
+def test_audit_counts_bandit_and_pip_audit_findings(
+    tmp_path: Path, vulnerable_venv: Path
+) -> None:
+    root = make_target(tmp_path)
+    before = tree_snapshot(root)
+    out = tmp_path / "out"
+    result = run_cli("run", root, "--gates", "security", "--python", vulnerable_venv,
+                     "--out", out, "--format", "json")
+    assert result.code == 1, result.stderr
+    card = load_scorecard(out)
+    security = gate(card, "security")
+    assert security["status"] == "failed"
+
+    critical = condition(card, "security", "critical_findings")["value"]
+    assert critical == bandit_by_hand(root, "HIGH", "MEDIUM")
+    assert critical >= 1
+    rules = {f["rule"] for f in security["findings"]}
+    assert "B602" in rules  # subprocess with shell=True
+    assert "B324" in rules  # app/contest.py: `test` in a name is not a test directory
+    assert "B101" not in rules  # the assert in tests/ is excluded by default
+    for finding in security["findings"]:
+        assert finding["tool"] == "bandit"
+        assert finding["extra"]["severity"] in LEVELS
+        assert finding["extra"]["confidence"] in LEVELS
+        assert not finding["path"].startswith(("/", "./"))
+    assert security["details"]["bandit"]["excluded"] == ["tests/"]
+
+    expected, expected_ids = pip_audit_by_hand(vulnerable_venv, count_installers=False)
+    deps = security["details"]["dependencies"]
+    assert condition(card, "security", "vulnerabilities")["value"] == expected >= 1
+    assert {v["id"] for v in deps["vulnerable"]} == expected_ids
+    pysec = next(v for v in deps["vulnerable"] if v["id"] == "PYSEC-2018-28")
+    assert pysec["name"] == "requests"
+    assert pysec["version"] == "2.19.0"
+    assert pysec["fix_versions"] == ["2.20.0"]
+    assert "CVE-2018-18074" in pysec["aliases"]
+    assert "offline OSV database" in deps["source"]
+    assert {name.split("==")[0] for name in deps["ignored"]} >= {"pip", "setuptools"}
+    assert "PYSEC-2023-228" in deps["note"]
+    assert tree_snapshot(root) == before
+
+
+def test_thresholds_and_installers_are_configurable(
+    tmp_path: Path, vulnerable_venv: Path
+) -> None:
+    root = make_target(
+        tmp_path,
+        """
+        severity = "MEDIUM"
+        confidence = "HIGH"
+        include_installers = true
+        """,
+    )
+    out = tmp_path / "out"
+    result = run_cli("run", root, "--gates", "security", "--python", vulnerable_venv,
+                     "--out", out, "--format", "json")
+    assert result.code == 1, result.stderr
+    card = load_scorecard(out)
+    assert condition(card, "security", "critical_findings")["value"] == bandit_by_hand(
+        root, "MEDIUM", "HIGH"
+    )
+    expected, expected_ids = pip_audit_by_hand(vulnerable_venv, count_installers=True)
+    assert condition(card, "security", "vulnerabilities")["value"] == expected
+    assert {"PYSEC-2023-228", "PYSEC-2022-43012"} <= expected_ids
+    assert gate(card, "security")["details"]["dependencies"]["ignored"] == []
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def run_security(root: Path, out: Path, *extra: str | Path) -> tuple[int, dict[str, Any]]:
+    result = run_cli("run", root, "--gates", "security", "--python", sys.executable,
+                     "--out", out, "--format", "json", *extra)
+    card = load_scorecard(out)
+    return result.code, gate(card, "security")
+
+
+def test_unreachable_vulnerability_source_is_an_error(tmp_path: Path) -> None:
+    root = make_target(tmp_path)
+    config = tmp_path / "audit.toml"
+    config.write_text(
+        f'[security]\nosv_url = "http://127.0.0.1:{closed_port()}/v1/query"\n', encoding="utf-8"
+    )
+    code, security = run_security(root, tmp_path / "out", "--config", config)
+    assert code == 3
+    assert security["status"] == "error"
+    assert "pip-audit" in security["reason"]
+
+
+def test_missing_osv_database_is_an_error(tmp_path: Path) -> None:
+    root = make_target(tmp_path)
+    shutil.rmtree(root / "advisories")
+    code, security = run_security(root, tmp_path / "out")
+    assert code == 3
+    assert "advisories" in security["reason"]
+
+
+FAKE_TOOLS = {
+    "crash": "import sys\nprint('Traceback (most recent call last): boom', file=sys.stderr)\n"
+             "sys.exit(2)\n",
+    "garbage": "print('\\x00 this is not JSON {')\n",
+    "fatal_exit_1": "import sys\nprint('ERROR: fatal', file=sys.stderr)\nsys.exit(1)\n",
+    "wrong_json": "print('[1, 2, 3]')\n",
+}
+
+
+EXPECTED_REASON = {
+    "missing": "was not found",
+    "crash": "failed (exit code 2): Traceback (most recent call last): boom",
+    "garbage": "wrote no JSON report (exit code 0)",
+    "fatal_exit_1": "wrote no JSON report (exit code 1): ERROR: fatal",
+    "wrong_json": "wrote no JSON report (exit code 0): [1, 2, 3]",
+}
+
+
+@pytest.mark.parametrize("option", ["bandit_command", "pip_audit_command"])
+@pytest.mark.parametrize("behaviour", ["missing", *FAKE_TOOLS])
+def test_tool_failures_fail_closed(tmp_path: Path, option: str, behaviour: str) -> None:
+    if behaviour == "missing":
+        command = [str(tmp_path / "no-such-tool")]
+    else:
+        script = tmp_path / f"{behaviour}.py"
+        script.write_text(FAKE_TOOLS[behaviour], encoding="utf-8")
+        command = [sys.executable, str(script)]
+    root = make_target(tmp_path, f"{option} = {json.dumps(command)}\n")
+    code, security = run_security(root, tmp_path / "out")
+    assert code == 3
+    assert security["status"] == "error"
+    assert security["conditions"] == []
+    assert security["reason"].startswith(option.removesuffix("_command").replace("_", "-"))
+    assert EXPECTED_REASON[behaviour] in security["reason"]
+    if behaviour != "missing":
+        assert "log_tail" in security["details"]
+
+
+def test_files_bandit_cannot_parse_are_reported(tmp_path: Path) -> None:
+    root = make_target(tmp_path)
+    write_project(root, {"app/legacy.py": 'print "python 2"\n'})
+    code, security = run_security(root, tmp_path / "out")
+    assert code == 1, security["reason"]
+    assert [e["path"] for e in security["details"]["bandit"]["errors"]] == ["app/legacy.py"]
+
+
+def test_nothing_left_to_scan_is_an_error(tmp_path: Path) -> None:
+    root = make_target(tmp_path, 'extend_exclude = ["app"]\n')
+    code, security = run_security(root, tmp_path / "out")
+    assert code == 3
+    assert "no Python file" in security["reason"]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ('severity = "SEVERE"\n', "severity"),
+        ('osv_url = "http://127.0.0.1:9/v1/query"\n', "osv_db"),
+        ('osv_url = "ftp://example/v1/query"\n', "ftp://"),
+    ],
+)
+def test_bad_configuration_is_a_usage_error(tmp_path: Path, config: str, message: str) -> None:
+    root = make_target(tmp_path, config)
+    result = run_cli("run", root, "--gates", "security", "--python", sys.executable,
+                     "--out", tmp_path / "out")
+    assert result.code == 2
+    assert message in result.stderr
