@@ -1,0 +1,662 @@
+"""Times `audit run` against running the same tools by hand on a real project.
+
+Downloads a project's source distribution from the package index (default more-itertools
+10.5.0: pure Python, no dependencies, ships its tests), installs it with pytest and coverage into
+a virtual environment of its own, then alternately:
+
+- runs the auditor with the coverage, lint, type and security gates, in a child Python that
+  reports its own CPU time and peak memory apart from those of the tools it started;
+- runs coverage, ruff, mypy, bandit and pip-audit by hand, one after another, on the same
+  project against the same offline vulnerability database.
+
+It prints both wall times, their ratio, CPU and memory, and checks that both sides measured the
+same figures: a benchmark that compares different work is worthless. Exit code 0 when every
+figure agrees, 1 when one differs or a side failed, 2 on a usage or set-up error.
+
+    .venv/bin/python benchmarks/run.py [--repeat N] [--fresh] [--project SPEC] [--osv-db DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = REPO / "benchmarks" / ".cache"
+DEFAULT_PROJECT = "more-itertools==10.5.0"
+GATES = "coverage,lint,type,security"
+# The versions the target's tests run under, pinned so that figures compare across machines.
+TEST_TOOLS = ("pytest==9.2.0", "coverage==7.17.4")
+# The lint gate's default critical rules, which it adds to the project's own selection.
+CRITICAL_RULES = ("E9", "F63", "F7", "F82")
+# Where advisories are looked for when --osv-db is not given, first existing wins.
+OSV_CANDIDATES = (REPO / "tests" / "fixtures" / "osv", REPO / "examples" / "service" / "osv")
+# The cache lives inside this repository, whose pyproject.toml configures pytest: an empty
+# pytest.ini at the project root gives the project pytest's defaults, as in its own checkout.
+PYTEST_INI = "pytest.ini"
+PYTEST_INI_TEXT = "# Stops pytest from reading the configuration of a directory above.\n[pytest]\n"
+
+AUDITOR_CHILD = """\
+import json, resource, sys
+from auditor.cli import main
+code = main(sys.argv[2:])
+me = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    json.dump({
+        "exit_code": code,
+        "self_cpu_s": me.ru_utime + me.ru_stime,
+        "children_cpu_s": kids.ru_utime + kids.ru_stime,
+        "self_maxrss_kb": me.ru_maxrss,
+        "children_maxrss_kb": kids.ru_maxrss,
+    }, out)
+sys.exit(code)
+"""
+
+Json = dict[str, object]
+
+
+class SetupError(Exception):
+    """The project or its environment could not be prepared."""
+
+
+# ---------------------------------------------------------------- preparing the project
+
+
+@dataclass(frozen=True)
+class Target:
+    """The project under audit, installed in its own virtual environment."""
+
+    spec: str
+    root: Path
+    python: Path
+    site_packages: Path
+    versions: dict[str, str]
+
+
+def _run_checked(cmd: Sequence[str], what: str, cwd: Path | None = None) -> str:
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+        raise SetupError(f"{what} failed (exit {result.returncode}): {' '.join(cmd)}\n{tail}")
+    return result.stdout
+
+
+def _slug(spec: str) -> str:
+    return "".join(c if c.isalnum() or c in ".-" else "_" for c in spec)
+
+
+def prepare(spec: str, fresh: bool, say: Callable[[str], None]) -> Target:
+    """Download, unpack and install SPEC under the cache, unless a finished copy is there."""
+    home = CACHE / _slug(spec)
+    marker = home / "ready.json"
+    if fresh and home.exists():
+        say(f"removing {home}")
+        shutil.rmtree(home)
+    if not marker.is_file():
+        if home.exists():
+            shutil.rmtree(home)
+        _build(spec, home, say)
+    info = cast(Json, json.loads(marker.read_text(encoding="utf-8")))
+    return Target(
+        spec=spec,
+        root=home / str(info["root"]),
+        python=home / "venv" / "bin" / "python",
+        site_packages=Path(str(info["site_packages"])),
+        versions=cast(dict[str, str], info["versions"]),
+    )
+
+
+def _build(spec: str, home: Path, say: Callable[[str], None]) -> None:
+    sdist_dir = home / "sdist"
+    sdist_dir.mkdir(parents=True)
+    say(f"downloading the source distribution of {spec}")
+    _run_checked(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "--no-binary", ":all:", "--dest", str(sdist_dir), spec],
+        "pip download",
+    )
+    archives = sorted(sdist_dir.glob("*.tar.gz"))
+    if len(archives) != 1:
+        raise SetupError(f"expected one .tar.gz in {sdist_dir}, found {len(archives)}")
+    src = home / "src"
+    with tarfile.open(archives[0]) as archive:
+        archive.extractall(src, filter="data")
+    tops = [p for p in src.iterdir() if p.is_dir()]
+    if len(tops) != 1:
+        raise SetupError(f"the source distribution {archives[0].name} has no single top directory")
+    root = tops[0]
+    if not any(root.glob("test*")):
+        raise SetupError(f"the source distribution of {spec} ships no tests")
+    (root / PYTEST_INI).write_text(PYTEST_INI_TEXT, encoding="utf-8")
+
+    say("creating its virtual environment with " + ", ".join(TEST_TOOLS))
+    venv = home / "venv"
+    _run_checked([sys.executable, "-m", "venv", str(venv)], "python -m venv")
+    python = venv / "bin" / "python"
+    _run_checked(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         *TEST_TOOLS, "--editable", str(root)],
+        "installing the project and its test tools",
+    )
+    probe = (
+        "import json, sysconfig; from importlib import metadata; "
+        "print(json.dumps({'site': sysconfig.get_paths()['purelib'], 'versions': "
+        "{d.metadata['Name']: d.version for d in metadata.distributions()}}))"
+    )
+    found = json.loads(_run_checked([str(python), "-I", "-c", probe], "probing the venv"))
+    info = {
+        "spec": spec,
+        "root": str(root.relative_to(home)),
+        "site_packages": found["site"],
+        "versions": dict(sorted(found["versions"].items())),
+    }
+    (home / "ready.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+
+
+def osv_database(given: str | None) -> Path:
+    """The advisory directory both sides use."""
+    if given:
+        path = Path(given).resolve()
+        if not path.is_dir():
+            raise SetupError(f"--osv-db {path} is not a directory")
+        return path
+    for candidate in OSV_CANDIDATES:
+        if candidate.is_dir():
+            return candidate
+    raise SetupError("no advisory directory found; give one with --osv-db DIR")
+
+
+# ---------------------------------------------------------------- the auditor's side
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One run of one side."""
+
+    wall_s: float
+    self_cpu_s: float
+    children_cpu_s: float
+    self_maxrss_kb: int
+    children_maxrss_kb: int
+    steps: dict[str, float]
+    """Wall seconds per gate (auditor) or per tool (by hand)."""
+
+
+@dataclass(frozen=True)
+class SideRun:
+    timing: Timing
+    figures: dict[str, float | None]
+    problem: str | None
+    """Why this side did not measure everything, or None."""
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _dict(value: object) -> Json:
+    return cast(Json, value) if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[object]:
+    return cast(list[object], value) if isinstance(value, list) else []
+
+
+def auditor_figures(card: Json) -> tuple[dict[str, float | None], dict[str, float], list[str]]:
+    """Figures, gate durations and gate problems from a scorecard."""
+    figures: dict[str, float | None] = {}
+    steps: dict[str, float] = {}
+    problems: list[str] = []
+    for gate in (_dict(g) for g in _list(card.get("gates"))):
+        gid = str(gate.get("id"))
+        steps[gid] = _number(gate.get("duration_s")) or 0.0
+        if gate.get("status") in ("error", "skipped"):
+            problems.append(f"{gid}: {gate.get('status')}: {gate.get('reason')}")
+            continue
+        values = {str(_dict(c).get("id")): _number(_dict(c).get("value"))
+                  for c in _list(gate.get("conditions"))}
+        details = _dict(gate.get("details"))
+        if gid == "coverage":
+            files = [_dict(f) for f in _list(details.get("files"))]
+            figures["line coverage %"] = values.get("line_coverage")
+            figures["statements"] = sum(_number(f.get("statements")) or 0 for f in files)
+            figures["missing lines"] = sum(_number(f.get("missing")) or 0 for f in files)
+            figures["failing tests"] = values.get("tests_failed")
+        elif gid == "lint":
+            by_rule = _dict(details.get("by_rule"))
+            figures["ruff findings"] = sum(_number(n) or 0 for n in by_rule.values())
+            figures["ruff critical"] = values.get("critical_errors")
+            figures["ruff max warnings/file"] = values.get("max_warnings_per_file")
+        elif gid == "type":
+            figures["mypy errors"] = values.get("type_errors")
+            figures["type coverage %"] = values.get("type_coverage")
+        elif gid == "security":
+            bandit = _dict(details.get("bandit"))
+            deps = _dict(details.get("dependencies"))
+            figures["bandit HIGH"] = _number(_dict(bandit.get("counts")).get("HIGH"))
+            figures["bandit critical"] = values.get("critical_findings")
+            figures["bandit findings"] = sum(
+                _number(n) or 0 for n in _dict(bandit.get("counts")).values()
+            )
+            figures["packages audited"] = float(
+                len(_list(deps.get("packages"))) + len(_list(deps.get("ignored")))
+            )
+            figures["advisories found"] = float(
+                len(_list(deps.get("vulnerable"))) + len(_list(deps.get("ignored_vulnerable")))
+            )
+    return figures, steps, problems
+
+
+def run_auditor(target: Target, osv_db: Path, scratch: Path) -> SideRun:
+    scratch.mkdir(parents=True)
+    config = scratch / "audit.toml"
+    config.write_text(f"[security]\nosv_db = {json.dumps(str(osv_db))}\n", encoding="utf-8")
+    usage = scratch / "rusage.json"
+    out = scratch / "report"
+    cmd = [
+        sys.executable, "-c", AUDITOR_CHILD, str(usage),
+        "run", str(target.root), "--gates", GATES, "--python", str(target.python),
+        "--out", str(out), "--config", str(config),
+    ]
+    with (scratch / "stdout.txt").open("wb") as so, (scratch / "stderr.txt").open("wb") as se:
+        started = time.perf_counter()
+        code = subprocess.run(cmd, stdout=so, stderr=se, check=False).returncode
+        wall = time.perf_counter() - started
+    problem = None if code in (0, 1) else f"audit exited with code {code}"
+    try:
+        used = cast(Json, json.loads(usage.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        used = {}
+        problem = f"audit exited with code {code} and reported no resource usage"
+    try:
+        card = cast(Json, json.loads((out / "scorecard.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        card = {}
+        problem = problem or "audit wrote no readable scorecard.json"
+    figures, steps, problems = auditor_figures(card)
+    if problems:
+        problem = "; ".join(problems)
+    if problem:
+        tail = (scratch / "stderr.txt").read_text(errors="replace").strip().splitlines()[-5:]
+        problem += (" | " + " / ".join(tail)) if tail and not problems else ""
+    timing = Timing(
+        wall_s=wall,
+        self_cpu_s=_number(used.get("self_cpu_s")) or 0.0,
+        children_cpu_s=_number(used.get("children_cpu_s")) or 0.0,
+        self_maxrss_kb=int(_number(used.get("self_maxrss_kb")) or 0),
+        children_maxrss_kb=int(_number(used.get("children_maxrss_kb")) or 0),
+        steps=steps,
+    )
+    return SideRun(timing, figures, problem)
+
+
+# ---------------------------------------------------------------- the by-hand side
+
+
+def _tool(module: str) -> list[str]:
+    """A tool installed with the auditor, as its gates run it."""
+    return [sys.executable, "-m", module]
+
+
+def by_hand_commands(
+    python: Path, site: Path, osv_url: str, work: Path
+) -> list[tuple[str, list[str], dict[str, str]]]:
+    """The commands a person types in the project root to measure what the gates measure."""
+    own_env = {"COVERAGE_FILE": str(work / ".coverage"),
+               "PYTHONPYCACHEPREFIX": str(work / "pycache")}
+    no_proxy = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    return [
+        ("tests", [str(python), "-m", "coverage", "run", "-m", "pytest", "-p",
+                   "no:cacheprovider", "-q"], own_env),
+        ("coverage json", [str(python), "-m", "coverage", "json", "-o",
+                           str(work / "coverage.json")], own_env),
+        # --isolated: the project has no ruff configuration, and the one of the repository the
+        # cache sits in must not apply; the gate does the same.
+        ("ruff", [*_tool("ruff"), "check", "--no-fix", "--no-cache", "--isolated",
+                  "--extend-select", ",".join(CRITICAL_RULES), "--output-format", "json",
+                  "."], {}),
+        ("mypy", [*_tool("mypy"), "--python-executable", str(python), "--cache-dir",
+                  str(work / "mypy-cache"), "--any-exprs-report", str(work / "any"), "-O",
+                  "json", "."], {"PYTHONPYCACHEPREFIX": str(work / "pycache")}),
+        ("bandit", [*_tool("bandit"), "-r", ".", "-x", "./tests", "-f", "json", "-q"], {}),
+        ("pip-audit", [*_tool("pip_audit"), "--path", str(site), "-f", "json",
+                       "--progress-spinner", "off", "--skip-editable", "-s", "osv",
+                       "--osv-url", osv_url, "--cache-dir", str(work / "pip-audit-cache")],
+         no_proxy),
+    ]
+
+
+def _split_rule(code: str) -> tuple[str, str]:
+    letters = code.rstrip("0123456789")
+    return letters, code[len(letters):]
+
+
+def _critical_rule(code: object) -> bool:
+    """A syntax error (no code), or a rule whose linter is a critical selector's and whose
+    number starts with the selector's digits."""
+    if not isinstance(code, str) or not code or code == "invalid-syntax":
+        return True
+    letters, digits = _split_rule(code)
+    return any(
+        letters == sel_letters and digits.startswith(sel_digits)
+        for sel_letters, sel_digits in map(_split_rule, CRITICAL_RULES)
+    )
+
+
+def by_hand_figures(outputs: Mapping[str, str], exits: Mapping[str, int], work: Path
+                    ) -> dict[str, float | None]:
+    """The same figures, read from the tools' own outputs."""
+    figures: dict[str, float | None] = {}
+    totals = _dict(_dict(json.loads((work / "coverage.json").read_text())).get("totals"))
+    figures["line coverage %"] = _number(totals.get("percent_covered"))
+    figures["statements"] = _number(totals.get("num_statements"))
+    figures["missing lines"] = _number(totals.get("missing_lines"))
+    figures["failing tests"] = 0.0 if exits["tests"] == 0 else None
+
+    ruff = [_dict(item) for item in _list(json.loads(outputs["ruff"]))]
+    warnings: dict[str, int] = {}
+    for item in ruff:
+        if not _critical_rule(item.get("code")):
+            name = str(item.get("filename"))
+            warnings[name] = warnings.get(name, 0) + 1
+    figures["ruff findings"] = float(len(ruff))
+    figures["ruff critical"] = float(sum(_critical_rule(i.get("code")) for i in ruff))
+    figures["ruff max warnings/file"] = float(max(warnings.values(), default=0))
+
+    lines = [json.loads(line) for line in outputs["mypy"].splitlines() if line.strip()]
+    figures["mypy errors"] = float(sum(_dict(m).get("severity") == "error" for m in lines))
+    total_row = (work / "any" / "any-exprs.txt").read_text().strip().splitlines()[-1].split()
+    figures["type coverage %"] = float(total_row[-1].rstrip("%"))
+
+    results = [_dict(r) for r in _list(_dict(json.loads(outputs["bandit"])).get("results"))]
+    figures["bandit HIGH"] = float(sum(r.get("issue_severity") == "HIGH" for r in results))
+    figures["bandit critical"] = float(sum(
+        r.get("issue_severity") == "HIGH" and r.get("issue_confidence") in ("MEDIUM", "HIGH")
+        for r in results
+    ))
+    figures["bandit findings"] = float(len(results))
+
+    deps = [_dict(d) for d in _list(_dict(json.loads(outputs["pip-audit"])).get("dependencies"))]
+    audited = [d for d in deps if "skip_reason" not in d]
+    figures["packages audited"] = float(len(audited))
+    figures["advisories found"] = float(sum(len(_list(d.get("vulns"))) for d in audited))
+    return figures
+
+
+def by_hand_child(plan_file: str, result_file: str) -> int:
+    """Runs in its own process so that its children's CPU and memory are its own."""
+    from gates.osv_db import OsvDatabase  # noqa: PLC0415 - only the child serves advisories
+    from gates.osv_server import OsvServer  # noqa: PLC0415
+
+    plan = cast(dict[str, str], json.loads(Path(plan_file).read_text(encoding="utf-8")))
+    root, work = Path(plan["root"]), Path(plan["work"])
+    work.mkdir(parents=True)
+    loaded = time.perf_counter()
+    database = OsvDatabase.load(Path(plan["osv_db"]))
+    load_s = time.perf_counter() - loaded
+    outputs: dict[str, str] = {}
+    exits: dict[str, int] = {}
+    steps: dict[str, float] = {}
+    problem: str | None = None
+    with OsvServer(database) as server:
+        commands = by_hand_commands(Path(plan["python"]), Path(plan["site"]), server.url, work)
+        started = time.perf_counter()
+        for name, cmd, extra in commands:
+            began = time.perf_counter()
+            result = subprocess.run(cmd, cwd=root, env={**os.environ, **extra},
+                                    capture_output=True, text=True, check=False)
+            steps[name] = time.perf_counter() - began
+            outputs[name], exits[name] = result.stdout, result.returncode
+            # Documented "ran fine" codes: pytest 0/1, coverage 0, ruff 0/1, mypy 0/1,
+            # bandit 0/1, pip-audit 0/1 (its JSON decides).
+            if result.returncode not in (0, 1) and problem is None:
+                tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+                problem = f"{name} exited with code {result.returncode}: {' / '.join(tail)}"
+        wall = time.perf_counter() - started
+    # Taken before the outputs are read: reading them is the benchmark's work, not the user's.
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        figures = by_hand_figures(outputs, exits, work)
+    except (OSError, ValueError, KeyError, IndexError) as exc:
+        figures = {}
+        problem = problem or f"a tool's output could not be read: {exc!r}"
+    Path(result_file).write_text(json.dumps({
+        "wall_s": wall,
+        "self_cpu_s": me.ru_utime + me.ru_stime,
+        "children_cpu_s": kids.ru_utime + kids.ru_stime,
+        "self_maxrss_kb": me.ru_maxrss,
+        "children_maxrss_kb": kids.ru_maxrss,
+        "steps": steps,
+        "figures": figures,
+        "problem": problem,
+        "osv_load_s": load_s,
+        "osv_queries": server.queries,
+    }), encoding="utf-8")
+    return 0
+
+
+def run_by_hand(target: Target, osv_db: Path, scratch: Path) -> tuple[SideRun, Json]:
+    scratch.mkdir(parents=True)
+    plan = scratch / "plan.json"
+    plan.write_text(json.dumps({
+        "root": str(target.root), "python": str(target.python),
+        "site": str(target.site_packages), "osv_db": str(osv_db), "work": str(scratch / "work"),
+    }), encoding="utf-8")
+    result_file = scratch / "result.json"
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--by-hand-child", str(plan),
+         str(result_file)],
+        capture_output=True, text=True, check=False,
+    )
+    try:
+        data = cast(Json, json.loads(result_file.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        tail = " / ".join(done.stderr.strip().splitlines()[-5:])
+        raise SetupError(f"the by-hand run failed (exit {done.returncode}): {tail}") from None
+    timing = Timing(
+        wall_s=_number(data["wall_s"]) or 0.0,
+        self_cpu_s=_number(data["self_cpu_s"]) or 0.0,
+        children_cpu_s=_number(data["children_cpu_s"]) or 0.0,
+        self_maxrss_kb=int(_number(data["self_maxrss_kb"]) or 0),
+        children_maxrss_kb=int(_number(data["children_maxrss_kb"]) or 0),
+        steps={k: _number(v) or 0.0 for k, v in _dict(data["steps"]).items()},
+    )
+    figures = {k: _number(v) for k, v in _dict(data["figures"]).items()}
+    problem = data.get("problem")
+    return SideRun(timing, figures, str(problem) if problem else None), data
+
+
+# ---------------------------------------------------------------- comparing and printing
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every file and directory under ROOT."""
+    found: dict[str, tuple[int, int]] = {}
+    for path in [root, *root.rglob("*")]:
+        stat = path.lstat()
+        found[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def changes(before: Mapping[str, tuple[int, int]], after: Mapping[str, tuple[int, int]]
+            ) -> list[str]:
+    """What differs between two snapshots, as short lines."""
+    added = sorted(set(after) - set(before))
+    removed = sorted(set(before) - set(after))
+    changed = sorted(k for k in set(before) & set(after) if before[k] != after[k])
+    return ([f"+ {k}" for k in added] + [f"- {k}" for k in removed]
+            + [f"~ {k}" for k in changed])
+
+
+PERCENT_FIGURES = ("line coverage %", "type coverage %")
+
+
+def same(name: str, ours: float | None, theirs: float | None) -> bool:
+    if ours is None or theirs is None:
+        return False
+    if name in PERCENT_FIGURES:
+        # The scorecard and mypy's report both state percentages to two places.
+        return abs(round(ours, 2) - round(theirs, 2)) < 0.0051
+    return ours == theirs
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if value != int(value) else f"{int(value)}"
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def report(
+    auditor: list[SideRun], by_hand: list[SideRun], extra: Json, target: Target, osv_db: Path
+) -> bool:
+    """Print the comparison; True when both sides measured the same figures."""
+    def med(runs: list[SideRun], pick: Callable[[Timing], float]) -> float:
+        return _median([pick(r.timing) for r in runs])
+
+    a_wall, h_wall = med(auditor, lambda t: t.wall_s), med(by_hand, lambda t: t.wall_s)
+    n = len(auditor)
+    print()
+    print(f"Project  {target.spec} ({target.root})")
+    tools = ", ".join(f"{k} {target.versions[k]}" for k in ("pytest", "coverage", "pip",
+                                                            "setuptools") if k in target.versions)
+    print(f"Target   {target.python} ({tools})")
+    print(f"OSV db   {osv_db} (loaded in {_number(extra.get('osv_load_s')) or 0:.2f} s: "
+          "the auditor pays this on each run, the by-hand side queries a running server)")
+    print(f"Machine  {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end; "
+          f"median of {n} interleaved run(s) per side")
+    print()
+    header = f"{'':34}{'auditor':>12}{'by hand':>12}"
+    print(header)
+    rows: list[tuple[str, str, str]] = [
+        ("wall time, s", f"{a_wall:.2f}", f"{h_wall:.2f}"),
+        ("  own CPU (auditor / server), s", f"{med(auditor, lambda t: t.self_cpu_s):.2f}",
+         f"{med(by_hand, lambda t: t.self_cpu_s):.2f}"),
+        ("  tools' CPU (children), s", f"{med(auditor, lambda t: t.children_cpu_s):.2f}",
+         f"{med(by_hand, lambda t: t.children_cpu_s):.2f}"),
+        ("peak RSS of the own process, MiB",
+         f"{med(auditor, lambda t: t.self_maxrss_kb) / 1024:.0f}",
+         f"{med(by_hand, lambda t: t.self_maxrss_kb) / 1024:.0f}"),
+        ("peak RSS of the largest child, MiB",
+         f"{med(auditor, lambda t: t.children_maxrss_kb) / 1024:.0f}",
+         f"{med(by_hand, lambda t: t.children_maxrss_kb) / 1024:.0f}"),
+    ]
+    for label, a, h in rows:
+        print(f"{label:34}{a:>12}{h:>12}")
+    ratio = a_wall / h_wall if h_wall else float("nan")
+    print(f"\nratio auditor / by hand (wall): {ratio:.2f}"
+          f"  (below 1: the audit is faster than the tools run one after another)")
+    print("  auditor, per gate (median s): " + ", ".join(
+        f"{g} {_median([r.timing.steps.get(g, 0.0) for r in auditor]):.2f}"
+        for g in GATES.split(",")))
+    print("  by hand, per tool (median s): " + ", ".join(
+        f"{s} {_median([r.timing.steps.get(s, 0.0) for r in by_hand]):.2f}"
+        for s in by_hand[0].timing.steps))
+    if n > 1:
+        print("  all wall times, s: auditor " + " ".join(f"{r.timing.wall_s:.2f}" for r in auditor)
+              + " | by hand " + " ".join(f"{r.timing.wall_s:.2f}" for r in by_hand))
+
+    print(f"\n{'figure':34}{'auditor':>12}{'by hand':>12}  same")
+    agree = True
+    names = list(dict.fromkeys([*by_hand[0].figures, *auditor[0].figures]))
+    for name in names:
+        for a_run, h_run in zip(auditor, by_hand, strict=True):
+            ok = same(name, a_run.figures.get(name), h_run.figures.get(name))
+            agree &= ok
+        a_val, h_val = auditor[-1].figures.get(name), by_hand[-1].figures.get(name)
+        flag = "yes" if same(name, a_val, h_val) else "NO"
+        print(f"{name:34}{_fmt(a_val):>12}{_fmt(h_val):>12}  {flag}")
+    for side, runs in (("auditor", auditor), ("by hand", by_hand)):
+        for i, run in enumerate(runs, 1):
+            if run.problem:
+                agree = False
+                print(f"\n{side}, run {i}: {run.problem}")
+    print("\n" + ("Both sides measured the same figures." if agree
+                  else "The figures DIFFER (or a side failed): the timings do not compare."))
+    return agree
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["--by-hand-child"] and len(args_list) == 3:
+        return by_hand_child(args_list[1], args_list[2])
+    parser = argparse.ArgumentParser(
+        description="Time `audit run` against the same tools run by hand on a real project."
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per side (default 1)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="download and install the project again")
+    parser.add_argument("--project", default=DEFAULT_PROJECT,
+                        help=f"a requirement whose sdist is audited (default {DEFAULT_PROJECT})")
+    parser.add_argument("--osv-db", help="directory of OSV advisories (default: "
+                        + " or ".join(str(p.relative_to(REPO)) for p in OSV_CANDIDATES) + ")")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the reports and tool outputs of every run and say where")
+    args = parser.parse_args(args_list)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    def say(message: str) -> None:
+        print(f"benchmark: {message}", file=sys.stderr, flush=True)
+
+    try:
+        target = prepare(args.project, args.fresh, say)
+        osv_db = osv_database(args.osv_db)
+    except SetupError as exc:
+        say(f"error: {exc}")
+        return 2
+    scratch = Path(tempfile.mkdtemp(prefix="audit-bench-"))
+    auditor: list[SideRun] = []
+    by_hand: list[SideRun] = []
+    extra: Json = {}
+    untouched = True
+    try:
+        for i in range(args.repeat):
+            # Alternate which side goes first, so neither always meets the warmer caches.
+            order = ("auditor", "by hand") if i % 2 == 0 else ("by hand", "auditor")
+            for side in order:
+                say(f"run {i + 1}/{args.repeat}: {side}")
+                before = snapshot(target.root)
+                if side == "auditor":
+                    auditor.append(run_auditor(target, osv_db, scratch / f"auditor-{i}"))
+                else:
+                    run, extra = run_by_hand(target, osv_db, scratch / f"by-hand-{i}")
+                    by_hand.append(run)
+                touched = changes(before, snapshot(target.root))
+                if touched:
+                    untouched = False
+                    say(f"{side} changed the project tree: " + ", ".join(touched[:10]))
+        agree = report(auditor, by_hand, extra, target, osv_db)
+        print("The project tree was left " + ("unchanged by both sides." if untouched
+                                              else "CHANGED (see above)."))
+    except SetupError as exc:
+        say(f"error: {exc}")
+        return 2
+    finally:
+        if args.keep:
+            say(f"reports and tool outputs kept in {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
