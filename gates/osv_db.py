@@ -26,7 +26,16 @@ RECORD_SUFFIXES = (".yaml", ".yml", ".json")
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 Record = dict[str, JsonValue]
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The C-accelerated safe loader reads the whole advisory database about ten times faster.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _load_yaml(text: str) -> object:
+    loader = _SafeLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def rfc3339(moment: datetime | date) -> str:
@@ -165,7 +174,7 @@ def load_record(path: Path) -> Record:
     try:
         text = path.read_text(encoding="utf-8")
         raw: object = (
-            json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+            json.loads(text) if path.suffix == ".json" else _load_yaml(text)
         )
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
         raise GateError(f"OSV record {path} cannot be read: {exc}") from None
