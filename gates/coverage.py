@@ -1,10 +1,204 @@
-"""The coverage gate: the target's tests under pytest and coverage.py (to be implemented)."""
+"""The coverage gate: the target's tests under pytest and coverage.py.
+
+Figures (all at 2 decimal places, rounded as `coverage report --precision=2` rounds them):
+- `line_coverage` is coverage's `totals.percent_covered`, the TOTAL `coverage report` prints.
+  With `branch = true` in the project's coverage configuration it combines statements and
+  branches ((covered statements + covered branches) / (statements + branches)), as coverage does.
+- `branch_coverage` is covered branches / branches, only when branches were measured.
+- `critical_coverage` is the lowest per-file figure (coverage's own per-file percent) of the
+  files matching `critical_paths`. A Python file that matches but was never measured (the tests
+  never imported it and it is outside coverage's `source`, or the project omits it) counts as 0%:
+  an unmeasured critical file is not covered. Globs matching no file at all are an error, since
+  nothing could be measured for them.
+"""
 
 from __future__ import annotations
 
-from auditor.errors import GateError
-from auditor.model import ConditionSpec, Measurement, OptionSpec
+from pathlib import Path, PurePosixPath
+
+from auditor.errors import ConfigError, GateError
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates.base import GateConfig, GateContext
+from gates.coverage_parse import PRECISION, CoverageTotals, FileCoverage, SuiteCounts, case_file
+from gates.coverage_run import SuiteRun, Toolchain, probe, run_suite
+
+LINE_FIGURE = "totals.percent_covered: the TOTAL of `coverage report`"
+LINE_FIGURE_BRANCH = LINE_FIGURE + " (statements and branches combined, as branch = true)"
+MESSAGE_LIMIT = 300
+
+
+def critical_matches(root: Path, globs: list[str], measured: set[str]) -> tuple[set[str], set[str]]:
+    """Measured files and unmeasured Python files matching the critical globs.
+
+    Globs follow pathlib (`*` within one directory, `**` any depth); a matched directory
+    stands for every file below it. Hidden directories and installed packages are not
+    searched for unmeasured files.
+    """
+    hits: set[str] = set()
+    for pattern in globs:
+        for path in root.glob(pattern):
+            below = path.rglob("*") if path.is_dir() else [path]
+            hits.update(p.relative_to(root).as_posix() for p in below if p.is_file())
+    matched = hits & measured
+    unmeasured = {
+        rel
+        for rel in hits - measured
+        if rel.endswith(".py")
+        and not any(part.startswith(".") or part == "site-packages" for part in rel.split("/"))
+    }
+    return matched, unmeasured
+
+
+def _file_entry(f: FileCoverage, critical: bool) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "path": f.path,
+        "statements": f.statements,
+        "missing": f.missing,
+        "percent": f.percent,
+        "missing_lines": f.missing_lines,
+        "critical": critical,
+        "measured": True,
+    }
+    if f.branches is not None:
+        entry["branches"] = f.branches
+        entry["missing_branches"] = f.missing_branches
+    return entry
+
+
+def _unmeasured_entry(path: str) -> dict[str, object]:
+    return {
+        "path": path,
+        "statements": 0,
+        "missing": 0,
+        "percent": 0.0,
+        "missing_lines": "",
+        "critical": True,
+        "measured": False,
+    }
+
+
+def _test_findings(counts: SuiteCounts, root: Path) -> list[Finding]:
+    findings = []
+    for test in counts.failures:
+        name = f"{test.classname}::{test.name}" if test.classname else test.name
+        message = f"{name} {'failed' if test.kind == 'failure' else 'errored'}"
+        if test.message:
+            message += f": {test.message}"[:MESSAGE_LIMIT]
+        findings.append(
+            Finding(
+                path=case_file(test.classname, root) or test.classname.replace(".", "/"),
+                line=None,
+                rule="test-failed" if test.kind == "failure" else "test-error",
+                severity="critical",
+                message=message,
+            )
+        )
+    return findings
+
+
+def _critical_findings(files: list[FileCoverage], unmeasured: set[str]) -> list[Finding]:
+    findings = [
+        Finding(
+            path=f.path,
+            line=f.first_missing,
+            rule="critical-uncovered",
+            severity="critical",
+            message=(
+                f"critical file is {f.percent:.{PRECISION}f}% covered"
+                + (f"; missing lines {f.missing_lines}" if f.missing_lines else "")
+            ),
+        )
+        for f in files
+        if f.percent < 100
+    ]
+    findings.extend(
+        Finding(
+            path=path,
+            line=None,
+            rule="critical-unmeasured",
+            severity="critical",
+            message="critical file was never measured: the tests do not import it "
+            "or the coverage configuration leaves it out",
+        )
+        for path in sorted(unmeasured)
+    )
+    return findings
+
+
+def _totals(cov: CoverageTotals) -> dict[str, object]:
+    totals: dict[str, object] = {
+        "percent": cov.percent,
+        "percent_display": cov.display,
+        "statements": cov.statements,
+        "missing": cov.missing,
+        "statement_percent": cov.statement_percent,
+    }
+    if cov.branch:
+        totals.update(
+            branches=cov.branches,
+            missing_branches=cov.missing_branches,
+            branch_percent=cov.branch_percent,
+        )
+    return totals
+
+
+def build_measurement(
+    ctx: GateContext, run: SuiteRun, toolchain: Toolchain | None, command: list[str]
+) -> Measurement:
+    """Turn a measured run into the gate's values, findings and details."""
+    cov = run.coverage
+    if cov.statements == 0:
+        raise GateError(
+            "coverage measured no statements: the measured files are empty; check the "
+            "project's coverage `source`, `include` and `omit`"
+        )
+    globs = ctx.config.option_list("critical_paths")
+    measured = {f.path for f in cov.files}
+    critical, unmeasured = critical_matches(ctx.root, globs, measured)
+    if globs and not critical and not unmeasured:
+        raise GateError(
+            f"`critical_paths` ({', '.join(globs)}) match no file under {ctx.root}; "
+            "fix the globs (relative to the target root) or remove them"
+        )
+    critical_files = [f for f in cov.files if f.path in critical]
+    critical_value: float | None = None
+    if globs:
+        critical_value = 0.0 if unmeasured else min(f.percent for f in critical_files)
+    files = [_file_entry(f, f.path in critical) for f in cov.files]
+    files.extend(_unmeasured_entry(p) for p in sorted(unmeasured))
+    counts = run.counts
+    details: dict[str, object] = {
+        "interpreter": str(ctx.python),
+        "python_version": toolchain.python_version if toolchain else "",
+        "command": " ".join(command),
+        "tests": counts.to_dict(),
+        "pytest_exit_code": run.exit_code,
+        "branch": cov.branch,
+        "line_coverage_figure": LINE_FIGURE_BRANCH if cov.branch else LINE_FIGURE,
+        "totals": _totals(cov),
+        "files": files,
+        "measured_files": sorted(measured),
+        "skipped_files": run.skipped_files,
+        "critical_paths": globs,
+        "critical_unmeasured": sorted(unmeasured),
+        "combined_data_files": run.combined,
+        "precision": PRECISION,
+    }
+    versions = [f"coverage {run.coverage_version}".strip()]
+    if toolchain:
+        versions.insert(0, f"pytest {toolchain.pytest_version}")
+    return Measurement(
+        values={
+            "tests_failed": float(counts.failed + counts.errors),
+            "line_coverage": cov.percent,
+            "critical_coverage": critical_value,
+            "branch_coverage": cov.branch_percent,
+        },
+        findings=_test_findings(counts, ctx.root) + _critical_findings(critical_files, unmeasured),
+        details=details,
+        tool_name="pytest + coverage.py",
+        tool_version=", ".join(versions),
+    )
 
 
 class CoverageGate:
@@ -17,20 +211,43 @@ class CoverageGate:
         ConditionSpec("tests_failed", "Failing tests", "", "<=", 0, "count",
                       "tests that failed or errored"),
         ConditionSpec("line_coverage", "Line coverage", "%", ">=", 80, "percent",
-                      "coverage.py total for the measured files, as `coverage report` prints it"),
+                      "coverage.py total for the measured files, as `coverage report` prints it "
+                      "(with branch = true: statements and branches combined)"),
         ConditionSpec("critical_coverage", "Critical path coverage", "%", ">=", 100, "percent",
                       "lowest coverage of any file matching `critical_paths`"),
+        ConditionSpec("branch_coverage", "Branch coverage", "%", ">=", 80, "percent",
+                      "covered branches of all branches, when the project measures branches",
+                      blocking=False),
     )
     options = (
         OptionSpec("critical_paths", "str_list", [],
                    "globs relative to the target root that must be fully covered"),
+        OptionSpec("pytest_args", "str_list", [],
+                   "extra arguments for pytest, e.g. [\"-m\", \"not slow\"]"),
+        OptionSpec("coverage_command", "str_list", [],
+                   "the command that runs coverage.py; default: the target's interpreter "
+                   "with `-m coverage`"),
     )
 
     def skip_reason(self, config: GateConfig) -> str | None:
         return None
 
     def validate(self, config: GateConfig) -> None:
-        return None
+        for pattern in config.option_list("critical_paths"):
+            where = f"`{pattern}` in `critical_paths` of [tool.audit.coverage]"
+            posix = PurePosixPath(pattern.replace("\\", "/"))
+            if not pattern.strip():
+                raise ConfigError("an empty glob in `critical_paths` of [tool.audit.coverage] "
+                                  "matches nothing; remove it")
+            if posix.is_absolute() or ".." in posix.parts:
+                raise ConfigError(f"{where} must be relative to the target root, inside it")
 
     def measure(self, ctx: GateContext) -> Measurement:
-        raise GateError("the coverage gate is not implemented yet")
+        command = ctx.config.option_list("coverage_command")
+        toolchain: Toolchain | None = None
+        if not command:
+            ctx.progress("checking the target's interpreter")
+            toolchain = probe(ctx)
+            command = [str(ctx.python), "-m", "coverage"]
+        run = run_suite(ctx, command, ctx.config.option_list("pytest_args"), toolchain)
+        return build_measurement(ctx, run, toolchain, command)

@@ -1,0 +1,204 @@
+"""Runs the target's tests with pytest under coverage.py, in the target's interpreter.
+
+Every cache and data file goes to the gate's work directory: COVERAGE_FILE, pytest's JUnit
+report, the bytecode of the test run (PYTHONPYCACHEPREFIX); pytest's cache plugin is off.
+The target's own pytest and coverage configuration applies because both run with the target
+root as working directory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.errors import GateError
+from auditor.procs import ProcResult
+from gates.base import GateContext, require_ok
+from gates.coverage_parse import CoverageTotals, SuiteCounts, parse_coverage_json, parse_junit
+from gates.coverage_parse import skipped_files as parse_skipped
+
+# pytest's exit codes (https://docs.pytest.org/en/stable/reference/exit-codes.html).
+# 0 and 1 mean the suite ran: 1 is failing tests, which the gate measures, not an error.
+PYTEST_RAN = (0, 1)
+PYTEST_ERRORS = {
+    2: "was interrupted, usually by errors while collecting tests",
+    3: "hit an internal error",
+    4: "was called wrongly (check `pytest_args` and the project's pytest addopts)",
+    5: "collected no tests, so nothing was measured",
+}
+# `coverage combine`: 0 = combined; 1 = error, e.g. "No data to combine".
+COMBINE_OK = (0,)
+# `coverage json`: 0 = written; 2 = written, but the total is under the project's own
+# `fail_under` (which is not this gate's threshold); 1 = error, e.g. "No data to report".
+JSON_OK = (0, 2)
+
+_PROBE = """\
+import importlib.util, json, sys
+found = {"python": sys.version.split()[0]}
+for name in ("pytest", "coverage"):
+    try:
+        found[name] = getattr(__import__(name), "__version__", "unknown")
+    except Exception:
+        found[name] = None
+found["pytest_cov"] = importlib.util.find_spec("pytest_cov") is not None
+print(json.dumps(found))
+"""
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """What the target's interpreter has installed."""
+
+    python_version: str
+    pytest_version: str
+    pytest_cov: bool
+    """pytest-cov is installed: its own measurement is turned off with `--no-cov`."""
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """A measured test run."""
+
+    exit_code: int
+    counts: SuiteCounts
+    coverage: CoverageTotals
+    coverage_version: str
+    skipped_files: list[str]
+    combined: int
+    """How many parallel data files were combined."""
+
+
+def tool_env(ctx: GateContext, *, runs_target: bool) -> dict[str, str]:
+    """The environment of a child: coverage data in the work directory, no bytecode in the tree.
+
+    The test run compiles the target's code, so its bytecode (and pytest's rewritten test
+    modules) goes to a prefix in the work directory. The other children import only the
+    installed tools: they read the bytecode already there and write none, which keeps them
+    fast while writing nothing into a virtual environment inside the target.
+    """
+    extra = {"COVERAGE_FILE": str(ctx.workdir / ".coverage")}
+    if runs_target:
+        extra["PYTHONPYCACHEPREFIX"] = str(ctx.workdir / "pycache")
+    else:
+        extra["PYTHONDONTWRITEBYTECODE"] = "1"
+    return ctx.env(extra)
+
+
+def _fix_hint(python: Path) -> str:
+    return (
+        f"install them into that environment (`{python} -m pip install pytest coverage`) "
+        "or point --python (or `python` in [tool.audit]) at the interpreter that runs the tests"
+    )
+
+
+def probe(ctx: GateContext) -> Toolchain:
+    """Check that the target's interpreter runs and has pytest and coverage."""
+    # The work directory as cwd keeps a module of the target named like a tool out of the way.
+    result = ctx.run(
+        [str(ctx.python), "-c", _PROBE], cwd=ctx.workdir, env=tool_env(ctx, runs_target=False)
+    )
+    require_ok(result, (0,), f"the target's interpreter {ctx.python}")
+    try:
+        found = json.loads(result.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        raise GateError(
+            f"the target's interpreter {ctx.python} did not answer a version check: "
+            + result.describe()
+        ) from None
+    if not isinstance(found, dict):
+        raise GateError(f"the target's interpreter {ctx.python} gave an unreadable version check")
+    missing = [name for name in ("pytest", "coverage") if not found.get(name)]
+    if missing:
+        raise GateError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed in "
+            f"the target's interpreter {ctx.python}; " + _fix_hint(ctx.python)
+        )
+    return Toolchain(
+        python_version=str(found.get("python", "")),
+        pytest_version=str(found["pytest"]),
+        pytest_cov=found.get("pytest_cov") is True,
+    )
+
+
+def _check_pytest(result: ProcResult, counts: SuiteCounts | None) -> SuiteCounts:
+    code = result.returncode
+    if code in PYTEST_ERRORS:
+        raise GateError(f"pytest {PYTEST_ERRORS[code]}: {result.describe()}")
+    if code not in PYTEST_RAN:
+        raise GateError(f"the test run crashed: {result.describe()}")
+    if counts is None:
+        raise GateError(f"pytest wrote no readable JUnit report: {result.describe()}")
+    if counts.collected == 0:
+        raise GateError(f"pytest {PYTEST_ERRORS[5]}: {result.describe()}")
+    if code == 1 and counts.failed + counts.errors == 0:
+        # Exit 1 with no failing test is coverage (or a plugin) failing, not the suite.
+        raise GateError(
+            "the test run exited with code 1 but its JUnit report lists no failing test: "
+            + result.describe()
+        )
+    return counts
+
+
+def run_suite(
+    ctx: GateContext,
+    coverage_cmd: Sequence[str],
+    pytest_args: Sequence[str],
+    toolchain: Toolchain | None,
+) -> SuiteRun:
+    """Run the suite under coverage, combine parallel data, and read the JSON report."""
+    env = tool_env(ctx, runs_target=True)
+    tools_env = tool_env(ctx, runs_target=False)
+    data_file = ctx.workdir / ".coverage"
+    junit = ctx.workdir / "junit.xml"
+    report = ctx.workdir / "coverage.json"
+    extra = ["--no-cov"] if toolchain is not None and toolchain.pytest_cov else []
+    ctx.progress("running the tests under coverage")
+    result = ctx.run(
+        [
+            *coverage_cmd, "run", "-m", "pytest",
+            "-p", "no:cacheprovider", f"--junitxml={junit}", *extra, *pytest_args,
+        ],
+        env=env,
+    )
+    try:
+        counts: SuiteCounts | None = parse_junit(junit)
+    except GateError:
+        counts = None
+    counts = _check_pytest(result, counts)
+
+    parallel = sorted(data_file.parent.glob(data_file.name + ".*"))
+    if parallel:
+        ctx.progress("combining coverage data")
+        append = ["--append"] if data_file.exists() else []
+        combine = ctx.run([*coverage_cmd, "combine", *append], env=tools_env)
+        require_ok(combine, COMBINE_OK, "`coverage combine`")
+    if not data_file.exists():
+        raise GateError(
+            "coverage wrote no data file: the tests ran but nothing was measured; "
+            f"check the project's coverage configuration ({result.describe()})"
+        )
+
+    ctx.progress("reading coverage")
+    written = ctx.run(
+        [*coverage_cmd, "json", "-o", str(report), "--ignore-errors"], env=tools_env
+    )
+    require_ok(written, JSON_OK, "`coverage json`")
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GateError(f"coverage's JSON report could not be read: {exc}") from None
+    totals = parse_coverage_json(data, ctx.root)
+    if not totals.files:
+        raise GateError("coverage's JSON report lists no measured file")
+    meta = data.get("meta") if isinstance(data, dict) else None
+    version = meta.get("version") if isinstance(meta, dict) else None
+    return SuiteRun(
+        exit_code=result.returncode,
+        counts=counts,
+        coverage=totals,
+        coverage_version=version if isinstance(version, str) else "",
+        skipped_files=parse_skipped(written.stderr, ctx.root),
+        combined=len(parallel),
+    )

@@ -1,0 +1,2 @@
+def slug(name):
+    return name.strip().lower().replace(" ", "-")

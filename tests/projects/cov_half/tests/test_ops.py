@@ -1,0 +1,5 @@
+from calc.ops import used
+
+
+def test_used():
+    assert used(1) == 2
