@@ -50,13 +50,13 @@ class SecurityGate:
     tool = "bandit + pip-audit"
     runs_alone = False
     default_timeout = 600.0
-    conditions = (
+    conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("critical_findings", "Critical security findings", "", "<=", 0, "count",
                       "bandit findings of HIGH severity with MEDIUM or higher confidence"),
         ConditionSpec("vulnerabilities", "Vulnerable dependencies", "", "<=", 0, "count",
                       "known vulnerabilities in the target interpreter's installed packages"),
     )
-    options = (
+    options: tuple[OptionSpec, ...] = (
         OptionSpec("osv_db", "str", None,
                    "a directory of OSV advisories (YAML or JSON), offline; relative to the target"),
         OptionSpec("osv_url", "str", None, "an OSV-compatible /v1/query URL"),
