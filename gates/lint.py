@@ -53,13 +53,13 @@ class LintGate:
     tool = "ruff"
     runs_alone = False
     default_timeout = 300.0
-    conditions = (
+    conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("critical_errors", "Critical lint errors", "", "<=", 0, "count",
                       "ruff findings of the critical rules (syntax errors, undefined names, ...)"),
         ConditionSpec("max_warnings_per_file", "Most warnings in one file", "", "<", 5, "count",
                       "the most non-critical ruff findings in any one file"),
     )
-    options = (
+    options: tuple[OptionSpec, ...] = (
         OptionSpec("critical_rules", "str_list", DEFAULT_CRITICAL,
                    "ruff rule prefixes whose findings are critical; always checked, added to "
                    "the project's selection (syntax errors are always critical)"),

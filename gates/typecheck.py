@@ -77,12 +77,12 @@ class TypeGate:
     tool = "mypy"
     runs_alone = False
     default_timeout = 600.0
-    conditions = (
+    conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("type_errors", "Type errors", "", "<=", 0, "count", "mypy errors"),
         ConditionSpec("type_coverage", "Type coverage", "%", ">=", 100, "percent",
                       COVERAGE_HELP),
     )
-    options = (
+    options: tuple[OptionSpec, ...] = (
         OptionSpec("mypy_command", "str_list", [],
                    "the mypy to run, as a command list (default: the bundled mypy)"),
         OptionSpec("targets", "str_list", [],
