@@ -27,26 +27,32 @@ LINE_FIGURE_BRANCH = LINE_FIGURE + " (statements and branches combined, as branc
 MESSAGE_LIMIT = 300
 
 
-def critical_matches(root: Path, globs: list[str], measured: set[str]) -> tuple[set[str], set[str]]:
-    """Measured files and unmeasured Python files matching the critical globs.
+def critical_candidates(root: Path, globs: list[str]) -> set[str]:
+    """Files under the root matching the critical globs, relative with forward slashes.
 
     Globs follow pathlib (`*` within one directory, `**` any depth); a matched directory
-    stands for every file below it. Hidden directories and installed packages are not
-    searched for unmeasured files.
+    stands for every file below it.
     """
     hits: set[str] = set()
     for pattern in globs:
         for path in root.glob(pattern):
             below = path.rglob("*") if path.is_dir() else [path]
             hits.update(p.relative_to(root).as_posix() for p in below if p.is_file())
-    matched = hits & measured
+    return hits
+
+
+def split_critical(candidates: set[str], measured: set[str]) -> tuple[set[str], set[str]]:
+    """Critical files that were measured, and Python files that match but were not.
+
+    Hidden directories and installed packages never count as unmeasured critical files.
+    """
     unmeasured = {
         rel
-        for rel in hits - measured
+        for rel in candidates - measured
         if rel.endswith(".py")
         and not any(part.startswith(".") or part == "site-packages" for part in rel.split("/"))
     }
-    return matched, unmeasured
+    return candidates & measured, unmeasured
 
 
 def _file_entry(f: FileCoverage, critical: bool) -> dict[str, object]:
@@ -143,7 +149,11 @@ def _totals(cov: CoverageTotals) -> dict[str, object]:
 
 
 def build_measurement(
-    ctx: GateContext, run: SuiteRun, toolchain: Toolchain | None, command: list[str]
+    ctx: GateContext,
+    run: SuiteRun,
+    toolchain: Toolchain | None,
+    command: list[str],
+    candidates: set[str],
 ) -> Measurement:
     """Turn a measured run into the gate's values, findings and details."""
     cov = run.coverage
@@ -154,11 +164,11 @@ def build_measurement(
         )
     globs = ctx.config.option_list("critical_paths")
     measured = {f.path for f in cov.files}
-    critical, unmeasured = critical_matches(ctx.root, globs, measured)
+    critical, unmeasured = split_critical(candidates, measured)
     if globs and not critical and not unmeasured:
         raise GateError(
-            f"`critical_paths` ({', '.join(globs)}) match no file under {ctx.root}; "
-            "fix the globs (relative to the target root) or remove them"
+            f"`critical_paths` ({', '.join(globs)}) match no measured file and no Python file "
+            f"under {ctx.root}; fix the globs (relative to the target root) or remove them"
         )
     critical_files = [f for f in cov.files if f.path in critical]
     critical_value: float | None = None
@@ -173,6 +183,7 @@ def build_measurement(
         "command": " ".join(command),
         "tests": counts.to_dict(),
         "pytest_exit_code": run.exit_code,
+        "pytest_args_added": toolchain.pytest_args() if toolchain else [],
         "branch": cov.branch,
         "line_coverage_figure": LINE_FIGURE_BRANCH if cov.branch else LINE_FIGURE,
         "totals": _totals(cov),
@@ -243,6 +254,14 @@ class CoverageGate:
                 raise ConfigError(f"{where} must be relative to the target root, inside it")
 
     def measure(self, ctx: GateContext) -> Measurement:
+        globs = ctx.config.option_list("critical_paths")
+        candidates = critical_candidates(ctx.root, globs)
+        if globs and not candidates:
+            # Checked before the suite runs: a measured file is always a file under the root.
+            raise GateError(
+                f"`critical_paths` ({', '.join(globs)}) match no file under {ctx.root}; "
+                "fix the globs (relative to the target root) or remove them"
+            )
         command = ctx.config.option_list("coverage_command")
         toolchain: Toolchain | None = None
         if not command:
@@ -250,4 +269,4 @@ class CoverageGate:
             toolchain = probe(ctx)
             command = [str(ctx.python), "-m", "coverage"]
         run = run_suite(ctx, command, ctx.config.option_list("pytest_args"), toolchain)
-        return build_measurement(ctx, run, toolchain, command)
+        return build_measurement(ctx, run, toolchain, command, candidates)

@@ -42,7 +42,8 @@ for name in ("pytest", "coverage"):
         found[name] = getattr(__import__(name), "__version__", "unknown")
     except Exception:
         found[name] = None
-found["pytest_cov"] = importlib.util.find_spec("pytest_cov") is not None
+for plugin in ("pytest_cov", "xdist"):
+    found[plugin] = importlib.util.find_spec(plugin) is not None
 print(json.dumps(found))
 """
 
@@ -55,6 +56,12 @@ class Toolchain:
     pytest_version: str
     pytest_cov: bool
     """pytest-cov is installed: its own measurement is turned off with `--no-cov`."""
+    xdist: bool
+    """pytest-xdist is installed: `-n 0` keeps the tests in the process coverage measures."""
+
+    def pytest_args(self) -> list[str]:
+        """Arguments that keep the installed plugins from measuring, or hiding, the run."""
+        return (["--no-cov"] if self.pytest_cov else []) + (["-n", "0"] if self.xdist else [])
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,7 @@ def probe(ctx: GateContext) -> Toolchain:
         python_version=str(found.get("python", "")),
         pytest_version=str(found["pytest"]),
         pytest_cov=found.get("pytest_cov") is True,
+        xdist=found.get("xdist") is True,
     )
 
 
@@ -153,7 +161,7 @@ def run_suite(
     data_file = ctx.workdir / ".coverage"
     junit = ctx.workdir / "junit.xml"
     report = ctx.workdir / "coverage.json"
-    extra = ["--no-cov"] if toolchain is not None and toolchain.pytest_cov else []
+    extra = toolchain.pytest_args() if toolchain is not None else []
     ctx.progress("running the tests under coverage")
     result = ctx.run(
         [

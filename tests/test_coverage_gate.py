@@ -319,6 +319,30 @@ def test_coverage_command_printing_garbage_is_an_error(tmp_path: Path) -> None:
     assert "JUnit report" in gate(card, "coverage")["reason"]
 
 
+def test_unreadable_coverage_json_is_an_error(tmp_path: Path) -> None:
+    # Runs the real tests, leaves a data file, then writes a JSON report that is not JSON.
+    fake = tmp_path / "broken_coverage.py"
+    fake.write_text(
+        "import os, subprocess, sys\n"
+        "args = sys.argv[1:]\n"
+        "if args[0] == 'run':\n"
+        "    code = subprocess.call([sys.executable, *args[1:]])\n"
+        "    open(os.environ['COVERAGE_FILE'], 'w').close()\n"
+        "    sys.exit(code)\n"
+        "if args[0] == 'json':\n"
+        "    with open(args[args.index('-o') + 1], 'w') as out:\n"
+        "        out.write('{\"totals\": ')\n",
+        encoding="utf-8",
+    )
+    root = copy_project("cov_half", tmp_path)
+    config = tmp_path / "audit.toml"
+    config.write_text(f'[coverage]\ncoverage_command = ["{PYTHON}", "{fake}"]\n',
+                      encoding="utf-8")
+    code, card = audit(root, tmp_path / "out", "--config", str(config))
+    assert code == 3
+    assert "JSON report could not be read" in gate(card, "coverage")["reason"]
+
+
 def test_critical_paths_matching_nothing_is_an_error(tmp_path: Path) -> None:
     root = copy_project("cov_half", tmp_path)
     config = tmp_path / "audit.toml"
