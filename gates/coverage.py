@@ -218,7 +218,7 @@ class CoverageGate:
     tool = "pytest + coverage.py"
     runs_alone = False
     default_timeout = 900.0
-    conditions = (
+    conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("tests_failed", "Failing tests", "", "<=", 0, "count",
                       "tests that failed or errored"),
         ConditionSpec("line_coverage", "Line coverage", "%", ">=", 80, "percent",
@@ -230,7 +230,7 @@ class CoverageGate:
                       "covered branches of all branches, when the project measures branches",
                       blocking=False),
     )
-    options = (
+    options: tuple[OptionSpec, ...] = (
         OptionSpec("critical_paths", "str_list", [],
                    "globs relative to the target root that must be fully covered"),
         OptionSpec("pytest_args", "str_list", [],
