@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from auditor.model import Scorecard
 from auditor.scorecard import write_atomic
 from reports.registry import RENDERERS
+
+STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
+"""A file GitHub Actions shows on the job's page; the Markdown report is appended to it."""
+
+
+def append_step_summary(markdown: str) -> Path | None:
+    """Append to $GITHUB_STEP_SUMMARY when it is set; a failure to write is a note, not a crash."""
+    name = os.environ.get(STEP_SUMMARY)
+    if not name:
+        return None
+    path = Path(name)
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    except OSError as exc:
+        sys.stderr.write(f"audit: could not append the summary to ${STEP_SUMMARY} ({exc})\n")
+        return None
+    return path
 
 
 def write_reports(scorecard: Scorecard, formats: Iterable[str], out_dir: Path) -> list[Path]:
@@ -19,6 +39,9 @@ def write_reports(scorecard: Scorecard, formats: Iterable[str], out_dir: Path) -
         if renderer is None:
             continue
         path = out_dir / renderer.filename
-        write_atomic(path, renderer.render(scorecard))
+        content = renderer.render(scorecard)
+        write_atomic(path, content)
         written.append(path)
+        if format_id == "markdown":
+            append_step_summary(content)
     return written

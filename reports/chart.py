@@ -1,0 +1,138 @@
+"""Geometry of a grouped bar chart, drawn as inline SVG by the HTML template (no script)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from reports import text
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    css: str
+    """Class of the series' bars and legend swatch."""
+    values: list[float | None]
+    """One value per group; None draws no bar."""
+    targets: list[float | None]
+    """The limit a bar must stay under, per group; a bar above it is drawn as failing."""
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    css: str
+    label: str
+    label_x: float
+    label_y: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A dashed target line over one bar."""
+
+    x1: float
+    x2: float
+    y: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Legend:
+    x: float
+    css: str
+    label: str
+
+
+LEGEND_STEP = 150.0
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    plot_left: float
+    plot_right: float
+    plot_bottom: float
+    bars: list[Bar]
+    ticks: list[Tick]
+    marks: list[Mark]
+    groups: list[tuple[float, str]]
+    legend: list[Legend]
+    title: str
+    key_x: float
+    """Where the legend of `over target` and `target` starts, after the series."""
+
+
+def nice_max(value: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above `value`."""
+    if value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power
+
+
+def bar_chart(
+    title: str, groups: list[str], series: list[Series], unit: str,
+    *, width: int = 720, height: int = 280,
+) -> BarChart:
+    left, right, top, bottom = 56.0, width - 12.0, 28.0, height - 34.0
+    figures = [v for s in series for v in (*s.values, *s.targets) if v is not None]
+    top_value = nice_max(max(figures, default=1.0) * 1.08)
+
+    def y_of(value: float) -> float:
+        return bottom - (bottom - top) * min(value, top_value) / top_value
+
+    group_width = (right - left) / max(len(groups), 1)
+    bar_width = min(34.0, group_width * 0.7 / max(len(series), 1))
+    bars: list[Bar] = []
+    marks: list[Mark] = []
+    for g, _ in enumerate(groups):
+        start = left + g * group_width + (group_width - bar_width * len(series)) / 2
+        for s, one in enumerate(series):
+            value = one.values[g] if g < len(one.values) else None
+            limit = one.targets[g] if g < len(one.targets) else None
+            x = start + s * bar_width
+            if value is not None:
+                over = limit is not None and value >= limit
+                y = y_of(value)
+                bars.append(Bar(
+                    x=round(x + 1, 1), y=round(y, 1), width=round(bar_width - 2, 1),
+                    height=round(max(bottom - y, 0.5), 1),
+                    css=f"{one.css} over" if over else one.css,
+                    label=text.number(round(value)), label_x=round(x + bar_width / 2, 1),
+                    label_y=round(y - 4, 1),
+                    title=f"{one.name} {groups[g]}: {text.with_unit(value, unit)}"
+                    + (f" (target < {text.with_unit(limit, unit)})" if limit is not None else ""),
+                ))
+            if limit is not None:
+                marks.append(Mark(
+                    x1=round(x - 2, 1), x2=round(x + bar_width + 2, 1), y=round(y_of(limit), 1),
+                    title=f"{one.name} {groups[g]} target: < {text.with_unit(limit, unit)}",
+                ))
+    ticks = [
+        Tick(y=round(y_of(top_value * i / 4), 1), label=text.with_unit(top_value * i / 4, unit))
+        for i in range(5)
+    ]
+    legend = [Legend(x=left + i * LEGEND_STEP, css=s.css, label=s.name)
+              for i, s in enumerate(series)]
+    return BarChart(
+        width=width, height=height, plot_left=left, plot_right=right, plot_bottom=bottom,
+        bars=bars, ticks=ticks, marks=marks,
+        groups=[(round(left + (g + 0.5) * group_width, 1), name) for g, name in enumerate(groups)],
+        legend=legend, title=title, key_x=left + len(series) * LEGEND_STEP,
+    )

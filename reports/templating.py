@@ -1,0 +1,33 @@
+"""The jinja2 environments of the HTML and Markdown reports."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+
+@cache
+def html_environment() -> Environment:
+    """Every value is HTML-escaped unless a template says otherwise (none does)."""
+    return Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@cache
+def text_environment() -> Environment:
+    """For Markdown: values are escaped by the template's own filters, not as HTML."""
+    return Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=False,  # noqa: S701 - Markdown output; cells go through the `md` filter
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )

@@ -1,0 +1,129 @@
+"""Shared pieces of the report tests: fixture scorecards, gold files, headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from auditor.model import Finding, GateResult, Scorecard
+from auditor.scorecard import schema
+
+REPORT_FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+GOLD = REPORT_FIXTURES / "gold"
+SARIF_SCHEMA = REPORT_FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
+UPDATE_ENV = "AUDIT_UPDATE_GOLD"
+CARDS = ("full", "partial")
+
+# The renderers print the scorecard's own auditor version; a gold file should not change
+# with every release of the fixture's producer.
+SCRUBS: list[tuple[str, str]] = [(r"\b(Auditor|auditor) \d+\.\d+\.\d+\S*", r"\1 X.Y.Z")]
+
+
+def card_data(name: str) -> dict[str, Any]:
+    """A fixture scorecard as JSON data, validated against the scorecard schema."""
+    data: dict[str, Any] = json.loads((REPORT_FIXTURES / f"{name}.json").read_text("utf-8"))
+    jsonschema.validate(data, schema())
+    return data
+
+
+def card(name: str) -> Scorecard:
+    return Scorecard.from_dict(card_data(name))
+
+
+def scrub(text: str) -> str:
+    for pattern, replacement in SCRUBS:
+        text = re.sub(pattern, replacement, text)
+    return text
+
+
+def assert_gold(actual: str, name: str) -> None:
+    """Compare with GOLD/name; on a mismatch write name.actual beside it for review.
+
+    With AUDIT_UPDATE_GOLD=1 the gold file is (re)written instead.
+    """
+    gold = GOLD / name
+    got = scrub(actual)
+    if os.environ.get(UPDATE_ENV) == "1":
+        gold.parent.mkdir(parents=True, exist_ok=True)
+        gold.write_text(got, encoding="utf-8")
+        return
+    side = gold.with_name(gold.name + ".actual")
+    expected = gold.read_text(encoding="utf-8") if gold.exists() else None
+    if got != expected:
+        side.write_text(got, encoding="utf-8")
+        raise AssertionError(
+            f"{name} differs from its gold file; see {side} "
+            f"(set {UPDATE_ENV}=1 to accept the new output)"
+        )
+    side.unlink(missing_ok=True)
+
+
+def sarif_validator() -> jsonschema.Draft4Validator:
+    return jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text("utf-8")))
+
+
+def with_gate(base: Scorecard, gate: GateResult) -> Scorecard:
+    """The scorecard with one more gate appended."""
+    data = base.to_dict()
+    data["gates"].append(gate.to_dict())
+    jsonschema.validate(data, schema())
+    return Scorecard.from_dict(data)
+
+
+def many_findings_gate(count: int, gate_id: str = "lint", tool: str = "") -> GateResult:
+    findings = [
+        Finding(
+            path=f"pkg/module_{i % 400:03d}.py", line=i % 900 + 1, rule=f"E{i % 37:03d}",
+            severity=("critical", "warning", "info")[i % 3],
+            message=f"finding number {i} with a message of some length " + "x" * (i % 50),
+            tool=tool,
+        )
+        for i in range(count)
+    ]
+    return GateResult(
+        id=gate_id, title=gate_id.title(), status="passed", score=100.0, duration_s=1.0,
+        reason=None, tool={"name": tool or "ruff", "version": "0.17.1"}, conditions=[],
+        findings=findings, details={},
+    )
+
+
+# ---- Chromium ------------------------------------------------------------------------------
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def chromium_args(profile: Path) -> list[str]:
+    exe = chromium()
+    assert exe is not None
+    return [
+        exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]
+
+
+def dump_dom(page: Path, profile: Path) -> str:
+    """The DOM after the page loaded (and any script on it ran), as Chromium serialises it."""
+    proc = subprocess.run(
+        [*chromium_args(profile), "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def screenshot(page: Path, png: Path, profile: Path, size: str = "1280,2000") -> None:
+    proc = subprocess.run(
+        [*chromium_args(profile), f"--screenshot={png}", f"--window-size={size}", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert png.stat().st_size > 10_000

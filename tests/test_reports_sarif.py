@@ -1,0 +1,114 @@
+"""scorecard.sarif: valid SARIF 2.1.0, one run per tool, within GitHub's limits."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from auditor.model import Finding
+from reports import sarif
+from tests.reports_support import CARDS, card, many_findings_gate, sarif_validator, with_gate
+
+
+def _errors(log: dict[str, Any]) -> list[str]:
+    return [f"{list(e.path)}: {e.message}" for e in sarif_validator().iter_errors(log)]
+
+
+@pytest.mark.parametrize("name", CARDS)
+def test_fixture_sarif_is_valid(name: str) -> None:
+    log = json.loads(sarif.SarifRenderer().render(card(name)))
+    assert _errors(log) == []
+    assert log["version"] == "2.1.0"
+
+
+def test_one_run_per_tool_and_a_result_per_finding() -> None:
+    scorecard = card("full")
+    log = json.loads(sarif.SarifRenderer().render(scorecard))
+    runs = {r["tool"]["driver"]["name"]: r for r in log["runs"]}
+    # Findings name their tool (bandit) or fall back to their gate's tool (ruff, mypy).
+    assert set(runs) == {"ruff", "mypy", "bandit"}
+    expected = sum(len(g.findings) for g in scorecard.gates)
+    assert sum(len(r["results"]) for r in log["runs"]) == expected
+    lint = next(g for g in scorecard.gates if g.id == "lint")
+    assert len(runs["ruff"]["results"]) == len(lint.findings)
+    first = next(f for f in lint.findings if f.line is not None)
+    match = next(
+        r for r in runs["ruff"]["results"]
+        if r["locations"][0]["physicalLocation"]["region"]["startLine"] == first.line
+        and r["ruleId"] == first.rule
+    )
+    location = match["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": first.path, "uriBaseId": "%SRCROOT%"}
+    rules = runs["ruff"]["tool"]["driver"]["rules"]
+    assert rules[match["ruleIndex"]]["id"] == first.rule
+    assert runs["ruff"]["properties"]["truncated"] is False
+
+
+def test_levels_follow_severity_and_lines_are_optional() -> None:
+    gate = many_findings_gate(0)
+    findings = [
+        Finding("a.py", 3, "R1", "critical", "c"),
+        Finding("b dir/b.py", None, "R2", "warning", "w"),
+        Finding("", None, "R3", "info", "i"),
+    ]
+    scorecard = with_gate(card("partial"), replace(gate, findings=findings))
+    log = sarif.build(scorecard)
+    assert _errors(log) == []
+    run = next(r for r in log["runs"] if r["tool"]["driver"]["name"] == "ruff")
+    by_rule = {r["ruleId"]: r for r in run["results"]}
+    assert [by_rule[k]["level"] for k in ("R1", "R2", "R3")] == ["error", "warning", "note"]
+    assert by_rule["R1"]["locations"][0]["physicalLocation"]["region"] == {"startLine": 3}
+    assert "region" not in by_rule["R2"]["locations"][0]["physicalLocation"]
+    assert by_rule["R2"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "b%20dir/b.py"
+    )
+    assert "locations" not in by_rule["R3"]
+
+
+def test_results_beyond_the_per_run_limit_are_cut_and_said() -> None:
+    scorecard = with_gate(card("partial"), many_findings_gate(sarif.MAX_RESULTS + 1200))
+    log = sarif.build(scorecard)
+    assert _errors(log) == []
+    run = next(r for r in log["runs"] if r["tool"]["driver"]["name"] == "ruff")
+    assert len(run["results"]) == sarif.MAX_RESULTS
+    assert run["properties"]["truncated"] is True
+    assert run["properties"]["omittedResults"] == 1200
+    note = run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    assert "1200 of 26200 results were left out" in note
+    # The least severe go first: every critical finding is kept.
+    assert sum(r["level"] == "error" for r in run["results"]) == sum(
+        f.severity == "critical" for f in scorecard.gates[-1].findings
+    )
+
+
+def test_size_limit_cuts_results_until_the_file_fits() -> None:
+    scorecard = with_gate(card("partial"), many_findings_gate(3000))
+    limit = 300_000
+    log = sarif.build(scorecard, max_bytes=limit)
+    assert len(sarif.dump(log).encode()) <= limit
+    run = next(r for r in log["runs"] if r["tool"]["driver"]["name"] == "ruff")
+    assert 0 < len(run["results"]) < 3000
+    assert run["properties"]["omittedResults"] == 3000 - len(run["results"])
+    assert _errors(log) == []
+
+
+def test_full_size_sarif_of_ten_thousand_findings_fits_github() -> None:
+    scorecard = with_gate(card("full"), many_findings_gate(10_000))
+    text = sarif.SarifRenderer().render(scorecard)
+    assert len(text.encode()) <= sarif.MAX_BYTES
+    assert _errors(json.loads(text)) == []
+
+
+def test_more_than_twenty_tools_are_folded_into_twenty_runs() -> None:
+    scorecard = card("partial")
+    for i in range(25):
+        scorecard = with_gate(scorecard, many_findings_gate(2, gate_id=f"g{i}", tool=f"tool{i}"))
+    log = sarif.build(scorecard)
+    assert len(log["runs"]) == sarif.MAX_RUNS
+    last = log["runs"][-1]
+    note = last["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    assert "more tools were left out" in note
+    assert _errors(log) == []
