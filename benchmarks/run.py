@@ -261,7 +261,7 @@ def auditor_figures(card: Json) -> tuple[dict[str, float | None], dict[str, floa
     return figures, steps, problems
 
 
-def run_auditor(target: Target, osv_db: Path, scratch: Path) -> SideRun:
+def run_auditor(target: Target, osv_db: Path, scratch: Path, jobs: int | None) -> SideRun:
     scratch.mkdir(parents=True)
     config = scratch / "audit.toml"
     config.write_text(f"[security]\nosv_db = {json.dumps(str(osv_db))}\n", encoding="utf-8")
@@ -271,6 +271,7 @@ def run_auditor(target: Target, osv_db: Path, scratch: Path) -> SideRun:
         sys.executable, "-c", AUDITOR_CHILD, str(usage),
         "run", str(target.root), "--gates", GATES, "--python", str(target.python),
         "--out", str(out), "--config", str(config),
+        *(["--jobs", str(jobs)] if jobs else []),
     ]
     with (scratch / "stdout.txt").open("wb") as so, (scratch / "stderr.txt").open("wb") as se:
         started = time.perf_counter()
@@ -526,7 +527,13 @@ def _median(values: Sequence[float]) -> float:
 
 
 def report(
-    auditor: list[SideRun], by_hand: list[SideRun], extra: Json, target: Target, osv_db: Path
+    auditor: list[SideRun],
+    by_hand: list[SideRun],
+    extra: Json,
+    *,
+    target: Target,
+    osv_db: Path,
+    jobs: int | None,
 ) -> bool:
     """Print the comparison; True when both sides measured the same figures."""
     def med(runs: list[SideRun], pick: Callable[[Timing], float]) -> float:
@@ -542,7 +549,7 @@ def report(
     print(f"OSV db   {osv_db} (loaded in {_number(extra.get('osv_load_s')) or 0:.2f} s: "
           "the auditor pays this on each run, the by-hand side queries a running server)")
     print(f"Machine  {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end; "
-          f"median of {n} interleaved run(s) per side")
+          f"median of {n} interleaved run(s) per side; audit --jobs {jobs or 'default (all)'}")
     print()
     header = f"{'':34}{'auditor':>12}{'by hand':>12}"
     print(header)
@@ -608,11 +615,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"a requirement whose sdist is audited (default {DEFAULT_PROJECT})")
     parser.add_argument("--osv-db", help="directory of OSV advisories (default: "
                         + " or ".join(str(p.relative_to(REPO)) for p in OSV_CANDIDATES) + ")")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="passed to `audit run --jobs` (default: all gates at once)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the reports and tool outputs of every run and say where")
     args = parser.parse_args(args_list)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.jobs is not None and args.jobs < 1:
+        parser.error("--jobs must be at least 1")
 
     def say(message: str) -> None:
         print(f"benchmark: {message}", file=sys.stderr, flush=True)
@@ -636,7 +647,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 say(f"run {i + 1}/{args.repeat}: {side}")
                 before = snapshot(target.root)
                 if side == "auditor":
-                    auditor.append(run_auditor(target, osv_db, scratch / f"auditor-{i}"))
+                    auditor.append(
+                        run_auditor(target, osv_db, scratch / f"auditor-{i}", args.jobs)
+                    )
                 else:
                     run, extra = run_by_hand(target, osv_db, scratch / f"by-hand-{i}")
                     by_hand.append(run)
@@ -644,7 +657,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if touched:
                     untouched = False
                     say(f"{side} changed the project tree: " + ", ".join(touched[:10]))
-        agree = report(auditor, by_hand, extra, target, osv_db)
+        agree = report(auditor, by_hand, extra, target=target, osv_db=osv_db, jobs=args.jobs)
         print("The project tree was left " + ("unchanged by both sides." if untouched
                                               else "CHANGED (see above)."))
     except SetupError as exc:
