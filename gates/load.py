@@ -4,8 +4,9 @@ How a run goes:
 1. The service starts from `start` (`{port}` is a free loopback port; a bare leading `python`
    is the target's interpreter) in `cwd` with `env`, its output in `load-service.log` beside
    the reports, and is polled at `health` until it answers 2xx within `startup_timeout`.
-2. locust runs once, as a child process, through two measured stages: `users` for `duration`
-   seconds (normal), then `peak_users` (default 10x) for `duration` seconds (peak). The stages
+2. locust runs once, as a child process: `warmup` seconds at normal load (not measured), then
+   two measured stages: `users` for `duration` seconds (normal), then `peak_users` (default
+   10x) for `duration` seconds (peak). The stages
    are a load shape inside the locustfile the gate writes, so users, spawn rate and duration
    are not given as `-u/-r/-t`; statistics are reset between the stages and each stage has its
    own CSV files (`load-normal_*.csv`, `load-peak_*.csv` beside the reports).
@@ -87,6 +88,8 @@ class LoadGate:
         OptionSpec("peak_spawn_rate", "number", None,
                    "users started per second at peak (default: all in 1 s)"),
         OptionSpec("duration", "number", 20, "seconds per stage"),
+        OptionSpec("warmup", "number", 2,
+                   "seconds of normal load before measuring, not counted (0: none)"),
         OptionSpec("wait", "str", None,
                    "wait between a user's requests: constant_throughput(1) (default, about 1 "
                    "request/s per user), between(MIN, MAX), constant(S), constant_pacing(S), none"),
@@ -183,6 +186,7 @@ class LoadGate:
                 "processes": settings.processes,
                 "workers": settings.expect_workers,
             },
+            "warmup_s": settings.warmup,
             "startup_s": round(startup_s, 2),
             "csv": {
                 "normal": str(out_dir / f"{NORMAL_PREFIX}_stats.csv"),
@@ -210,6 +214,8 @@ def _stage_plan(settings: LoadSettings, normal_prefix: Path) -> load_scenario.St
         peak=load_scenario.Stage("peak", settings.peak_users, settings.peak_spawn_rate,
                                  settings.duration),
         settle_s=DISTRIBUTED_SETTLE_S if settings.distributed else SETTLE_S,
+        warmup_s=settings.warmup,
+        distributed=settings.distributed,
         normal_csv_prefix=normal_prefix,
     )
 

@@ -75,6 +75,7 @@ class LoadSettings:
     spawn_rate: float
     peak_spawn_rate: float
     duration: float
+    warmup: float
     wait: WaitModel
     endpoints: tuple[Endpoint, ...]
     locustfile: str | None
@@ -260,6 +261,7 @@ def parse(options: dict[str, object]) -> LoadSettings:
         spawn_rate=spawn_rate,
         peak_spawn_rate=peak_spawn_rate,
         duration=duration,
+        warmup=_float(options, "warmup", 2.0),
         wait=parse_wait(wait_text or DEFAULT_WAIT),
         endpoints=endpoints,
         locustfile=locustfile,

@@ -1,10 +1,12 @@
 """The locustfile the load gate hands to locust: the scenario plus the two measured stages.
 
 Both stages (normal, then peak) run in one locust process, driven by a LoadTestShape, so that
-workers started elsewhere stay connected from the first request to the last. Between the
-stages the shape stops every user, waits until the last statistics arrived (workers report
-every 3 s), writes the normal stage's stats and failures CSV with locust's own CSV writer and
-resets the statistics; locust's `--csv` writes the peak stage's at the end.
+workers started elsewhere stay connected from the first request to the last. A short warm-up
+at normal load comes first and is not measured (the generator's first request carries its own
+lazy set-up, ~70 ms on these machines). Between the stages the shape stops every user, waits
+until the last statistics arrived (workers report every 3 s), writes the normal stage's stats
+and failures CSV with locust's own CSV writer and resets the statistics; locust's `--csv`
+writes the peak stage's at the end.
 
 The scenario is either generated from `endpoints` or the target's own locustfile, loaded by
 path and re-exported (its User classes only; a locustfile that brings its own load shape is
@@ -38,11 +40,17 @@ class StagePlan:
     peak: Stage
     settle_s: float
     """Seconds with no user between and after the stages, so every sample is reported."""
+    warmup_s: float
+    """Seconds of normal load before the normal stage, not measured: the generator's first
+    requests (its lazy set-up, new connections) would otherwise count as the service's."""
+    distributed: bool
+    """Whether statistics arrive from workers (late), so warm-up needs a settle pause too."""
     normal_csv_prefix: Path
     """Prefix of the normal stage's CSV files (`<prefix>_stats.csv`, `<prefix>_failures.csv`)."""
 
     def total_s(self) -> float:
-        return self.normal.duration_s + self.peak.duration_s + 2 * self.settle_s
+        """Seconds all phases take, a little less than the run (the shape ticks each second)."""
+        return sum(seconds for _, _, _, seconds in phases(self))
 
 
 _HEADER = '''\
@@ -135,31 +143,26 @@ def _write_stage_csv(environment, prefix):
 
 
 class AuditStages(LoadTestShape):
-    NORMAL = ({normal_users}, {normal_rate}, {normal_duration})
-    PEAK = ({peak_users}, {peak_rate}, {peak_duration})
-    SETTLE = {settle}
+    # (action, users, spawn rate, seconds): "run" holds a user count for that long.
+    PHASES = {phases}
     NORMAL_PREFIX = {normal_prefix}
-    _written = False
+    _index = 0
+    _phase_start = 0.0
 
     def tick(self):
-        elapsed = self.get_run_time()
-        users, rate, duration = self.NORMAL
-        if elapsed < duration:
-            return users, rate
-        if elapsed < duration + self.SETTLE:
-            return 0, rate
-        if not self._written:
+        now = self.get_run_time()
+        while self._index < len(self.PHASES):
+            action, users, rate, seconds = self.PHASES[self._index]
+            if action == "run" and now - self._phase_start < seconds:
+                return users, rate
             environment = self.runner.environment
-            _write_stage_csv(environment, self.NORMAL_PREFIX)
-            environment.stats.reset_all()
-            self.runner.exceptions = {{}}
-            self._written = True
-        peak_start = duration + self.SETTLE
-        peak_users, peak_rate, peak_duration = self.PEAK
-        if elapsed < peak_start + peak_duration:
-            return peak_users, peak_rate
-        if elapsed < peak_start + peak_duration + self.SETTLE:
-            return 0, peak_rate
+            if action == "write_normal":
+                _write_stage_csv(environment, self.NORMAL_PREFIX)
+            elif action == "reset":
+                environment.stats.reset_all()
+                self.runner.exceptions = {{}}
+            self._index += 1
+            self._phase_start = now
         return None
 '''
 
@@ -187,17 +190,30 @@ def target_scenario(locustfile: Path) -> str:
     return _TARGET_IMPORT.format(path=repr(str(locustfile)))
 
 
+def phases(plan: StagePlan) -> list[tuple[str, int, float, float]]:
+    """What the shape does, in order: warm up, measure normal, write it, measure peak."""
+    normal, peak = plan.normal, plan.peak
+    steps: list[tuple[str, int, float, float]] = []
+    if plan.warmup_s > 0:
+        steps.append(("run", normal.users, normal.spawn_rate, plan.warmup_s))
+        if plan.distributed:
+            steps.append(("run", 0, normal.spawn_rate, plan.settle_s))
+        steps.append(("reset", 0, 0.0, 0.0))
+    steps += [
+        ("run", normal.users, normal.spawn_rate, normal.duration_s),
+        ("run", 0, normal.spawn_rate, plan.settle_s),
+        ("write_normal", 0, 0.0, 0.0),
+        ("reset", 0, 0.0, 0.0),
+        ("run", peak.users, peak.spawn_rate, peak.duration_s),
+        ("run", 0, peak.spawn_rate, plan.settle_s),
+    ]
+    return steps
+
+
 def stages_shape(plan: StagePlan) -> str:
     """The LoadTestShape running both stages and writing the normal stage's CSV."""
     return _SHAPE.format(
-        normal_users=plan.normal.users,
-        normal_rate=repr(plan.normal.spawn_rate),
-        normal_duration=repr(plan.normal.duration_s),
-        peak_users=plan.peak.users,
-        peak_rate=repr(plan.peak.spawn_rate),
-        peak_duration=repr(plan.peak.duration_s),
-        settle=repr(plan.settle_s),
-        normal_prefix=repr(str(plan.normal_csv_prefix)),
+        phases=repr(phases(plan)), normal_prefix=repr(str(plan.normal_csv_prefix))
     )
 
 

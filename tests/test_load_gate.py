@@ -11,6 +11,7 @@ import csv
 import json
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 
 from auditor.scoring import round_value
+from gates.load_service import free_port
 from tests.helpers import FIXTURES, condition, gate, load_scorecard, run_cli, write_project
 
 SERVER = FIXTURES / "load_server.py"
@@ -100,7 +102,10 @@ def test_fast_service_passes_and_figures_match_locust_csv(tmp_path: Path, marker
         peak_users = 12
         duration = 3
         wait = "constant_throughput(4)"
-        endpoints = [{{ path = "/items" }}, {{ path = "/orders", method = "POST", weight = 2, json = {{ qty = 1 }} }}]
+        endpoints = [
+            {{ path = "/items" }},
+            {{ path = "/orders", method = "POST", weight = 2, json = {{ qty = 1 }} }},
+        ]
     """.replace("\n        ", "\n"))
     out = tmp_path / "out"
     code, card, output = _audit(root, out)
@@ -141,6 +146,7 @@ def test_slow_service_fails_p95(tmp_path: Path, marker: str) -> None:
         health = "/health"
         users = 3
         peak_users = 6
+        warmup = 1
         duration = 3
         endpoints = [{{ path = "/slow" }}]
     """.replace("\n        ", "\n"))
@@ -160,6 +166,7 @@ def test_failing_requests_give_the_error_rate(tmp_path: Path, marker: str) -> No
         health = "/health"
         users = 4
         peak_users = 8
+        warmup = 1
         duration = 3
         wait = "constant_throughput(20)"
         endpoints = [{{ path = "/items" }}]
@@ -179,7 +186,8 @@ def test_failing_requests_give_the_error_rate(tmp_path: Path, marker: str) -> No
     assert 3 <= rate["value"] <= 7, rate["value"]
     assert condition(card, "load", "peak_error_rate")["status"] == "failed"
     seen = gate(card, "load")["details"]["stages"]["normal"]["failures_seen"]
-    assert seen and "HTTP 500" in seen[0]["error"]
+    assert seen
+    assert "HTTP 500" in seen[0]["error"]
     assert sum(f["count"] for f in seen) == int(row["Failure Count"])
     _assert_cleaned_up(marker, out)
 
@@ -253,6 +261,7 @@ def test_target_locustfile_is_used(tmp_path: Path, marker: str) -> None:
         health = "/health"
         users = 2
         peak_users = 4
+        warmup = 1
         duration = 2
         locustfile = "locustfile.py"
     """.replace("\n        ", "\n"))
@@ -292,8 +301,6 @@ def test_locust_command_that_writes_nothing_is_an_error(tmp_path: Path, marker: 
 
 
 def test_master_with_two_workers(tmp_path: Path, marker: str) -> None:
-    from gates.load_service import free_port
-
     master_port = free_port()
     workers = [
         subprocess.Popen(
@@ -370,3 +377,36 @@ def test_without_start_the_gate_is_skipped(tmp_path: Path) -> None:
     load = gate(load_scorecard(out), "load")
     assert load["status"] == "skipped"
     assert "start" in load["reason"]
+
+
+def test_interrupt_stops_the_service_and_locust(tmp_path: Path, marker: str) -> None:
+    root = _project(tmp_path, f"""
+        start = {_toml(_server_cmd(marker))}
+        health = "/health"
+        users = 2
+        duration = 30
+        endpoints = [{{ path = "/" }}]
+    """.replace("\n        ", "\n"))
+    out = tmp_path / "out"
+    audit = subprocess.Popen(
+        [sys.executable, "-m", "auditor", "run", str(root), "--gates", "load", "--out", str(out),
+         "--python", sys.executable],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        log = out / "load-locust.log"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "All users spawned" not in (
+            log.read_text() if log.exists() else ""
+        ):
+            time.sleep(0.2)
+        assert _pids(marker), "the service was not running during the load"
+        assert _pids(str(out)), "locust was not running"
+        audit.send_signal(signal.SIGINT)
+        _, stderr = audit.communicate(timeout=30)
+    finally:
+        if audit.poll() is None:
+            audit.kill()
+            audit.wait()
+    assert audit.returncode == 130, stderr
+    _assert_cleaned_up(marker, out)
