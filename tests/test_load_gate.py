@@ -8,6 +8,7 @@ process of the service or of locust is left and that the port accepts nothing an
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import re
 import shlex
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 
 from auditor.scoring import round_value
+from gates import load_locust
 from gates.load_service import free_port
 from tests.helpers import FIXTURES, condition, gate, load_scorecard, run_cli, write_project
 
@@ -410,3 +412,15 @@ def test_interrupt_stops_the_service_and_locust(tmp_path: Path, marker: str) -> 
             audit.wait()
     assert audit.returncode == 130, stderr
     _assert_cleaned_up(marker, out)
+
+
+def test_saturation_markers_match_locusts_own_warnings() -> None:
+    # The warnings come from locust's runners; reading its source keeps the markers honest
+    # when locust changes its wording.
+    runners = Path(importlib.util.find_spec("locust").origin).parent / "runners.py"
+    source = runners.read_text(encoding="utf-8")
+    found = [m for m in load_locust.SATURATION_MARKERS if m in source]
+    assert found == list(load_locust.SATURATION_MARKERS)
+    line = next(ln for ln in source.splitlines() if "CPU usage above" in ln)
+    assert load_locust.saturated(line)
+    assert not load_locust.saturated("All users spawned: 5 total users")
