@@ -170,13 +170,16 @@ def list_gates() -> int:
 
 @app.command()
 def report(
-    scorecard_path: Annotated[Path, typer.Argument(help="A saved scorecard.json.", metavar="SCORECARD")],
+    scorecard_path: Annotated[
+        Path, typer.Argument(help="A saved scorecard.json.", metavar="SCORECARD")
+    ],
     formats: Annotated[
         str, typer.Option("--format", help="Comma-separated subset of: "
                           + ",".join(config_mod.FORMATS) + ".")
     ] = "html",
     out: Annotated[
-        Path | None, typer.Option("--out", help="Where reports go (default: the scorecard's directory).")
+        Path | None,
+        typer.Option("--out", help="Where reports go (default: the scorecard's directory)."),
     ] = None,
 ) -> int:
     """Re-render reports from a saved scorecard.json without re-running the audit."""
@@ -219,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, typer.Abort):
         _err_console().print("audit: interrupted; every process it started was stopped")
         return scoring.EXIT_INTERRUPTED
-    except Exception:  # noqa: BLE001 - one sentence for the user, the traceback to a log file
+    except Exception:
         log = Path(os.environ.get("TMPDIR", "/tmp")) / "audit-crash.log"  # noqa: S108
         log.write_text(traceback.format_exc(), encoding="utf-8")
         _err_console().print(f"audit: internal error; the traceback is in {log}")

@@ -10,7 +10,7 @@ class ConfigError(AuditError):
 
 
 class GateError(AuditError):
-    """A gate could not measure: tool missing, crash, timeout, nothing measured, unreadable output."""
+    """A gate could not measure: tool missing, crash, timeout, nothing measured, bad output."""
 
     def __init__(self, reason: str, *, details: dict[str, object] | None = None) -> None:
         super().__init__(reason)

@@ -42,7 +42,7 @@ def render() -> str:
                 f"  # {spec.op} {spec.help}{block}"
             )
         for option in gate.options:
-            if option.default is None or option.default == [] and option.kind == "table_list":
+            if option.default is None or (option.default == [] and option.kind == "table_list"):
                 lines.append(f"# {option.name} = ...  # {option.help}")
             else:
                 lines.append(f"{option.name} = {_toml_value(option.default)}  # {option.help}")

@@ -1,4 +1,4 @@
-"""Finding the target's interpreter: --python, then config, then PATH/.venv, then the active venv."""
+"""Finding the target's interpreter: --python, config, PATH/.venv, then the active venv."""
 
 from __future__ import annotations
 

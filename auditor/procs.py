@@ -72,10 +72,8 @@ def kill_group(proc: subprocess.Popen[bytes], grace_s: float = TERMINATE_GRACE_S
     pgid = proc.pid
     if proc.poll() is None:
         _signal_group(pgid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            pass
     # Whatever is left of the group (the leader or children it left behind) is killed.
     _signal_group(pgid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -211,7 +209,7 @@ class Background:
         return self.proc.poll()
 
     def wait(self, timeout: float) -> int:
-        """Wait for the process to end; raises ProcessTimeoutError (after stopping it) if it doesn't."""
+        """Wait for the process to end; on timeout stop it and raise ProcessTimeoutError."""
         try:
             return self.proc.wait(timeout=max(timeout, 0.0))
         except subprocess.TimeoutExpired:

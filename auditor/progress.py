@@ -35,9 +35,8 @@ class LiveProgress:
     def __init__(self, console: Console, gate_ids: list[str]) -> None:
         self._console = console
         self._lock = threading.Lock()
-        self._state: dict[str, tuple[str, str, float | None]] = {
-            g: ("waiting", "", None) for g in gate_ids
-        }
+        waiting: tuple[str, str, float | None] = ("waiting", "", None)
+        self._state: dict[str, tuple[str, str, float | None]] = dict.fromkeys(gate_ids, waiting)
         self._started: dict[str, float] = {}
         self._live: Live | None = None
 
@@ -56,9 +55,10 @@ class LiveProgress:
     def _table(self) -> Table:
         table = Table(show_header=False, box=None, pad_edge=False)
         now = time.monotonic()
-        for gate_id, (state, message, duration) in self._state.items():
-            if state == "running":
-                duration = now - self._started.get(gate_id, now)
+        for gate_id, (state, message, finished_in) in self._state.items():
+            duration = (
+                now - self._started.get(gate_id, now) if state == "running" else finished_in
+            )
             timing = f"{duration:.1f}s" if duration is not None else ""
             table.add_row(
                 Text(gate_id, style="bold"),

@@ -142,7 +142,7 @@ def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResul
         result = _errored(
             gate, str(exc), started, {"interpreter": str(plan.python), **exc.details}
         )
-    except Exception as exc:  # noqa: BLE001 - a bug in one gate must not take the run down
+    except Exception as exc:
         result = _errored(
             gate,
             f"the gate crashed: {type(exc).__name__}: {exc}",

@@ -1,4 +1,4 @@
-"""Shared helpers for tests: run the CLI as a subprocess, make miniature projects, check scorecards."""
+"""Helpers for tests: run the CLI as a subprocess, make miniature projects, check scorecards."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ class _CrashingGate:
     tool = "nothing"
     runs_alone = False
     default_timeout = 10.0
-    conditions = (ConditionSpec("x", "X", "", "<=", 0, "count", ""),)
+    conditions: tuple[ConditionSpec, ...] = (ConditionSpec("x", "X", "", "<=", 0, "count", ""),)
     options: tuple[OptionSpec, ...] = ()
 
     def __init__(self, exc: Exception) -> None:

@@ -27,7 +27,8 @@ def _assert_usage_error(result_code: int, stderr: str, *needles: str) -> None:
 @pytest.mark.parametrize(
     ("section", "needles"),
     [
-        ("[tool.audit.coverage]\nline_coverag = 80\n", ["line_coverag", "did you mean `line_coverage`"]),
+        ("[tool.audit.coverage]\nline_coverag = 80\n",
+         ["line_coverag", "did you mean `line_coverage`"]),
         ("[tool.audit.coverage]\nline_coverage = 120\n", ["line_coverage", "between 0 and 100"]),
         ("[tool.audit.coverage]\nline_coverage = -1\n", ["between 0 and 100"]),
         ("[tool.audit.coverage]\ntests_failed = -1\n", ["tests_failed", "cannot be negative"]),

@@ -417,7 +417,10 @@ def test_interrupt_stops_the_service_and_locust(tmp_path: Path, marker: str) -> 
 def test_saturation_markers_match_locusts_own_warnings() -> None:
     # The warnings come from locust's runners; reading its source keeps the markers honest
     # when locust changes its wording.
-    runners = Path(importlib.util.find_spec("locust").origin).parent / "runners.py"
+    spec = importlib.util.find_spec("locust")
+    assert spec is not None
+    assert spec.origin is not None
+    runners = Path(spec.origin).parent / "runners.py"
     source = runners.read_text(encoding="utf-8")
     found = [m for m in load_locust.SATURATION_MARKERS if m in source]
     assert found == list(load_locust.SATURATION_MARKERS)

@@ -25,7 +25,8 @@ def _alive(pid: int) -> bool:
 
 def test_captures_output_and_exit_code(tmp_path: Path) -> None:
     result = procs.run(
-        [sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"],
+        [sys.executable, "-c",
+         "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"],
         cwd=tmp_path, timeout=30,
     )
     assert (result.returncode, result.stdout.strip(), result.stderr.strip()) == (3, "out", "err")

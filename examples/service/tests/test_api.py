@@ -32,7 +32,8 @@ def test_duplicate_item_is_409(client: TestClient) -> None:
 
 
 def test_invalid_item_is_422(client: TestClient) -> None:
-    assert client.post("/items", json={"name": "", "price_cents": -1, "stock": 0}).status_code == 422
+    response = client.post("/items", json={"name": "", "price_cents": -1, "stock": 0})
+    assert response.status_code == 422
 
 
 def test_stock_totals(client: TestClient) -> None:
