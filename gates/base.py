@@ -14,6 +14,9 @@ from auditor.errors import GateError, ProcessTimeoutError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
 
 
+SCRUBBED_ENV_PREFIXES = ("COVERAGE_", "PYTEST_CURRENT_TEST")
+
+
 @dataclass(frozen=True)
 class GateConfig:
     """One gate's validated configuration: thresholds, blocking flags, options and timeout."""
@@ -55,8 +58,16 @@ class GateContext:
         return self.deadline - time.monotonic()
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        """The environment for tools: the auditor's own, plus `extra`."""
-        env = dict(os.environ)
+        """The environment for tools: the auditor's own, plus `extra`.
+
+        Variables through which a coverage or pytest run of the auditor itself would reach into
+        the target's run (coverage's subprocess measurement, pytest's current test) are left out.
+        """
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(SCRUBBED_ENV_PREFIXES)
+        }
         env.update(extra or {})
         return env
 

@@ -25,7 +25,8 @@ def text_environment() -> Environment:
     """For Markdown: values are escaped by the template's own filters, not as HTML."""
     return Environment(
         loader=PackageLoader("reports", "templates"),
-        autoescape=False,  # noqa: S701 - Markdown output; cells go through the `md` filter
+        # Markdown output: cells are escaped by the `md` filter, not as HTML.
+        autoescape=False,  # noqa: S701  # nosec B701
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
