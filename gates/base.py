@@ -13,7 +13,6 @@ from auditor import procs
 from auditor.errors import GateError, ProcessTimeoutError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
 
-
 SCRUBBED_ENV_PREFIXES = ("COVERAGE_", "PYTEST_CURRENT_TEST")
 
 
