@@ -150,7 +150,7 @@ def init(
 @app.command("gates")
 def list_gates() -> int:
     """List gates, their conditions, operators and default thresholds."""
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     for gate in GATES.values():
         alone = " (runs alone, after the others)" if gate.runs_alone else ""
         console.print(f"[bold]{gate.id}[/bold]  {gate.title}, runs {gate.tool}{alone}")

@@ -142,6 +142,28 @@ def test_fast_service_passes_and_figures_match_locust_csv(tmp_path: Path, marker
     _assert_cleaned_up(marker, out)
 
 
+def test_multi_process_load_generation(tmp_path: Path, marker: str) -> None:
+    root = _project(tmp_path, f"""
+        start = {_toml(_server_cmd(marker, "--delay-ms", "20"))}
+        health = "/health"
+        users = 4
+        peak_users = 8
+        warmup = 1
+        duration = 3
+        processes = 2
+        endpoints = [{{ path = "/items" }}]
+    """.replace("\n        ", "\n"))
+    out = tmp_path / "out"
+    code, card, output = _audit(root, out)
+    load = gate(card, "load")
+    assert code == 0, (output, load["reason"])
+    assert load["details"]["load_generator"]["processes"] == 2
+    for stage, prefix in (("normal", "load-normal"), ("peak", "load-peak")):
+        row = _aggregated(out / f"{prefix}_stats.csv")
+        assert load["details"]["stages"][stage]["requests"] == int(row["Request Count"]) > 0
+    _assert_cleaned_up(marker, out)
+
+
 def test_slow_service_fails_p95(tmp_path: Path, marker: str) -> None:
     root = _project(tmp_path, f"""
         start = {_toml(_server_cmd(marker, "--delay-ms", "300"))}

@@ -1,0 +1,59 @@
+"""The README's demo target, audited end to end with every gate, as the demo does."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gates.registry import GATES
+from tests.helpers import load_scorecard, run_cli, tree_snapshot
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "service"
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any], Path, str]:
+    root = tmp_path_factory.mktemp("example") / "service"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    # Shorter load stages than the demo's, so the suite stays quick.
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        re.sub(r"(?m)^duration = \d+$", "duration = 3", pyproject.read_text(encoding="utf-8")),
+        encoding="utf-8",
+    )
+    before = tree_snapshot(root)
+    out = root.parent / "out"
+    result = run_cli(
+        "run", root, "--out", out, "--python", sys.executable,
+        "--format", "html,json,junit,sarif,markdown,badge",
+    )
+    assert tree_snapshot(root) == before, "the audit changed the example's tree"
+    return result.code, load_scorecard(out), out, result.stdout + result.stderr
+
+
+def test_every_gate_measures_and_passes(audited: tuple[int, dict[str, Any], Path, str]) -> None:
+    code, card, _, output = audited
+    statuses = {g["id"]: (g["status"], g["reason"]) for g in card["gates"]}
+    assert code == 0, (output, statuses)
+    assert [g["id"] for g in card["gates"]] == list(GATES)
+    assert all(status == "passed" for status, _ in statuses.values()), statuses
+
+
+def test_html_names_every_condition_with_value_and_status(
+    audited: tuple[int, dict[str, Any], Path, str],
+) -> None:
+    _, card, out, _ = audited
+    html = (out / "scorecard.html").read_text(encoding="utf-8")
+    for gate in card["gates"]:
+        for condition in gate["conditions"]:
+            assert condition["id"] in html
+            assert condition["title"] in html
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in html
+    for name in ("junit.xml", "scorecard.sarif", "scorecard.md", "badge.svg"):
+        assert (out / name).stat().st_size > 0
