@@ -191,6 +191,10 @@ def report(
     return 0
 
 
+def _report_interrupt() -> None:
+    sys.stderr.write("audit: interrupted; every process it started was stopped\n")
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -220,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             _say_error(str(exc))
         return int(getattr(exc, "exit_code", scoring.EXIT_USAGE))
     except (KeyboardInterrupt, typer.Abort):
-        _err_console().print("audit: interrupted; every process it started was stopped")
+        _report_interrupt()
         return scoring.EXIT_INTERRUPTED
     except Exception:
         log = Path(os.environ.get("TMPDIR", "/tmp")) / "audit-crash.log"  # noqa: S108
@@ -230,4 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is signal.SIG_DFL:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    return int(result) if isinstance(result, int) else 0
+    code = int(result) if isinstance(result, int) else 0
+    if code == scoring.EXIT_INTERRUPTED:
+        # typer turns Ctrl-C inside a command into this exit code.
+        _report_interrupt()
+    return code

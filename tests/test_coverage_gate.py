@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -280,6 +281,45 @@ def test_hanging_suite_is_stopped_at_the_timeout(tmp_path: Path) -> None:
         time.sleep(0.1)
     assert not alive(test_pid)
     assert not alive(child_pid)
+
+
+def test_interrupt_stops_the_suite_and_exits_130(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    root = write_project(tmp_path / "proj", {
+        "tests/test_hang.py": f"""\
+            import os
+            import time
+
+
+            def test_hangs():
+                with open({str(pids)!r}, "w") as handle:
+                    handle.write(str(os.getpid()))
+                time.sleep(600)
+            """,
+    })
+    audit_proc = subprocess.Popen(
+        [PYTHON, "-m", "auditor", "run", str(root), "--gates", "coverage", "--python", PYTHON,
+         "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not pids.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert pids.exists(), "the test suite never started"
+        audit_proc.send_signal(signal.SIGINT)
+        _, stderr = audit_proc.communicate(timeout=30)
+    finally:
+        if audit_proc.poll() is None:
+            audit_proc.kill()
+    assert audit_proc.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    test_pid = int(pids.read_text(encoding="utf-8"))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and alive(test_pid):
+        time.sleep(0.1)
+    assert not alive(test_pid)
 
 
 def test_interpreter_without_pytest_and_coverage_is_named(tmp_path: Path) -> None:
