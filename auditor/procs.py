@@ -41,6 +41,14 @@ class ProcResult:
     truncated: bool = False
     """True when stdout or stderr went past the capture bound and was cut."""
 
+    def last_line(self) -> str:
+        """The last non-empty line the command wrote (stderr first): usually the error itself."""
+        for text in (self.stderr, self.stdout):
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            if lines:
+                return lines[-1][:300]
+        return "no output"
+
     def describe(self, tail_lines: int = 20) -> str:
         """The command, its exit code and the indented tail of its output, for error reasons."""
         output = (self.stderr.strip() or self.stdout.strip()).splitlines()[-tail_lines:]

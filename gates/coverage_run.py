@@ -15,7 +15,7 @@ from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.procs import ProcResult
-from gates.base import GateContext, require_ok
+from gates.base import GateContext, require_ok, tool_failed
 from gates.coverage_parse import CoverageTotals, SuiteCounts, parse_coverage_json, parse_junit
 from gates.coverage_parse import skipped_files as parse_skipped
 
@@ -110,9 +110,8 @@ def probe(ctx: GateContext) -> Toolchain:
     try:
         found = json.loads(result.stdout.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
-        raise GateError(
-            f"the target's interpreter {ctx.python} did not answer a version check: "
-            + result.describe()
+        raise tool_failed(
+            f"the target's interpreter {ctx.python} did not answer a version check", result
         ) from None
     if not isinstance(found, dict):
         raise GateError(f"the target's interpreter {ctx.python} gave an unreadable version check")
@@ -133,18 +132,17 @@ def probe(ctx: GateContext) -> Toolchain:
 def _check_pytest(result: ProcResult, counts: SuiteCounts | None) -> SuiteCounts:
     code = result.returncode
     if code in PYTEST_ERRORS:
-        raise GateError(f"pytest {PYTEST_ERRORS[code]}: {result.describe()}")
+        raise tool_failed(f"pytest {PYTEST_ERRORS[code]}", result)
     if code not in PYTEST_RAN:
-        raise GateError(f"the test run crashed: {result.describe()}")
+        raise tool_failed("the test run crashed", result)
     if counts is None:
-        raise GateError(f"pytest wrote no readable JUnit report: {result.describe()}")
+        raise tool_failed("pytest wrote no readable JUnit report", result)
     if counts.collected == 0:
-        raise GateError(f"pytest {PYTEST_ERRORS[5]}: {result.describe()}")
+        raise tool_failed(f"pytest {PYTEST_ERRORS[5]}", result)
     if code == 1 and counts.failed + counts.errors == 0:
         # Exit 1 with no failing test is coverage (or a plugin) failing, not the suite.
-        raise GateError(
-            "the test run exited with code 1 but its JUnit report lists no failing test: "
-            + result.describe()
+        raise tool_failed(
+            "the test run failed but its JUnit report lists no failing test", result
         )
     return counts
 
@@ -185,7 +183,8 @@ def run_suite(
     if not data_file.exists():
         raise GateError(
             "coverage wrote no data file: the tests ran but nothing was measured; "
-            f"check the project's coverage configuration ({result.describe()})"
+            "check the project's coverage configuration",
+            details={"log_tail": result.describe(tail_lines=40)},
         )
 
     ctx.progress("reading coverage")

@@ -16,7 +16,7 @@ from typing import cast
 from packaging.utils import canonicalize_name
 
 from auditor.errors import GateError
-from gates.base import GateContext
+from gates.base import GateContext, tool_failed
 from gates.tool_failure import NotAReportError, check_exit, failure, run_tool
 
 OK_CODES = (0, 1)
@@ -39,7 +39,7 @@ def site_dirs(ctx: GateContext) -> list[str]:
     except (ValueError, IndexError):
         paths = None
     if not isinstance(paths, list) or not paths:
-        raise GateError(f"{ctx.python} did not tell its site-packages: {result.describe()}")
+        raise tool_failed(f"{ctx.python} did not tell its site-packages", result)
     return list(dict.fromkeys(str(p) for p in paths))
 
 

@@ -7,28 +7,16 @@ from pathlib import Path
 
 from auditor.errors import GateError, ToolMissingError
 from auditor.procs import ProcResult
-from gates.base import GateContext
+from gates.base import GateContext, tool_failed
 
 
 class NotAReportError(GateError):
     """A tool's output is not the machine-readable report it was asked for."""
 
 
-def last_line(result: ProcResult) -> str:
-    """The last non-empty line the tool wrote (stderr first): usually the error itself."""
-    for text in (result.stderr, result.stdout):
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        if lines:
-            return lines[-1][:300]
-    return "no output"
-
-
 def failure(tool: str, problem: str, result: ProcResult) -> GateError:
     """A GateError naming TOOL and PROBLEM, with the command and its output in `log_tail`."""
-    return GateError(
-        f"{tool} {problem} (exit code {result.returncode}): {last_line(result)}",
-        details={"log_tail": result.describe(tail_lines=40)},
-    )
+    return tool_failed(f"{tool} {problem}", result)
 
 
 def run_tool(

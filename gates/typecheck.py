@@ -47,11 +47,11 @@ def _findings(messages: list[type_mypy.MypyMessage]) -> list[Finding]:
     return out
 
 
-def _blocked_reason(messages: list[type_mypy.MypyMessage], describe: str) -> str:
-    """Why mypy stopped: the errors that blocked it when it printed them, else its output."""
+def _blocked_reason(messages: list[type_mypy.MypyMessage], last_line: str) -> str:
+    """Why mypy stopped: the errors that blocked it when it printed them, else its last line."""
     errors = [m for m in messages if m.severity == "error"]
     if not errors:
-        return f"mypy could not check the target: {describe}"
+        return f"mypy could not check the target (exit code 2): {last_line}"
     shown = "; ".join(f"{m.path}:{m.line}: {m.message}" for m in errors[:3])
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     return f"mypy stopped before checking the whole target: {shown}{more}"
@@ -136,7 +136,7 @@ class TypeGate:
             except GateError:
                 blocked = []
             raise GateError(
-                _blocked_reason(blocked, run.describe()), details={"log_tail": run.describe()}
+                _blocked_reason(blocked, run.last_line()), details={"log_tail": run.describe()}
             )
         require_ok(run, type_mypy.MYPY_OK_CODES, "mypy")
         try:
