@@ -108,6 +108,9 @@ def run(
         card = runner.run_audit(plan, progress)
     written = write_reports(card, chosen_formats, out_dir)
     console = Console(highlight=False, markup=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # CI logs are wider than rich's default of 80 columns for output that is not a terminal.
+        console.width = 120
     console.print(verdict_table(card))
     if card.reason:
         console.print(card.reason)
