@@ -283,7 +283,8 @@ def test_hanging_suite_is_stopped_at_the_timeout(tmp_path: Path) -> None:
     assert not alive(child_pid)
 
 
-def test_interrupt_stops_the_suite_and_exits_130(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_stops_the_suite_and_exits_130(tmp_path: Path, signum: int) -> None:
     pids = tmp_path / "pids"
     root = write_project(tmp_path / "proj", {
         "tests/test_hang.py": f"""\
@@ -307,7 +308,7 @@ def test_interrupt_stops_the_suite_and_exits_130(tmp_path: Path) -> None:
         while not pids.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert pids.exists(), "the test suite never started"
-        audit_proc.send_signal(signal.SIGINT)
+        audit_proc.send_signal(signum)
         _, stderr = audit_proc.communicate(timeout=30)
     finally:
         if audit_proc.poll() is None:
