@@ -61,6 +61,16 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def tool_command(tmp_path: Path, name: str, script: str | None) -> list[str]:
+    """A `<tool>_command` for fail-closed tests: a missing executable when SCRIPT is None, else a
+    real Python program with that source (one that crashes, prints garbage, ...)."""
+    if script is None:
+        return [str(tmp_path / f"no-such-{name}")]
+    path = tmp_path / f"fake_{name}.py"
+    path.write_text(script, encoding="utf-8")
+    return [sys.executable, str(path)]
+
+
 def load_scorecard(out_dir: Path) -> dict[str, Any]:
     """Read OUT_DIR/scorecard.json and validate it against the shipped JSON Schema."""
     data: dict[str, Any] = json.loads((out_dir / "scorecard.json").read_text(encoding="utf-8"))

@@ -18,6 +18,7 @@ from tests.helpers import (
     gate,
     load_scorecard,
     run_cli,
+    tool_command,
     tree_snapshot,
     write_project,
 )
@@ -170,12 +171,8 @@ BEHAVIOURS = {
 @pytest.mark.parametrize("behaviour", ["missing", *BEHAVIOURS])
 def test_fails_closed(tmp_path: Path, behaviour: str) -> None:
     root = copy_project("lint_findings", tmp_path)
-    if behaviour == "missing":
-        command = [str(tmp_path / "no-such-ruff")]
-    else:
-        script = tmp_path / "fake_ruff.py"
-        script.write_text(FAKE_RUFF.format(body=BEHAVIOURS[behaviour]), encoding="utf-8")
-        command = [sys.executable, str(script)]
+    script = None if behaviour == "missing" else FAKE_RUFF.format(body=BEHAVIOURS[behaviour])
+    command = tool_command(tmp_path, "ruff", script)
     config = tmp_path / "audit.toml"
     config.write_text(f"[lint]\nruff_command = {json.dumps(command)}\n", encoding="utf-8")
     code, card = audit(root, tmp_path / "out", "--config", config)

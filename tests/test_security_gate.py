@@ -28,6 +28,7 @@ from tests.helpers import (
     gate,
     load_scorecard,
     run_cli,
+    tool_command,
     tree_snapshot,
     write_project,
 )
@@ -356,12 +357,9 @@ EXPECTED_REASON = {
 @pytest.mark.parametrize("option", ["bandit_command", "pip_audit_command"])
 @pytest.mark.parametrize("behaviour", ["missing", *FAKE_TOOLS])
 def test_tool_failures_fail_closed(tmp_path: Path, option: str, behaviour: str) -> None:
-    if behaviour == "missing":
-        command = [str(tmp_path / "no-such-tool")]
-    else:
-        script = tmp_path / f"{behaviour}.py"
-        script.write_text(FAKE_TOOLS[behaviour], encoding="utf-8")
-        command = [sys.executable, str(script)]
+    command = tool_command(
+        tmp_path, behaviour, None if behaviour == "missing" else FAKE_TOOLS[behaviour]
+    )
     root = make_target(tmp_path, f"{option} = {json.dumps(command)}\n")
     code, security = run_security(root, tmp_path / "out")
     assert code == 3

@@ -17,6 +17,7 @@ from tests.helpers import (
     gate,
     load_scorecard,
     run_cli,
+    tool_command,
     tree_snapshot,
     write_project,
 )
@@ -144,12 +145,8 @@ BEHAVIOURS = {
 @pytest.mark.parametrize("behaviour", ["missing", *BEHAVIOURS])
 def test_fails_closed(tmp_path: Path, behaviour: str) -> None:
     root = write_project(tmp_path / "proj", {"ok.py": "x: int = 1\n"})
-    if behaviour == "missing":
-        command = [str(tmp_path / "no-such-mypy")]
-    else:
-        script = tmp_path / "fake_mypy.py"
-        script.write_text(FAKE_MYPY.format(body=BEHAVIOURS[behaviour]), encoding="utf-8")
-        command = [sys.executable, str(script)]
+    script = None if behaviour == "missing" else FAKE_MYPY.format(body=BEHAVIOURS[behaviour])
+    command = tool_command(tmp_path, "mypy", script)
     config = tmp_path / "audit.toml"
     config.write_text(f"[type]\nmypy_command = {json.dumps(command)}\n", encoding="utf-8")
     code, card = audit(root, tmp_path / "out", "--config", config)
