@@ -104,9 +104,11 @@ class Condition:
     threshold: float
     status: Status
     blocking: bool
+    reason: str | None = None
+    """Why the condition was skipped or could not be measured; None when it was scored."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "value": self.value,
@@ -116,25 +118,41 @@ class Condition:
             "status": self.status,
             "blocking": self.blocking,
         }
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Condition:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        return cls(
+            **{k: data[k] for k in cls.__dataclass_fields__ if k != "reason"},
+            reason=data.get("reason"),
+        )
 
 
 @dataclass(frozen=True)
 class Measurement:
     """What a gate returns when it measured: values by condition id, findings and details.
 
-    A condition id missing from `values` (or mapped to None) is reported as skipped,
-    e.g. `critical_coverage` when no critical paths are configured.
+    Every declared condition must be accounted for: measured in `values`, in `skipped` with the
+    reason the gate gives (critical paths not configured, no branch data), or in `unmeasured`
+    with the reason it could not be measured (the second of two tools failed). A condition in
+    none of them, or an id that is no condition of the gate, makes the gate an error.
     """
 
-    values: dict[str, float | None]
+    values: dict[str, float]
     findings: list[Finding] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     tool_name: str = ""
     tool_version: str = ""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Conditions deliberately not measured, with the reason shown for each."""
+    unmeasured: dict[str, str] = field(default_factory=dict)
+    """Conditions the gate could not measure, with the reason; the gate is then an error."""
+    warnings: list[str] = field(default_factory=list)
+    """What the tools warned about while they still measured (invalid options, notes)."""
+    log_tail: str = ""
+    """The failed tool's command and output tail, when a condition is unmeasured."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from auditor import __version__, gitinfo, procs, scoring
 from auditor.errors import GateError
-from auditor.model import GateResult, Measurement, Scorecard
+from auditor.model import GateResult, Scorecard
 from gates.base import Gate, GateConfig, GateContext
 from gates.registry import GATES
 
@@ -71,7 +71,10 @@ def _skipped(gate: Gate, reason: str) -> GateResult:
     )
 
 
-def _errored(gate: Gate, reason: str, started: float, details: dict[str, object]) -> GateResult:
+def _errored(
+    gate: Gate, config: GateConfig, reason: str, started: float, details: dict[str, object]
+) -> GateResult:
+    """A gate that could not measure at all: each declared condition is an error with the reason."""
     return GateResult(
         id=gate.id,
         title=gate.title,
@@ -80,40 +83,14 @@ def _errored(gate: Gate, reason: str, started: float, details: dict[str, object]
         duration_s=round(time.monotonic() - started, 3),
         reason=reason,
         tool={"name": gate.tool, "version": ""},
-        conditions=[],
+        conditions=[
+            scoring.unscored(
+                spec, config.thresholds[spec.id], config.blocking[spec.id], "error", reason
+            )
+            for spec in gate.conditions
+        ],
         findings=[],
         details=dict(details),
-    )
-
-
-def score_measurement(
-    gate: Gate, config: GateConfig, measurement: Measurement, duration_s: float
-) -> GateResult:
-    """Turn a gate's measured values into scored conditions and a gate result."""
-    conditions = [
-        scoring.evaluate(
-            spec,
-            measurement.values.get(spec.id),
-            config.thresholds[spec.id],
-            config.blocking[spec.id],
-        )
-        for spec in gate.conditions
-        if spec.id in measurement.values
-    ]
-    return GateResult(
-        id=gate.id,
-        title=gate.title,
-        status=scoring.gate_status(conditions),
-        score=scoring.gate_score(conditions),
-        duration_s=round(duration_s, 3),
-        reason=None,
-        tool={
-            "name": measurement.tool_name or gate.tool,
-            "version": measurement.tool_version,
-        },
-        conditions=conditions,
-        findings=measurement.findings,
-        details=measurement.details,
     )
 
 
@@ -135,16 +112,17 @@ def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResul
     )
     try:
         measurement = gate.measure(ctx)
-        if not any(v is not None for v in measurement.values.values()):
-            raise GateError("the tool ran but measured nothing")
-        result = score_measurement(gate, config, measurement, time.monotonic() - started)
+        result = scoring.score_measurement(
+            gate, config, measurement, time.monotonic() - started
+        )
     except GateError as exc:
         result = _errored(
-            gate, str(exc), started, {"interpreter": str(plan.python), **exc.details}
+            gate, config, str(exc), started, {"interpreter": str(plan.python), **exc.details}
         )
     except Exception as exc:
         result = _errored(
             gate,
+            config,
             f"the gate crashed: {type(exc).__name__}: {exc}",
             started,
             {"traceback": traceback.format_exc()},

@@ -7,10 +7,14 @@ rounding the measured value half-up; a percentage under 100 never rounds up to 1
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
-from auditor.model import Condition, ConditionSpec, GateResult, Op, Status
+from auditor.model import Condition, ConditionSpec, GateResult, Measurement, Op, Status
+
+if TYPE_CHECKING:
+    from gates.base import Gate, GateConfig
 
 PRECISION = {"percent": 2, "ms": 1, "count": 0}
 PRECISION_TEXT = (
@@ -51,21 +55,35 @@ def compare(value: float, op: Op, threshold: float) -> bool:
     return value == threshold
 
 
+NO_REASON = (
+    "the gate measured no value for this condition and gave no reason; "
+    "a declared condition cannot silently vanish"
+)
+
+
+def unscored(
+    spec: ConditionSpec, threshold: float, blocking: bool, status: Status, reason: str
+) -> Condition:
+    """A declared condition that has no value: skipped or error, always with its reason."""
+    return Condition(
+        id=spec.id,
+        title=spec.title,
+        value=None,
+        unit=spec.unit,
+        op=spec.op,
+        threshold=threshold,
+        status=status,
+        blocking=blocking,
+        reason=reason,
+    )
+
+
 def evaluate(
     spec: ConditionSpec, value: float | None, threshold: float, blocking: bool
 ) -> Condition:
-    """Hold one measured value against its threshold; a missing value is skipped."""
+    """Hold one measured value against its threshold; a missing value is an error."""
     if value is None:
-        return Condition(
-            id=spec.id,
-            title=spec.title,
-            value=None,
-            unit=spec.unit,
-            op=spec.op,
-            threshold=threshold,
-            status="skipped",
-            blocking=blocking,
-        )
+        return unscored(spec, threshold, blocking, "error", NO_REASON)
     shown = round_value(value, spec.kind)
     status: Status = "passed" if compare(shown, spec.op, threshold) else "failed"
     return Condition(
@@ -77,6 +95,78 @@ def evaluate(
         threshold=threshold,
         status=status,
         blocking=blocking,
+    )
+
+
+def score_conditions(
+    specs: Sequence[ConditionSpec],
+    thresholds: Mapping[str, float],
+    blocking: Mapping[str, bool],
+    measurement: Measurement,
+) -> tuple[list[Condition], list[str]]:
+    """Every declared condition, scored or with its reason, plus the problems that make the
+    measurement untrustworthy (ids that match no declared condition)."""
+    conditions: list[Condition] = []
+    for spec in specs:
+        limit, blocks = thresholds[spec.id], blocking[spec.id]
+        value = measurement.values.get(spec.id)
+        if value is not None:
+            conditions.append(evaluate(spec, value, limit, blocks))
+        elif spec.id in measurement.unmeasured:
+            reason = measurement.unmeasured[spec.id]
+            conditions.append(unscored(spec, limit, blocks, "error", reason))
+        elif spec.id in measurement.skipped:
+            reason = measurement.skipped[spec.id]
+            conditions.append(unscored(spec, limit, blocks, "skipped", reason))
+        else:
+            conditions.append(unscored(spec, limit, blocks, "error", NO_REASON))
+    declared = {spec.id for spec in specs}
+    reported = [*measurement.values, *measurement.skipped, *measurement.unmeasured]
+    problems = [
+        f"the gate reported `{cid}`, which is not one of its conditions "
+        f"({', '.join(sorted(declared))})"
+        for cid in dict.fromkeys(reported)
+        if cid not in declared
+    ]
+    return conditions, problems
+
+
+def score_measurement(
+    gate: Gate, config: GateConfig, measurement: Measurement, duration_s: float
+) -> GateResult:
+    """Turn a gate's measurement into scored conditions and the gate's result.
+
+    The gate is an error when any condition is (unmeasured, or missing without a reason) or when
+    it reported a value that matches no condition; the conditions it did measure are kept.
+    """
+    conditions, problems = score_conditions(
+        gate.conditions, config.thresholds, config.blocking, measurement
+    )
+    errors = [
+        f"`{c.id}`: {c.reason}" if c.reason == NO_REASON else str(c.reason)
+        for c in conditions
+        if c.status == "error"
+    ]
+    measured = any(c.status in ("passed", "failed") for c in conditions)
+    if not measured and not errors and not problems:
+        problems.append("the tool ran but measured nothing")
+    reasons = problems + errors
+    details = dict(measurement.details)
+    if measurement.warnings:
+        details["warnings"] = list(measurement.warnings)
+    if measurement.log_tail:
+        details["log_tail"] = measurement.log_tail
+    return GateResult(
+        id=gate.id,
+        title=gate.title,
+        status="error" if reasons else gate_status(conditions),
+        score=0.0 if reasons else gate_score(conditions),
+        duration_s=round(duration_s, 3),
+        reason="; ".join(dict.fromkeys(reasons)) if reasons else None,
+        tool={"name": measurement.tool_name or gate.tool, "version": measurement.tool_version},
+        conditions=conditions,
+        findings=measurement.findings,
+        details=details,
     )
 
 

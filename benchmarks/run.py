@@ -400,8 +400,8 @@ def by_hand_figures(outputs: Mapping[str, str], exits: Mapping[str, int], work: 
 
 def by_hand_child(plan_file: str, result_file: str) -> int:
     """Runs in its own process so that its children's CPU and memory are its own."""
-    from gates.osv_db import OsvDatabase  # noqa: PLC0415 - only the child serves advisories
-    from gates.osv_server import OsvServer  # noqa: PLC0415
+    from gates.security.osv_db import OsvDatabase  # noqa: PLC0415 - only the child serves advisories
+    from gates.security.osv_server import OsvServer  # noqa: PLC0415
 
     plan = cast(dict[str, str], json.loads(Path(plan_file).read_text(encoding="utf-8")))
     root, work = Path(plan["root"]), Path(plan["work"])

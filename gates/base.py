@@ -114,18 +114,3 @@ class Gate(Protocol):
     def measure(self, ctx: GateContext) -> Measurement:
         """Run the tool and read its output. Raise GateError when it could not measure."""
         ...
-
-
-def tool_failed(what: str, result: procs.ProcResult) -> GateError:
-    """A short reason (what went wrong, the exit code, the tool's last line) with the command and
-    its output's tail kept in the gate's details as `log_tail`."""
-    return GateError(
-        f"{what} (exit code {result.returncode}): {result.last_line()}",
-        details={"log_tail": result.describe(tail_lines=40)},
-    )
-
-
-def require_ok(result: procs.ProcResult, ok_codes: Sequence[int], what: str) -> None:
-    """Raise GateError unless the tool exited with one of the codes that mean it ran fine."""
-    if result.returncode not in ok_codes:
-        raise tool_failed(f"{what} failed", result)

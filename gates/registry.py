@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from gates.base import Gate
-from gates.coverage import CoverageGate
-from gates.lint import LintGate
-from gates.load import LoadGate
-from gates.security import SecurityGate
-from gates.typecheck import TypeGate
+from gates.coverage.gate import CoverageGate
+from gates.lint.gate import LintGate
+from gates.load.gate import LoadGate
+from gates.security.gate import SecurityGate
+from gates.type.gate import TypeGate
 
 GATES: dict[str, Gate] = {
     "coverage": CoverageGate(),

@@ -21,7 +21,7 @@ from coverage.results import display_covered
 from coverage.results import format_lines as coverage_format_lines
 
 from auditor.errors import GateError
-from gates.coverage_parse import (
+from gates.coverage.parse import (
     display_percent,
     format_lines,
     parse_coverage_json,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gates.lint_ruff import is_critical
+from gates.lint.ruff_run import is_critical
 from tests.helpers import (
     condition,
     copy_project,

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from auditor.scoring import round_value
-from gates import load_locust
-from gates.load_service import free_port
+from gates.load import locust_run
+from gates.load.service import free_port
 from tests.helpers import FIXTURES, condition, gate, load_scorecard, run_cli, write_project
 
 SERVER = FIXTURES / "load_server.py"
@@ -444,8 +444,8 @@ def test_saturation_markers_match_locusts_own_warnings() -> None:
     assert spec.origin is not None
     runners = Path(spec.origin).parent / "runners.py"
     source = runners.read_text(encoding="utf-8")
-    found = [m for m in load_locust.SATURATION_MARKERS if m in source]
-    assert found == list(load_locust.SATURATION_MARKERS)
+    found = [m for m in locust_run.SATURATION_MARKERS if m in source]
+    assert found == list(locust_run.SATURATION_MARKERS)
     line = next(ln for ln in source.splitlines() if "CPU usage above" in ln)
-    assert load_locust.saturated(line)
-    assert not load_locust.saturated("All users spawned: 5 total users")
+    assert locust_run.saturated(line)
+    assert not locust_run.saturated("All users spawned: 5 total users")

@@ -59,8 +59,10 @@ def test_compare(op: Op, value: float, expected: bool) -> None:
     assert scoring.compare(value, op, 2) is expected
 
 
-def test_missing_value_is_skipped() -> None:
-    assert scoring.evaluate(PERCENT, None, 80, True).status == "skipped"
+def test_missing_value_is_an_error() -> None:
+    condition = scoring.evaluate(PERCENT, None, 80, True)
+    assert condition.status == "error"
+    assert condition.reason == scoring.NO_REASON
 
 
 def _cond(status: Status, blocking: bool = True) -> Condition:

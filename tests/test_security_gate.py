@@ -18,9 +18,9 @@ import pytest
 from pip_audit._service.interface import VulnerabilityService  # type: ignore[import-untyped]
 
 from auditor.errors import GateError
-from gates import bandit_run, pip_audit_run
-from gates.osv_db import JsonValue, OsvDatabase, affects, load_record, served_copy
-from gates.osv_server import OsvServer
+from gates.security import bandit_run, pip_audit_run
+from gates.security.osv_db import JsonValue, OsvDatabase, affects, load_record, served_copy
+from gates.security.osv_server import OsvServer
 from tests.helpers import (
     FIXTURES,
     condition,
@@ -336,6 +336,8 @@ def test_missing_osv_database_is_an_error(tmp_path: Path) -> None:
     assert "advisories" in security["reason"]
 
 
+FAKE_VERSION = "import sys\nif sys.argv[1:] == ['--version']:\n    print('fake 9.9')\n    sys.exit(0)\n"
+"""Fake tools answer `--version` as the real ones do, then misbehave."""
 FAKE_TOOLS = {
     "crash": "import sys\nprint('Traceback (most recent call last): boom', file=sys.stderr)\n"
              "sys.exit(2)\n",
@@ -358,13 +360,24 @@ EXPECTED_REASON = {
 @pytest.mark.parametrize("behaviour", ["missing", *FAKE_TOOLS])
 def test_tool_failures_fail_closed(tmp_path: Path, option: str, behaviour: str) -> None:
     command = tool_command(
-        tmp_path, behaviour, None if behaviour == "missing" else FAKE_TOOLS[behaviour]
+        tmp_path, behaviour,
+        None if behaviour == "missing" else FAKE_VERSION + FAKE_TOOLS[behaviour],
     )
     root = make_target(tmp_path, f"{option} = {json.dumps(command)}\n")
     code, security = run_security(root, tmp_path / "out")
     assert code == 3
     assert security["status"] == "error"
-    assert security["conditions"] == []
+    statuses = {c["id"]: c["status"] for c in security["conditions"]}
+    if option == "bandit_command":
+        # Nothing was measured: every declared condition is an error, none vanishes.
+        assert statuses == {"critical_findings": "error", "vulnerabilities": "error"}
+    else:
+        # bandit measured before pip-audit failed: its figure stays, scored as usual.
+        assert statuses == {"critical_findings": "failed", "vulnerabilities": "error"}
+        critical = next(c for c in security["conditions"] if c["id"] == "critical_findings")
+        assert critical["value"] == bandit_by_hand(root, "HIGH", "MEDIUM")
+        vulns = next(c for c in security["conditions"] if c["id"] == "vulnerabilities")
+        assert vulns["reason"] == security["reason"]
     assert security["reason"].startswith(option.removesuffix("_command").replace("_", "-"))
     assert EXPECTED_REASON[behaviour] in security["reason"]
     if behaviour != "missing":

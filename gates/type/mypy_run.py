@@ -33,7 +33,6 @@ DEFAULT_EXCLUDED_DIRS = ("venv", "env", "build", "dist")
 
 ANY_REPORT_FILE = "any-exprs.txt"
 
-_VERSION = re.compile(r"^mypy (?P<version>\S+)")
 
 
 @dataclass(frozen=True)
@@ -174,12 +173,6 @@ def check_command(
     return cmd
 
 
-def parse_version(stdout: str) -> str:
-    """The version from `mypy --version` (`mypy 2.4.1 (compiled: yes)`)."""
-    match = _VERSION.match(stdout.strip())
-    if match is None:
-        raise GateError(f"`mypy --version` printed something unexpected: {stdout.strip()[:200]!r}")
-    return match["version"]
 
 
 def _int_or_none(value: object) -> int | None:
@@ -253,3 +246,14 @@ def parse_any_report(text: str) -> tuple[list[AnyCount], AnyCount]:
     ) != (sum(m.any for m in modules), sum(m.total for m in modules)):
         raise GateError("mypy's any-exprs report has a total that is not the sum of its rows")
     return modules, total
+
+
+def config_warnings(stderr: str) -> list[str]:
+    """What mypy wrote to stderr while it still checked: invalid or unsupported options in the
+    project's configuration (`python_version: Invalid python version`), each line once.
+
+    These do not stop the measurement (mypy went on with its default), so they are warnings the
+    reader must see, not errors of the gate.
+    """
+    lines = (line.strip() for line in stderr.splitlines())
+    return list(dict.fromkeys(line for line in lines if line))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.procs import Background
-from gates.load_config import LoadSettings
+from gates.load.settings import LoadSettings
 
 LOOPBACK = "127.0.0.1"
 POLL_INTERVAL_S = 0.1

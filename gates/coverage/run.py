@@ -15,9 +15,10 @@ from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.procs import ProcResult
-from gates.base import GateContext, require_ok, tool_failed
-from gates.coverage_parse import CoverageTotals, SuiteCounts, parse_coverage_json, parse_junit
-from gates.coverage_parse import skipped_files as parse_skipped
+from gates.base import GateContext
+from gates.coverage.parse import CoverageTotals, SuiteCounts, parse_coverage_json, parse_junit
+from gates.coverage.parse import skipped_files as parse_skipped
+from gates.tools import check_exit, tool_failed
 
 # pytest's exit codes (https://docs.pytest.org/en/stable/reference/exit-codes.html).
 # 0 and 1 mean the suite ran: 1 is failing tests, which the gate measures, not an error.
@@ -106,7 +107,7 @@ def probe(ctx: GateContext) -> Toolchain:
     result = ctx.run(
         [str(ctx.python), "-c", _PROBE], cwd=ctx.workdir, env=tool_env(ctx, runs_target=False)
     )
-    require_ok(result, (0,), f"the target's interpreter {ctx.python}")
+    check_exit(f"the target's interpreter {ctx.python}", result, (0,))
     try:
         found = json.loads(result.stdout.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
@@ -179,7 +180,7 @@ def run_suite(
         ctx.progress("combining coverage data")
         append = ["--append"] if data_file.exists() else []
         combine = ctx.run([*coverage_cmd, "combine", *append], env=tools_env)
-        require_ok(combine, COMBINE_OK, "`coverage combine`")
+        check_exit("`coverage combine`", combine, COMBINE_OK)
     if not data_file.exists():
         raise GateError(
             "coverage wrote no data file: the tests ran but nothing was measured; "
@@ -191,7 +192,7 @@ def run_suite(
     written = ctx.run(
         [*coverage_cmd, "json", "-o", str(report), "--ignore-errors"], env=tools_env
     )
-    require_ok(written, JSON_OK, "`coverage json`")
+    check_exit("`coverage json`", written, JSON_OK)
     try:
         data = json.loads(report.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
-from gates import lint_ruff
-from gates.base import GateConfig, GateContext, require_ok
+from gates import tools
+from gates.base import GateConfig, GateContext
+from gates.lint import ruff_run
+from gates.tools import check_exit
 
 DEFAULT_CRITICAL = ["E9", "F63", "F7", "F82"]
 
 
-def ruff_command(config: GateConfig) -> list[str]:
-    """The ruff to run: the `ruff_command` option, else the one installed with the auditor."""
-    # `python -m ruff` execs the bundled binary in place, so the process group stays the same.
-    return config.option_list("ruff_command") or [sys.executable, "-m", "ruff"]
+RUFF = tools.Tool("ruff", "ruff", "ruff_command")
 
 
 def _summary(
-    findings: list[lint_ruff.RuffFinding], critical: list[str]
+    findings: list[ruff_run.RuffFinding], critical: list[str]
 ) -> tuple[list[Finding], dict[str, int], dict[str, dict[str, int]]]:
     out: list[Finding] = []
     by_rule: Counter[str] = Counter()
     by_file: dict[str, dict[str, int]] = {}
     for item in findings:
-        severe = lint_ruff.is_critical(item.rule, critical)
+        severe = ruff_run.is_critical(item.rule, critical)
         by_rule[item.rule] += 1
         counts = by_file.setdefault(item.path, {"critical": 0, "warnings": 0})
         counts["critical" if severe else "warnings"] += 1
@@ -63,6 +61,7 @@ class LintGate:
         OptionSpec("critical_rules", "str_list", DEFAULT_CRITICAL,
                    "ruff rule prefixes whose findings are critical; always checked, added to "
                    "the project's selection (syntax errors are always critical)"),
+        tools.TOOL_SOURCE_OPTION,
         OptionSpec("ruff_command", "str_list", [],
                    "the ruff executable to run, as a command list (default: the bundled ruff)"),
         OptionSpec("ruff_config", "str", "",
@@ -74,27 +73,24 @@ class LintGate:
         return None
 
     def validate(self, config: GateConfig) -> None:
+        tools.check_tool_source(config, self.id)
         for selector in config.option_list("critical_rules"):
-            if not lint_ruff.valid_selector(selector):
+            if not ruff_run.valid_selector(selector):
                 raise ConfigError(
                     f"`{selector}` in `critical_rules` of [tool.audit.lint] is not a ruff rule "
                     "code or prefix (like `F82` or `E9`)"
                 )
 
     def measure(self, ctx: GateContext) -> Measurement:
-        ruff = ruff_command(ctx.config)
+        resolved = tools.resolve(ctx, RUFF)
+        ruff = list(resolved.command)
         critical = ctx.config.option_list("critical_rules")
-        selection = lint_ruff.find_config(ctx.root, ctx.config.option_str("ruff_config"))
-
-        ctx.progress("ruff --version")
-        version_run = ctx.run([*ruff, "--version"])
-        require_ok(version_run, (0,), "ruff --version")
-        version = lint_ruff.parse_version(version_run.stdout)
+        selection = ruff_run.find_config(ctx.root, ctx.config.option_str("ruff_config"))
 
         ctx.progress("listing files")
-        files_run = ctx.run(lint_ruff.files_command(ruff, selection))
-        require_ok(files_run, (0,), "ruff check --show-files")
-        files = lint_ruff.parse_files(files_run.stdout)
+        files_run = ctx.run(ruff_run.files_command(ruff, selection))
+        check_exit("ruff check --show-files", files_run, (0,))
+        files = ruff_run.parse_files(files_run.stdout)
         if not files:
             raise GateError("ruff found no Python file to check in the target (after its excludes)")
         not_files = [f for f in files if not (ctx.root / f).is_file()]
@@ -105,10 +101,10 @@ class LintGate:
             )
 
         ctx.progress(f"checking {len(files)} files")
-        check = ctx.run(lint_ruff.check_command(ruff, selection, critical))
-        require_ok(check, lint_ruff.RUFF_OK_CODES, "ruff check")
+        check = ctx.run(ruff_run.check_command(ruff, selection, critical))
+        check_exit("ruff check", check, ruff_run.RUFF_OK_CODES)
         try:
-            parsed = lint_ruff.parse_findings(check.stdout, ctx.root)
+            parsed = ruff_run.parse_findings(check.stdout, ctx.root)
         except GateError as exc:
             raise GateError(str(exc), details={"log_tail": check.describe()}) from None
         if (check.returncode == 1) != bool(parsed):
@@ -128,11 +124,12 @@ class LintGate:
             findings=findings,
             details={
                 "selection": selection.description,
-                "critical_rules": [*critical, lint_ruff.SYNTAX_RULE],
+                "critical_rules": [*critical, ruff_run.SYNTAX_RULE],
                 "files_checked": len(files),
                 "by_rule": by_rule,
                 "by_file": by_file,
+                "tools": [resolved.to_dict()],
             },
             tool_name="ruff",
-            tool_version=version,
+            tool_version=resolved.version,
         )

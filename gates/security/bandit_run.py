@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -19,7 +18,7 @@ from typing import cast
 from auditor.errors import GateError
 from auditor.model import Finding, Severity
 from gates.base import GateContext
-from gates.tool_failure import NotAReportError, check_exit, failure, run_tool
+from gates.tools import NotAReportError, check_exit, run_tool, tool_failed
 
 OK_CODES = (0, 1)
 LEVELS = ("LOW", "MEDIUM", "HIGH")
@@ -206,8 +205,8 @@ def run(
     severity: str,
     confidence: str,
 ) -> BanditReport:
-    """Run bandit (COMMAND, or the bundled one) on FILES, relative to the target root."""
-    base = list(command) or [sys.executable, "-m", "bandit"]
+    """Run bandit (COMMAND) on FILES, relative to the target root."""
+    base = list(command)
     reports: list[BanditReport] = []
     for batch in _batches(files):
         result = run_tool(
@@ -217,7 +216,7 @@ def run(
         try:
             reports.append(parse(result.stdout, severity, confidence))
         except NotAReportError:
-            raise failure("bandit", "wrote no JSON report", result) from None
+            raise tool_failed("bandit wrote no JSON report", result) from None
     report = _merge(reports)
     if len(report.errors) >= len(files):
         raise GateError(

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from importlib import metadata
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
-from gates import bandit_run, pip_audit_run
+from gates import tools
 from gates.base import GateConfig, GateContext
-from gates.osv_db import OsvDatabase
-from gates.osv_server import OsvServer
+from gates.security import bandit_run, pip_audit_run
+from gates.security.osv_db import OsvDatabase
+from gates.security.osv_server import OsvServer
 
-
-def _bundled_version(command: list[str], dist: str) -> str:
-    if command:
-        return "custom command"
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "unknown"
+BANDIT = tools.Tool("bandit", "bandit", "bandit_command")
+PIP_AUDIT = tools.Tool("pip-audit", "pip_audit", "pip_audit_command")
 
 
 @contextlib.contextmanager
@@ -73,6 +69,10 @@ class SecurityGate:
                    "environment carries; when false they are listed but not counted"),
         OptionSpec("ignore_vulns", "str_list", [],
                    "advisory ids (or aliases) pip-audit leaves out"),
+        OptionSpec("audit_dependencies", "bool", True,
+                   "audit the installed dependencies with pip-audit; false skips it, for networks "
+                   "with no vulnerability service or offline database"),
+        tools.TOOL_SOURCE_OPTION,
         OptionSpec("bandit_command", "str_list", [], "the bandit command (default: bundled)"),
         OptionSpec("pip_audit_command", "str_list", [],
                    "the pip-audit command (default: bundled)"),
@@ -82,6 +82,7 @@ class SecurityGate:
         return None
 
     def validate(self, config: GateConfig) -> None:
+        tools.check_tool_source(config, self.id)
         for name in ("severity", "confidence"):
             value = config.option_str(name) or ""
             if value.upper() not in bandit_run.LEVELS:
@@ -110,62 +111,78 @@ class SecurityGate:
                 "no Python file is left for bandit to scan once `exclude` is applied "
                 f"({len(selection.excluded)} excluded)"
             )
+        bandit_tool = tools.resolve(ctx, BANDIT)
         ctx.progress(f"bandit: scanning {len(selection.files)} files")
-        bandit_cmd = config.option_list("bandit_command")
         bandit = bandit_run.run(
-            ctx, files=selection.files, command=bandit_cmd, severity=severity,
+            ctx, files=selection.files, command=bandit_tool.command, severity=severity,
             confidence=confidence,
         )
 
-        include_installers = config.options.get("include_installers") is True
-        paths = [p for p in pip_audit_run.site_dirs(ctx) if Path(p).is_dir()]
-        if not paths:
-            raise GateError(f"{ctx.python} has no site-packages directory to audit")
-        audit_cmd = config.option_list("pip_audit_command")
-        with _vulnerability_source(ctx) as (service_args, source):
-            ctx.progress(f"pip-audit: auditing {', '.join(paths)} against {source}")
-            audit = pip_audit_run.run(
-                ctx, paths=paths, service_args=service_args, command=audit_cmd,
-                ignore_vulns=config.option_list("ignore_vulns"),
-                include_installers=include_installers,
-            )
-
-        return Measurement(
-            values={
-                "critical_findings": float(bandit.critical),
-                "vulnerabilities": float(len(audit.vulnerable)),
-            },
+        bandit_details = {
+            "severity": severity,
+            "confidence": confidence,
+            "scanned_files": len(selection.files),
+            "exclude": patterns,
+            "excluded": selection.excluded,
+            "counts": bandit.counts,
+            "errors": bandit.errors,
+            "nosec": bandit.nosec,
+        }
+        measurement = Measurement(
+            values={"critical_findings": float(bandit.critical)},
             findings=bandit.findings,
-            details={
-                "bandit": {
-                    "severity": severity,
-                    "confidence": confidence,
-                    "scanned_files": len(selection.files),
-                    "exclude": patterns,
-                    "excluded": selection.excluded,
-                    "counts": bandit.counts,
-                    "errors": bandit.errors,
-                    "nosec": bandit.nosec,
-                },
-                "dependencies": {
-                    "source": source,
-                    "paths": paths,
-                    "audited": len(audit.audited),
-                    "packages": audit.audited,
-                    "skipped": [s.to_dict() for s in audit.skipped],
-                    "ignored": audit.ignored,
-                    "installers_counted": include_installers,
-                    "note": _installer_note(audit, include_installers),
-                    "ignored_vulnerable": [v.to_dict() for v in audit.ignored_vulnerable],
-                    "vulnerable": [v.to_dict() for v in audit.vulnerable],
-                },
-            },
+            details={"bandit": bandit_details, "tools": [bandit_tool.to_dict()]},
             tool_name=self.tool,
-            tool_version=(
-                f"bandit {_bundled_version(bandit_cmd, 'bandit')}, "
-                f"pip-audit {_bundled_version(audit_cmd, 'pip-audit')}"
-            ),
+            tool_version=f"bandit {bandit_tool.version}",
         )
+        if config.options.get("audit_dependencies") is False:
+            return replace(measurement, skipped={"vulnerabilities": "turned off in config"})
+        try:
+            audit_tool = tools.resolve(ctx, PIP_AUDIT, from_target=False)
+            dependencies = _audit_dependencies(ctx, list(audit_tool.command))
+        except GateError as exc:
+            # bandit's figure was measured and stays; only the dependency audit is an error.
+            return replace(
+                measurement,
+                unmeasured={"vulnerabilities": str(exc)},
+                log_tail=str(exc.details.get("log_tail", "")),
+            )
+        values = {**measurement.values, "vulnerabilities": float(len(dependencies["vulnerable"]))}
+        details = {
+            **measurement.details,
+            "dependencies": dependencies,
+            "tools": [bandit_tool.to_dict(), audit_tool.to_dict()],
+        }
+        version = f"{measurement.tool_version}, pip-audit {audit_tool.version}"
+        return replace(measurement, values=values, details=details, tool_version=version)
+
+
+def _audit_dependencies(ctx: GateContext, command: list[str]) -> dict[str, Any]:
+    """pip-audit on the target interpreter's site-packages: the `dependencies` details."""
+    config = ctx.config
+    include_installers = config.options.get("include_installers") is True
+    paths = [p for p in pip_audit_run.site_dirs(ctx) if Path(p).is_dir()]
+    if not paths:
+        raise GateError(f"{ctx.python} has no site-packages directory to audit")
+    with _vulnerability_source(ctx) as (service_args, source):
+        ctx.progress(f"pip-audit: auditing {', '.join(paths)} against {source}")
+        audit = pip_audit_run.run(
+            ctx, paths=paths, service_args=service_args, command=command,
+            ignore_vulns=config.option_list("ignore_vulns"),
+            include_installers=include_installers,
+        )
+    return {
+        "source": source,
+        "paths": paths,
+        "audited": len(audit.audited),
+        "packages": audit.audited,
+        "skipped": [s.to_dict() for s in audit.skipped],
+        "ignored": audit.ignored,
+        "installers_counted": include_installers,
+        "note": _installer_note(audit, include_installers),
+        "ignored_vulnerable": [v.to_dict() for v in audit.ignored_vulnerable],
+        "vulnerable": [v.to_dict() for v in audit.vulnerable],
+    }
 
 
 def _installer_note(audit: pip_audit_run.AuditReport, include_installers: bool) -> str:

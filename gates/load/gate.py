@@ -39,9 +39,12 @@ from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
-from gates import load_config, load_locust, load_scenario, load_service
 from gates.base import GateConfig, GateContext
-from gates.load_config import LoadSettings
+from gates.load import locust_run as load_locust
+from gates.load import scenario as load_scenario
+from gates.load import service as load_service
+from gates.load import settings as load_config
+from gates.load.settings import LoadSettings
 
 LOCUST_MARGIN_S = 30.0
 """Time locust may take beyond its stages: starting, spawning users, writing its CSV."""

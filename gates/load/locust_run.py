@@ -24,7 +24,7 @@ from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.procs import Background
-from gates.load_config import LoadSettings
+from gates.load.settings import LoadSettings
 
 OK_CODES = (0,)
 SATURATION_MARKERS = (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
-from gates import type_mypy
-from gates.base import GateConfig, GateContext, require_ok
+from gates import tools
+from gates.base import GateConfig, GateContext
+from gates.tools import check_exit
+from gates.type import mypy_run
 
 COVERAGE_HELP = (
     "percent of the expressions counted by mypy's --any-exprs-report whose inferred type is not "
@@ -16,12 +16,10 @@ COVERAGE_HELP = (
 )
 
 
-def mypy_command(config: GateConfig) -> list[str]:
-    """The mypy to run: the `mypy_command` option, else the one installed with the auditor."""
-    return config.option_list("mypy_command") or [sys.executable, "-m", "mypy"]
+MYPY = tools.Tool("mypy", "mypy", "mypy_command")
 
 
-def _findings(messages: list[type_mypy.MypyMessage]) -> list[Finding]:
+def _findings(messages: list[mypy_run.MypyMessage]) -> list[Finding]:
     out = []
     for msg in messages:
         if msg.severity != "error":
@@ -47,7 +45,7 @@ def _findings(messages: list[type_mypy.MypyMessage]) -> list[Finding]:
     return out
 
 
-def _blocked_reason(messages: list[type_mypy.MypyMessage], last_line: str) -> str:
+def _blocked_reason(messages: list[mypy_run.MypyMessage], last_line: str) -> str:
     """Why mypy stopped: the errors that blocked it when it printed them, else its last line."""
     errors = [m for m in messages if m.severity == "error"]
     if not errors:
@@ -58,9 +56,9 @@ def _blocked_reason(messages: list[type_mypy.MypyMessage], last_line: str) -> st
 
 
 def _coverage_details(
-    modules: list[type_mypy.AnyCount], total: type_mypy.AnyCount
+    modules: list[mypy_run.AnyCount], total: mypy_run.AnyCount
 ) -> tuple[list[dict[str, object]], dict[str, object]]:
-    def row(count: type_mypy.AnyCount) -> dict[str, object]:
+    def row(count: mypy_run.AnyCount) -> dict[str, object]:
         coverage = count.coverage
         return {
             "any": count.any,
@@ -83,6 +81,7 @@ class TypeGate:
                       COVERAGE_HELP),
     )
     options: tuple[OptionSpec, ...] = (
+        tools.TOOL_SOURCE_OPTION,
         OptionSpec("mypy_command", "str_list", [],
                    "the mypy to run, as a command list (default: the bundled mypy)"),
         OptionSpec("targets", "str_list", [],
@@ -95,11 +94,12 @@ class TypeGate:
         return None
 
     def validate(self, config: GateConfig) -> None:
-        return None
+        tools.check_tool_source(config, self.id)
 
     def measure(self, ctx: GateContext) -> Measurement:
-        mypy = mypy_command(ctx.config)
-        config = type_mypy.find_config(ctx.root)
+        resolved = tools.resolve(ctx, MYPY)
+        mypy = list(resolved.command)
+        config = mypy_run.find_config(ctx.root)
         targets = ctx.config.option_list("targets")
         excludes: list[str] = []
         if targets:
@@ -108,18 +108,14 @@ class TypeGate:
             what = f"files, modules or packages named in {config.path.name if config.path else ''}"
         else:
             targets = ["."]
-            excludes = type_mypy.default_excludes(ctx.root)
+            excludes = mypy_run.default_excludes(ctx.root)
             what = "the whole target root"
 
-        ctx.progress("mypy --version")
-        version_run = ctx.run([*mypy, "--version"])
-        require_ok(version_run, (0,), "mypy --version")
-        version = type_mypy.parse_version(version_run.stdout)
 
         ctx.progress("type checking")
         report_dir = ctx.workdir / "anyreport"
         run = ctx.run(
-            type_mypy.check_command(
+            mypy_run.check_command(
                 mypy,
                 config=config,
                 python=ctx.python,
@@ -130,32 +126,36 @@ class TypeGate:
             ),
             env=ctx.env({"PYTHONPYCACHEPREFIX": str(ctx.workdir / "pycache")}),
         )
-        if run.returncode == type_mypy.MYPY_BLOCKED_CODE:
+        if run.returncode == mypy_run.MYPY_BLOCKED_CODE:
             try:
-                blocked = type_mypy.parse_messages(run.stdout, ctx.root)
+                blocked = mypy_run.parse_messages(run.stdout, ctx.root)
             except GateError:
                 blocked = []
             raise GateError(
                 _blocked_reason(blocked, run.last_line()), details={"log_tail": run.describe()}
             )
-        require_ok(run, type_mypy.MYPY_OK_CODES, "mypy")
+        check_exit("mypy", run, mypy_run.MYPY_OK_CODES)
         try:
-            messages = type_mypy.parse_messages(run.stdout, ctx.root)
+            messages = mypy_run.parse_messages(run.stdout, ctx.root)
         except GateError as exc:
             raise GateError(str(exc), details={"log_tail": run.describe()}) from None
         errors = [m for m in messages if m.severity == "error"]
-        if (run.returncode == 1) != bool(errors):
+        # In JSON output mode mypy exits 1 when it printed only notes ("By default the bodies of
+        # untyped functions are not checked"): notes are not errors, so exit 1 is trusted as long
+        # as it printed something. Exit 0 with errors, or exit 1 with nothing, is not.
+        if (run.returncode == 0 and errors) or (run.returncode == 1 and not messages):
             raise GateError(
                 f"mypy exited with code {run.returncode} but reported {len(errors)} errors; "
-                "its output cannot be trusted"
+                "its output cannot be trusted",
+                details={"log_tail": run.describe()},
             )
 
-        report = report_dir / type_mypy.ANY_REPORT_FILE
+        report = report_dir / mypy_run.ANY_REPORT_FILE
         try:
             report_text = report.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             raise GateError(f"mypy did not write its any-exprs report ({report})") from None
-        modules, total = type_mypy.parse_any_report(report_text)
+        modules, total = mypy_run.parse_any_report(report_text)
         module_rows, total_row = _coverage_details(modules, total)
         details: dict[str, object] = {
             "interpreter": str(ctx.python),
@@ -164,16 +164,28 @@ class TypeGate:
             "modules": module_rows,
             "total": total_row,
             "coverage_definition": COVERAGE_HELP,
+            "tools": [resolved.to_dict()],
+            "notes": [
+                f"{m.path}:{m.line}: {m.message}" if m.line else f"{m.path}: {m.message}"
+                for m in messages
+                if m.severity != "error"
+            ],
         }
+        values = {"type_errors": float(len(errors))}
+        skipped: dict[str, str] = {}
         if total.coverage is None:
-            details["note"] = (
+            skipped["type_coverage"] = (
                 "mypy counted no expression (all code is in unannotated functions, or there "
                 "is none), so type coverage was not measured"
             )
+        else:
+            values["type_coverage"] = total.coverage
         return Measurement(
-            values={"type_errors": float(len(errors)), "type_coverage": total.coverage},
+            values=values,
+            skipped=skipped,
             findings=_findings(messages),
             details=details,
             tool_name="mypy",
-            tool_version=version,
+            tool_version=resolved.version,
+            warnings=mypy_run.config_warnings(run.stderr),
         )

@@ -8,7 +8,6 @@ report parsed; a run that audited nothing (every dependency skipped) measured no
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -16,8 +15,8 @@ from typing import cast
 from packaging.utils import canonicalize_name
 
 from auditor.errors import GateError
-from gates.base import GateContext, tool_failed
-from gates.tool_failure import NotAReportError, check_exit, failure, run_tool
+from gates.base import GateContext
+from gates.tools import NotAReportError, check_exit, run_tool, tool_failed
 
 OK_CODES = (0, 1)
 INSTALLERS = frozenset({"pip", "setuptools", "wheel", "distribute", "pkg-resources"})
@@ -148,8 +147,8 @@ def run(
     ignore_vulns: Sequence[str],
     include_installers: bool,
 ) -> AuditReport:
-    """Run pip-audit (COMMAND, or the bundled one) on the site-packages PATHS."""
-    base = list(command) or [sys.executable, "-m", "pip_audit"]
+    """Run pip-audit (COMMAND) on the site-packages PATHS."""
+    base = list(command)
     cmd = [
         *base,
         *(arg for path in paths for arg in ("--path", path)),
@@ -173,6 +172,6 @@ def run(
     try:
         return parse(result.stdout, include_installers)
     except NotAReportError:
-        raise failure("pip-audit", "wrote no JSON report", result) from None
+        raise tool_failed("pip-audit wrote no JSON report", result) from None
     except GateError as exc:
         raise GateError(str(exc), details={"log_tail": result.describe(tail_lines=40)}) from None

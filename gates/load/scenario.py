@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from gates.load_config import Endpoint, WaitModel
+from gates.load.settings import Endpoint, WaitModel
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
-from gates.osv_db import ECOSYSTEM, OsvDatabase
+from gates.security.osv_db import ECOSYSTEM, OsvDatabase
 
 QUERY_PATH = "/v1/query"
 MAX_BODY = 1024 * 1024

@@ -27,7 +27,6 @@ SYNTAX_RULE = "invalid-syntax"
 CONFIG_NAMES = (".ruff.toml", "ruff.toml", "pyproject.toml")
 
 _SELECTOR = re.compile(r"^(?P<alpha>[A-Z]+)(?P<digits>[0-9]*)$")
-_VERSION = re.compile(r"^ruff (?P<version>\S+)")
 
 
 @dataclass(frozen=True)
@@ -113,12 +112,6 @@ def files_command(ruff: Sequence[str], selection: Selection) -> list[str]:
     return [*ruff, "check", "--no-cache", "--show-files", *selection.args, "--", "."]
 
 
-def parse_version(stdout: str) -> str:
-    """The version from `ruff --version` (`ruff 0.17.6`)."""
-    match = _VERSION.match(stdout.strip())
-    if match is None:
-        raise GateError(f"`ruff --version` printed something unexpected: {stdout.strip()[:200]!r}")
-    return match["version"]
 
 
 def valid_selector(selector: str) -> bool:

@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates.base import GateConfig, GateContext
-from gates.coverage_parse import PRECISION, CoverageTotals, FileCoverage, SuiteCounts, case_file
-from gates.coverage_run import SuiteRun, Toolchain, probe, run_suite
+from gates.coverage.parse import PRECISION, CoverageTotals, FileCoverage, SuiteCounts, case_file
+from gates.coverage.run import SuiteRun, Toolchain, probe, run_suite
 
 LINE_FIGURE = "totals.percent_covered: the TOTAL of `coverage report`"
 LINE_FIGURE_BRANCH = LINE_FIGURE + " (statements and branches combined, as branch = true)"
@@ -198,13 +198,21 @@ def build_measurement(
     versions = [f"coverage {run.coverage_version}".strip()]
     if toolchain:
         versions.insert(0, f"pytest {toolchain.pytest_version}")
+    values = {"tests_failed": float(counts.failed + counts.errors), "line_coverage": cov.percent}
+    skipped: dict[str, str] = {}
+    if critical_value is None:
+        skipped["critical_coverage"] = "no `critical_paths` configured"
+    else:
+        values["critical_coverage"] = critical_value
+    if cov.branch_percent is None:
+        skipped["branch_coverage"] = (
+            "the project does not measure branches (`branch = true` in its coverage configuration)"
+        )
+    else:
+        values["branch_coverage"] = cov.branch_percent
     return Measurement(
-        values={
-            "tests_failed": float(counts.failed + counts.errors),
-            "line_coverage": cov.percent,
-            "critical_coverage": critical_value,
-            "branch_coverage": cov.branch_percent,
-        },
+        values=values,
+        skipped=skipped,
         findings=_test_findings(counts, ctx.root) + _critical_findings(critical_files, unmeasured),
         details=details,
         tool_name="pytest + coverage.py",

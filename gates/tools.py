@@ -1,0 +1,152 @@
+"""Running a gate's tools: which command runs, its version, its exit code judged, its failure told.
+
+Every gate uses these, so a tool that is missing, crashes or prints something unreadable is
+reported the same way everywhere: one short reason (what failed, the exit code, the tool's last
+line) with the command and its output's tail kept in the gate's details as `log_tail`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from auditor.errors import ConfigError, GateError, ToolMissingError
+from auditor.model import OptionSpec
+from auditor.procs import ProcResult
+from gates.base import GateConfig, GateContext
+
+ToolSource = Literal["auto", "target", "bundled"]
+TOOL_SOURCES: tuple[ToolSource, ...] = ("auto", "target", "bundled")
+TOOL_SOURCE_OPTION = OptionSpec(
+    "tool_source", "str", "auto",
+    "where the tool comes from: `target` (the target's interpreter has it installed, so its "
+    "pinned version and plugins apply), `bundled` (the auditor's own) or `auto` (the "
+    "target's when installed there, else the bundled one)",
+)
+_VERSION = re.compile(r"\b(\d+(?:\.\d+)+[\w.+-]*)")
+
+
+class NotAReportError(GateError):
+    """A tool's output is not the machine-readable report it was asked for."""
+
+
+def tool_failed(what: str, result: ProcResult) -> GateError:
+    """A short reason (what went wrong, the exit code, the tool's last line) with the command and
+    its output's tail kept in the gate's details as `log_tail`."""
+    return GateError(
+        f"{what} (exit code {result.returncode}): {result.last_line()}",
+        details={"log_tail": result.describe(tail_lines=40)},
+    )
+
+
+def check_exit(what: str, result: ProcResult, ok_codes: Sequence[int]) -> None:
+    """Raise unless WHAT exited with one of the codes that mean it ran fine."""
+    if result.returncode not in ok_codes:
+        raise tool_failed(f"{what} failed", result)
+
+
+def run_tool(
+    ctx: GateContext,
+    tool: str,
+    cmd: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ProcResult:
+    """Run TOOL's command in the gate's context; a missing executable names the tool."""
+    try:
+        return ctx.run(cmd, cwd=cwd, env=env)
+    except ToolMissingError as exc:
+        raise ToolMissingError(f"{tool}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A Python tool a gate drives: run as `python -m MODULE`, or as the gate's `<name>_command`."""
+
+    name: str
+    """As the user knows it, e.g. `pip-audit`."""
+    module: str
+    """What `python -m` runs, e.g. `pip_audit`."""
+    option: str
+    """The gate option that replaces the whole command, e.g. `pip_audit_command`."""
+
+
+@dataclass(frozen=True)
+class ResolvedTool:
+    """The command a gate runs for a tool, where it came from and the version it reported."""
+
+    name: str
+    command: tuple[str, ...]
+    source: Literal["configured", "target", "bundled"]
+    version: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "version": self.version, "source": self.source,
+                "command": " ".join(self.command)}
+
+    def describe(self) -> str:
+        """`mypy 1.19.1 (target)`, for the scorecard's tool line."""
+        return f"{self.name} {self.version} ({self.source})"
+
+
+def target_has_module(ctx: GateContext, module: str) -> bool:
+    """Whether the target's interpreter can import MODULE (without importing it)."""
+    probe = (
+        "import importlib.util, sys; "
+        f"sys.exit(0 if importlib.util.find_spec({module!r}) else 1)"
+    )
+    try:
+        result = ctx.run([str(ctx.python), "-c", probe])
+    except ToolMissingError:
+        return False
+    return result.returncode == 0
+
+
+def parse_version(name: str, stdout: str) -> str:
+    """The first version number TOOL --version printed (`ruff 0.17.6`, `mypy 2.4.1 (compiled)`)."""
+    match = _VERSION.search(stdout)
+    if match is None:
+        raise GateError(
+            f"`{name} --version` printed something unexpected: {stdout.strip()[:200]!r}"
+        )
+    return match[1]
+
+
+def resolve(ctx: GateContext, tool: Tool, *, from_target: bool = True) -> ResolvedTool:
+    """The command for TOOL: the configured one, else the target's or the bundled one as
+    `tool_source` says (FROM_TARGET false: never the target's); with the version it reports,
+    read from `--version`."""
+    configured = ctx.config.option_list(tool.option)
+    source_option = (ctx.config.option_str("tool_source") or "auto") if from_target else "bundled"
+    source: Literal["configured", "target", "bundled"]
+    if configured:
+        command, source = configured, "configured"
+    elif source_option != "bundled" and target_has_module(ctx, tool.module):
+        command, source = [str(ctx.python), "-m", tool.module], "target"
+    elif source_option == "target":
+        raise GateError(
+            f"{tool.name} is not installed in the target's interpreter {ctx.python}; install it "
+            f"there, or set tool_source = \"auto\" to use the auditor's own {tool.name}"
+        )
+    else:
+        # `python -m ruff` execs the bundled binary in place, so the process group stays the same.
+        command, source = [sys.executable, "-m", tool.module], "bundled"
+    ctx.progress(f"{tool.name} --version")
+    result = run_tool(ctx, tool.name, [*command, "--version"])
+    check_exit(f"{tool.name} --version", result, (0,))
+    return ResolvedTool(tool.name, tuple(command), source, parse_version(tool.name, result.stdout))
+
+
+def check_tool_source(config: GateConfig, gate_id: str) -> None:
+    """Raise ConfigError unless `tool_source` is one of its choices."""
+    value = config.option_str("tool_source") or "auto"
+    if value not in TOOL_SOURCES:
+        raise ConfigError(
+            f"`tool_source` in [tool.audit.{gate_id}] must be one of "
+            f"{', '.join(TOOL_SOURCES)}, not {value!r}"
+        )
