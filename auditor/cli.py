@@ -16,7 +16,8 @@ from rich.console import Console
 from auditor import config as config_mod
 from auditor import init_section, interpreter, runner, scorecard, scoring
 from auditor.errors import ConfigError
-from auditor.progress import LiveProgress, verdict_table
+from auditor.progress import LiveProgress, verdict_table, warning_lines
+from auditor.safetext import visible
 from gates.registry import GATES
 from reports.writer import write_reports
 
@@ -37,7 +38,7 @@ def _err_console() -> Console:
 
 
 def _say_error(message: str) -> None:
-    sys.stderr.write(f"audit: error: {message}\n")
+    sys.stderr.write(f"audit: error: {visible(message)}\n")
 
 
 @app.command()
@@ -103,7 +104,7 @@ def run(
         jobs=jobs or cfg.jobs or len(selected),
     )
     err = _err_console()
-    err.print(f"Auditing {root} with {target_python} ({python_source})")
+    err.print(visible(f"Auditing {root} with {target_python} ({python_source})"))
     with LiveProgress(err, list(selected)) as progress:
         card = runner.run_audit(plan, progress)
     written = write_reports(card, chosen_formats, out_dir)
@@ -112,8 +113,10 @@ def run(
         # CI logs are wider than rich's default of 80 columns for output that is not a terminal.
         console.width = 120
     console.print(verdict_table(card))
+    for line in warning_lines(card):
+        console.print(line)
     if card.reason:
-        console.print(card.reason)
+        console.print(visible(card.reason))
     console.print(
         f"{card.status.upper()}: score {card.score:g}, grade {card.grade} "
         f"in {card.duration_s:.1f}s; reports: {', '.join(str(p) for p in written)}"

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from auditor.model import GateResult, Scorecard
+from auditor.safetext import one_line, visible
 
 STATUS_STYLE = {
     "passed": "green",
@@ -64,7 +65,7 @@ class LiveProgress:
                 Text(gate_id, style="bold"),
                 Text(state, style=STATUS_STYLE.get(state, "")),
                 Text(timing, style="dim"),
-                Text(message, style="dim"),
+                Text(one_line(message), style="dim"),
             )
         return table
 
@@ -84,7 +85,7 @@ class LiveProgress:
         with self._lock:
             self._state[gate_id] = ("running", message, None)
             if self._live is None:
-                self._console.print(f"{gate_id}: {message}", highlight=False)
+                self._console.print(Text(f"{gate_id}: {visible(message)}"), highlight=False)
             self._update()
 
     def gate_finished(self, result: GateResult) -> None:
@@ -107,10 +108,10 @@ def verdict_table(scorecard: Scorecard) -> Table:
     table.add_column("status")
     for gate in scorecard.gates:
         style = STATUS_STYLE.get(gate.status, "")
-        if not gate.conditions:
-            reason = (gate.reason or "").splitlines()[0] if gate.reason else ""
-            table.add_row(gate.id, Text(reason), "", "", Text(gate.status, style=style))
-            continue
+        if gate.reason or not gate.conditions:
+            table.add_row(
+                gate.id, Text(one_line(gate.reason or "")), "", "", Text(gate.status, style=style)
+            )
         for cond in gate.conditions:
             cstyle = STATUS_STYLE.get(cond.status, "")
             label = cond.status if cond.blocking else f"{cond.status} (non-blocking)"
@@ -122,3 +123,16 @@ def verdict_table(scorecard: Scorecard) -> Table:
                 Text(label, style=cstyle),
             )
     return table
+
+
+def warning_lines(scorecard: Scorecard) -> list[Text]:
+    """What the tools warned about while they measured, and files an audit left in the target,
+    one line each, for the end of `audit run`."""
+    lines: list[Text] = []
+    for gate in scorecard.gates:
+        warnings = gate.details.get("warnings")
+        if not isinstance(warnings, list):
+            continue
+        for warning in warnings:
+            lines.append(Text(f"warning: {gate.id}: {one_line(str(warning))}", style="yellow"))
+    return lines

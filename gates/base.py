@@ -11,7 +11,7 @@ from typing import Protocol
 
 from auditor import procs
 from auditor.errors import GateError, ProcessTimeoutError
-from auditor.model import ConditionSpec, Measurement, OptionSpec
+from auditor.model import ConditionSpec, GateResult, Measurement, OptionSpec
 
 SCRUBBED_ENV_PREFIXES = ("COVERAGE_", "PYTEST_CURRENT_TEST")
 
@@ -89,6 +89,27 @@ class GateContext:
             ) from None
 
 
+class GateView(Protocol):
+    """How the reports show one gate's details; reports find it by gate id (`Gate.view`)."""
+
+    template: str
+    """Its HTML partial, relative to the `gates` folder (`coverage/view.html.j2`); it receives
+    the built view as `v`."""
+    findings_noun: str
+    """What the gate's findings are called in the HTML (`findings`, `type errors`)."""
+    details_keys: Mapping[str, type]
+    """Details keys the view shows, with the type each must have; the others are shown
+    generically. When none is present with its type the generic view is used instead."""
+
+    def build(self, gate: GateResult) -> object:
+        """The values the partial shows, read from the gate's typed details."""
+        ...
+
+    def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
+        """Pointers for a failed condition (files, modules, endpoints), most important first."""
+        ...
+
+
 class Gate(Protocol):
     """A quality gate. Implementations are plain classes listed in `gates.registry.GATES`."""
 
@@ -102,6 +123,8 @@ class Gate(Protocol):
     runs_alone: bool
     """True when other work would distort its figures (the load gate)."""
     default_timeout: float
+    view: GateView | None
+    """Its section of the HTML report and its "where to look" hints; None: generic."""
 
     def skip_reason(self, config: GateConfig) -> str | None:
         """Why the gate is skipped with this configuration, or None when it runs."""

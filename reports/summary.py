@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from auditor.model import Condition, GateResult, Scorecard
 from reports import access, hints, text
+from reports.viewkit import tool_warnings
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class ConditionRow:
     gap: str | None
     status: str
     blocking: bool
+    reason: str | None = None
+    """Why it was skipped or not measured, when that differs from the gate's own reason."""
 
     @property
     def advisory(self) -> bool:
@@ -61,6 +64,8 @@ class GateRows:
     reason: str | None
     rows: list[ConditionRow]
     findings: int
+    warnings: list[str]
+    """What the gate's tools warned about while they still measured."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +115,10 @@ def headline(card: Scorecard) -> Headline:
     )
 
 
-def _row(gate_id: str, condition: Condition) -> ConditionRow:
+def _row(gate: GateResult, condition: Condition) -> ConditionRow:
+    reason = condition.reason if condition.reason != gate.reason else None
     return ConditionRow(
-        gate_id=gate_id,
+        gate_id=gate.id,
         id=condition.id,
         title=condition.title,
         target=text.target(condition),
@@ -120,11 +126,13 @@ def _row(gate_id: str, condition: Condition) -> ConditionRow:
         gap=text.gap(condition),
         status=condition.status,
         blocking=condition.blocking,
+        reason=reason,
     )
 
 
 def condition_rows(gate: GateResult) -> list[ConditionRow]:
-    return [_row(gate.id, c) for c in gate.conditions]
+    return [_row(gate, c) for c in gate.conditions]
+
 
 
 def gate_rows(card: Scorecard) -> list[GateRows]:
@@ -144,6 +152,7 @@ def gate_rows(card: Scorecard) -> list[GateRows]:
                 reason=gate.reason,
                 rows=condition_rows(gate),
                 findings=len(gate.findings),
+                warnings=tool_warnings(gate),
             )
         )
     return out
@@ -161,7 +170,7 @@ def attention(card: Scorecard, where_limit: int = 3) -> list[Attention]:
                 kind="error", gate_id=gate.id, gate_title=title, title="could not measure",
                 value="", target="", gap=None, where=[gate.reason or "no reason given"],
             ))
-            continue
+        # An errored gate keeps what it did measure: its failed conditions need attention too.
         for condition in gate.conditions:
             if condition.status != "failed":
                 continue

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+
+import gates
+
+GATES_DIR = Path(gates.__file__).parent
+"""Gates' own HTML partials are named by their path under it (`coverage/view.html.j2`)."""
 
 
 @cache
 def html_environment() -> Environment:
     """Every value is HTML-escaped unless a template says otherwise (none does)."""
     return Environment(
-        loader=PackageLoader("reports", "templates"),
+        loader=ChoiceLoader([PackageLoader("reports", "templates"), FileSystemLoader(GATES_DIR)]),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -18,9 +18,10 @@ from pathlib import Path, PurePosixPath
 
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
-from gates.base import GateConfig, GateContext
+from gates.base import GateConfig, GateContext, GateView
 from gates.coverage.parse import PRECISION, CoverageTotals, FileCoverage, SuiteCounts, case_file
 from gates.coverage.run import SuiteRun, Toolchain, probe, run_suite
+from gates.coverage.view import CoverageReportView
 
 LINE_FIGURE = "totals.percent_covered: the TOTAL of `coverage report`"
 LINE_FIGURE_BRANCH = LINE_FIGURE + " (statements and branches combined, as branch = true)"
@@ -221,6 +222,7 @@ def build_measurement(
 
 
 class CoverageGate:
+    view: GateView | None = CoverageReportView()
     id = "coverage"
     title = "Tests and coverage"
     tool = "pytest + coverage.py"

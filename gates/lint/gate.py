@@ -7,8 +7,9 @@ from collections import Counter
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates import tools
-from gates.base import GateConfig, GateContext
+from gates.base import GateConfig, GateContext, GateView
 from gates.lint import ruff_run
+from gates.lint.view import LintReportView
 from gates.tools import check_exit
 
 DEFAULT_CRITICAL = ["E9", "F63", "F7", "F82"]
@@ -46,6 +47,7 @@ def _summary(
 
 
 class LintGate:
+    view: GateView | None = LintReportView()
     id = "lint"
     title = "Lint"
     tool = "ruff"

@@ -39,12 +39,13 @@ from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
-from gates.base import GateConfig, GateContext
+from gates.base import GateConfig, GateContext, GateView
 from gates.load import locust_run as load_locust
 from gates.load import scenario as load_scenario
 from gates.load import service as load_service
 from gates.load import settings as load_config
 from gates.load.settings import LoadSettings
+from gates.load.view import LoadReportView
 
 LOCUST_MARGIN_S = 30.0
 """Time locust may take beyond its stages: starting, spawning users, writing its CSV."""
@@ -59,6 +60,7 @@ _VERSION = re.compile(r"Starting Locust (\S+)")
 
 
 class LoadGate:
+    view: GateView | None = LoadReportView()
     id = "load"
     title = "Load"
     tool = "locust"

@@ -11,10 +11,11 @@ from typing import Any
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
 from gates import tools
-from gates.base import GateConfig, GateContext
+from gates.base import GateConfig, GateContext, GateView
 from gates.security import bandit_run, pip_audit_run
 from gates.security.osv_db import OsvDatabase
 from gates.security.osv_server import OsvServer
+from gates.security.view import SecurityReportView
 
 BANDIT = tools.Tool("bandit", "bandit", "bandit_command")
 PIP_AUDIT = tools.Tool("pip-audit", "pip_audit", "pip_audit_command")
@@ -41,6 +42,7 @@ def _vulnerability_source(ctx: GateContext) -> Iterator[tuple[list[str], str]]:
 
 
 class SecurityGate:
+    view: GateView | None = SecurityReportView()
     id = "security"
     title = "Security"
     tool = "bandit + pip-audit"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates import tools
-from gates.base import GateConfig, GateContext
+from gates.base import GateConfig, GateContext, GateView
 from gates.tools import check_exit
 from gates.type import mypy_run
+from gates.type.view import TypeReportView
 
 COVERAGE_HELP = (
     "percent of the expressions counted by mypy's --any-exprs-report whose inferred type is not "
@@ -70,6 +71,7 @@ def _coverage_details(
 
 
 class TypeGate:
+    view: GateView | None = TypeReportView()
     id = "type"
     title = "Types"
     tool = "mypy"

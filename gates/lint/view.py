@@ -1,0 +1,70 @@
+"""The lint gate in the reports: the rule selection, findings by rule and by file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from auditor.model import GateResult
+from reports import access, text
+from reports.viewkit import LIST_LIMIT, count, files_by_findings, more
+
+
+@dataclass(frozen=True)
+class LintView:
+    selection: str
+    critical_rules: list[str]
+    rules: list[tuple[str, str, bool]]
+    more_rules: int
+    files: list[tuple[str, str, str]]
+    more_files: int
+
+
+class LintReportView:
+    template = "lint/view.html.j2"
+    findings_noun = "findings"
+    details_keys: Mapping[str, type] = MappingProxyType(
+        {"selection": str, "critical_rules": list, "by_rule": dict, "by_file": dict}
+    )
+
+    def build(self, gate: GateResult) -> LintView:
+        details = gate.details
+        critical_rules = access.strings(details.get("critical_rules"))
+        rules = sorted(
+            access.counts(details.get("by_rule")).items(), key=lambda kv: (-kv[1], kv[0])
+        )
+        by_file = [
+            (path, access.mapping(v)) for path, v in access.mapping(details.get("by_file")).items()
+        ]
+        by_file.sort(
+            key=lambda kv: (
+                -(access.num(kv[1].get("critical")) or 0.0),
+                -(access.num(kv[1].get("warnings")) or 0.0),
+                kv[0],
+            )
+        )
+        critical_seen = {f.rule for f in gate.findings if f.severity == "critical"}
+        return LintView(
+            selection=access.text(details.get("selection")),
+            critical_rules=critical_rules,
+            rules=[(rule, text.number(n), rule in critical_seen) for rule, n in rules[:LIST_LIMIT]],
+            more_rules=more(len(rules)),
+            files=[
+                (p, count(v.get("critical")), count(v.get("warnings")))
+                for p, v in by_file[:LIST_LIMIT]
+            ],
+            more_files=more(len(by_file)),
+        )
+
+    def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
+        if condition_id == "critical_errors":
+            return files_by_findings(gate, "critical")
+        by_file = {
+            path: access.num(access.mapping(v).get("warnings")) or 0.0
+            for path, v in access.mapping(gate.details.get("by_file")).items()
+        }
+        if not by_file:
+            return files_by_findings(gate, "warning")
+        ranked = sorted(by_file.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [f"{path} ({text.plural(int(n), 'warning')})" for path, n in ranked[:5] if n]
