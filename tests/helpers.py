@@ -14,6 +14,8 @@ from typing import Any
 
 import jsonschema
 
+from auditor import config, runner
+from auditor.model import GateResult
 from auditor.scorecard import schema
 
 PROJECTS = Path(__file__).parent / "projects"
@@ -43,6 +45,46 @@ def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 300,
         check=False,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def audit(
+    root: Path,
+    out: Path,
+    *extra: str | Path,
+    gates: str,
+    python: str | Path | None = None,
+    env: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Run `audit run ROOT --gates GATES --out OUT --format json EXTRA` as a user would, in a
+    subprocess; the exit code and the scorecard, validated against the shipped schema."""
+    interpreter = ("--python", str(python)) if python is not None else ()
+    result = run_cli(
+        "run", root, "--gates", gates, *interpreter, "--out", out, "--format", "json", *extra,
+        env=env,
+    )
+    assert (out / "scorecard.json").is_file(), result.stderr
+    return result.code, load_scorecard(out)
+
+
+def run_gate(
+    gate_id: str, root: Path, out: Path, *, python: Path | None = None
+) -> GateResult:
+    """Run one gate on ROOT in this process (the tools still run as child processes), with the
+    project's own configuration: the scored result, as it would appear in the scorecard."""
+    cfg = config.load(root, None)
+    plan = runner.Plan(
+        root=root,
+        python=python or Path(sys.executable),
+        python_source="the test's interpreter",
+        out_dir=out,
+        gates=cfg.gates,
+        selected=(gate_id,),
+        enabled=cfg.enabled,
+        jobs=1,
+    )
+    card = runner.run_audit(plan)
+    jsonschema.validate(card.to_dict(), schema())
+    return card.gates[0]
 
 
 def copy_project(name: str, dest: Path) -> Path:

@@ -10,7 +10,7 @@ import pytest
 
 from auditor.model import Finding
 from reports import sarif
-from tests.reports_support import CARDS, card, many_findings_gate, sarif_validator, with_gate
+from tests.reports.support import CARDS, card, many_findings_gate, sarif_validator, with_gate
 
 
 def _errors(log: dict[str, Any]) -> list[str]:

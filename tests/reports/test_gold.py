@@ -6,7 +6,7 @@ import pytest
 
 from auditor.config import FORMATS as CONFIG_FORMATS
 from reports.registry import RENDERERS
-from tests.reports_support import CARDS, assert_gold, card
+from tests.reports.support import CARDS, assert_gold, card
 
 FORMATS = ("html", "junit", "sarif", "markdown", "badge")
 

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from gates.lint.ruff_run import is_critical
+from tests import helpers
 from tests.helpers import (
     condition,
     copy_project,
     gate,
-    load_scorecard,
     run_cli,
     tool_command,
     tree_snapshot,
@@ -48,8 +48,7 @@ def critical_by_hand(found: list[dict[str, Any]], rules: list[str]) -> int:
 
 
 def audit(root: Path, out: Path, *extra: str | Path) -> tuple[int, dict[str, Any]]:
-    result = run_cli("run", root, "--gates", "lint", "--out", out, "--format", "json", *extra)
-    return result.code, load_scorecard(out)
+    return helpers.audit(root, out, *extra, gates="lint")
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 
 from auditor.model import GateResult
 from reports.junit import JunitRenderer
-from tests.reports_support import card, with_gate
+from tests.reports.support import card, with_gate
 
 
 def _read(tmp_path: Path, name: str, scorecard_name: str = "") -> JUnitXml:

@@ -12,7 +12,7 @@ import pytest
 
 from auditor.model import Condition, Finding, GateResult, Scorecard
 from reports.html import HtmlRenderer
-from tests.reports_support import (
+from tests.reports.support import (
     CARDS,
     card,
     chromium,

@@ -13,7 +13,9 @@ import pytest
 from gates.registry import GATES
 from tests.helpers import load_scorecard, run_cli, tree_snapshot
 
-EXAMPLE = Path(__file__).parent.parent / "examples" / "service"
+pytestmark = pytest.mark.slow
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "service"
 
 
 @pytest.fixture(scope="module")

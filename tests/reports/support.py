@@ -15,7 +15,7 @@ import jsonschema
 from auditor.model import Finding, GateResult, Scorecard
 from auditor.scorecard import schema
 
-REPORT_FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+REPORT_FIXTURES = Path(__file__).parent.parent / "fixtures" / "reports"
 GOLD = REPORT_FIXTURES / "gold"
 SARIF_SCHEMA = REPORT_FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
 UPDATE_ENV = "AUDIT_UPDATE_GOLD"

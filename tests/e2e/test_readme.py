@@ -8,7 +8,7 @@ from pathlib import Path
 from auditor import init_section
 from gates.registry import GATES
 
-README = Path(__file__).parent.parent / "README.md"
+README = Path(__file__).parents[2] / "README.md"
 
 
 def test_reference_block_matches_audit_init() -> None:

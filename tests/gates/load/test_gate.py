@@ -28,6 +28,8 @@ from gates.load import locust_run
 from gates.load.service import free_port
 from tests.helpers import FIXTURES, condition, gate, load_scorecard, run_cli, write_project
 
+pytestmark = pytest.mark.slow
+
 SERVER = FIXTURES / "load_server.py"
 # Locust rounds percentiles to whole milliseconds below 100 ms.
 ROUNDING_MS = 1.0

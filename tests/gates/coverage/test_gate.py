@@ -28,6 +28,7 @@ from gates.coverage.parse import (
     parse_junit,
     skipped_files,
 )
+from tests import helpers
 from tests.helpers import (
     FIXTURES,
     condition,
@@ -48,12 +49,7 @@ def audit(root: Path, out: Path, *args: str, env: dict[str, str] | None = None) 
     int, dict[str, Any]
 ]:
     """Run `audit run ROOT --gates coverage` and return the exit code and validated scorecard."""
-    result = run_cli(
-        "run", root, "--gates", "coverage", "--python", PYTHON, "--out", out,
-        "--format", "json", *args, env=env,
-    )
-    assert (out / "scorecard.json").is_file(), result.stderr
-    return result.code, load_scorecard(out)
+    return helpers.audit(root, out, *args, gates="coverage", python=PYTHON, env=env)
 
 
 def by_hand(root: Path, data_dir: Path) -> tuple[float, dict[str, Any]]:

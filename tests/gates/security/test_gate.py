@@ -21,8 +21,10 @@ from auditor.errors import GateError
 from gates.security import bandit_run, pip_audit_run
 from gates.security.osv_db import JsonValue, OsvDatabase, affects, load_record, served_copy
 from gates.security.osv_server import OsvServer
+from tests import helpers
 from tests.helpers import (
     FIXTURES,
+    PROJECTS,
     condition,
     copy_project,
     gate,
@@ -164,7 +166,7 @@ def test_everything_skipped_is_not_a_measurement() -> None:
 
 
 def test_bandit_file_selection_excludes_tests_by_name_not_substring() -> None:
-    root = Path(__file__).parent / "projects" / "sec_app"
+    root = PROJECTS / "sec_app"
     selection = bandit_run.select_files(root, bandit_run.DEFAULT_EXCLUDE)
     assert selection.files == ["app/__init__.py", "app/contest.py", "app/runner.py"]
     assert selection.excluded == ["tests/"]
@@ -310,10 +312,8 @@ def closed_port() -> int:
 
 
 def run_security(root: Path, out: Path, *extra: str | Path) -> tuple[int, dict[str, Any]]:
-    result = run_cli("run", root, "--gates", "security", "--python", sys.executable,
-                     "--out", out, "--format", "json", *extra)
-    card = load_scorecard(out)
-    return result.code, gate(card, "security")
+    code, card = helpers.audit(root, out, *extra, gates="security", python=sys.executable)
+    return code, gate(card, "security")
 
 
 def test_unreachable_vulnerability_source_is_an_error(tmp_path: Path) -> None:
@@ -336,7 +336,9 @@ def test_missing_osv_database_is_an_error(tmp_path: Path) -> None:
     assert "advisories" in security["reason"]
 
 
-FAKE_VERSION = "import sys\nif sys.argv[1:] == ['--version']:\n    print('fake 9.9')\n    sys.exit(0)\n"
+FAKE_VERSION = (
+    "import sys\nif sys.argv[1:] == ['--version']:\n    print('fake 9.9')\n    sys.exit(0)\n"
+)
 """Fake tools answer `--version` as the real ones do, then misbehave."""
 FAKE_TOOLS = {
     "crash": "import sys\nprint('Traceback (most recent call last): boom', file=sys.stderr)\n"

@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 
+from tests import helpers
 from tests.helpers import (
     condition,
     copy_project,
     gate,
-    load_scorecard,
-    run_cli,
     tool_command,
     tree_snapshot,
     write_project,
@@ -41,8 +40,7 @@ def mypy_by_hand(root: Path, scratch: Path, *args: str) -> tuple[int, int, dict[
 
 
 def audit(root: Path, out: Path, *extra: str | Path) -> tuple[int, dict[str, Any]]:
-    result = run_cli("run", root, "--gates", "type", "--out", out, "--format", "json", *extra)
-    return result.code, load_scorecard(out)
+    return helpers.audit(root, out, *extra, gates="type")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from auditor.model import Condition, GateResult
 from reports.markdown import MarkdownRenderer
 from reports.writer import write_reports
-from tests.reports_support import card, with_gate
+from tests.reports.support import card, with_gate
 
 
 def _table_rows(markdown: str) -> list[list[str]]:

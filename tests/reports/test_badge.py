@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from reports.badge import COLORS, BadgeRenderer
-from tests.reports_support import card
+from tests.reports.support import card
 
 SVG = "{http://www.w3.org/2000/svg}"
 

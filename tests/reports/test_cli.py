@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from tests.helpers import load_scorecard, run_cli
-from tests.reports_support import REPORT_FIXTURES, assert_gold, card_data
+from tests.reports.support import REPORT_FIXTURES, assert_gold, card_data
 
 ALL = "html,junit,sarif,markdown,badge"
 FILES = {

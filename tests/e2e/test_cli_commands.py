@@ -1,0 +1,48 @@
+"""`audit init`, `audit gates` and `audit --help`."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from auditor import config
+from gates.registry import GATES
+from tests.helpers import run_cli, write_project
+
+
+def test_init_writes_every_default_and_the_result_loads(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {"pyproject.toml": '[project]\nname = "p"\n'})
+    result = run_cli("init", root)
+    assert result.code == 0, result.stderr
+    text = (root / "pyproject.toml").read_text()
+    assert text.startswith('[project]\nname = "p"\n')
+    section = tomllib.loads(text)["tool"]["audit"]
+    for gate in GATES.values():
+        for spec in gate.conditions:
+            assert section[gate.id][spec.id] == spec.default
+    loaded = config.load(root, None)
+    assert loaded.selected == tuple(GATES)
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {"pyproject.toml": "[tool.audit]\n"})
+    result = run_cli("init", root)
+    assert result.code == 2
+    assert "already has a [tool.audit] section" in result.stderr
+    assert (root / "pyproject.toml").read_text() == "[tool.audit]\n"
+
+
+def test_gates_lists_every_condition_with_operator_and_precision() -> None:
+    result = run_cli("gates")
+    assert result.code == 0
+    for gate in GATES.values():
+        for spec in gate.conditions:
+            assert spec.id in result.stdout
+    assert "2 decimal places" in result.stdout.replace("\n", " ")
+
+
+def test_help_lists_commands() -> None:
+    result = run_cli("--help")
+    assert result.code == 0
+    for command in ("run", "init", "gates", "report"):
+        assert command in result.stdout
