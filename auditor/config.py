@@ -17,8 +17,9 @@ from auditor.errors import ConfigError
 from auditor.model import ConditionSpec, OptionSpec
 from gates.base import Gate, GateConfig
 from gates.registry import GATES
+from reports.registry import RENDERERS
 
-FORMATS = ("html", "json", "junit", "sarif", "markdown", "badge")
+FORMATS = tuple(RENDERERS)
 DEFAULT_FORMATS = ("html", "json")
 TOP_LEVEL_KEYS = {
     "gates": "gates to run by default, a subset of " + ", ".join(GATES),

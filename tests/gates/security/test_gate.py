@@ -326,6 +326,12 @@ def test_unreachable_vulnerability_source_is_an_error(tmp_path: Path) -> None:
     assert code == 3
     assert security["status"] == "error"
     assert "pip-audit" in security["reason"]
+    # bandit measured before pip-audit failed: its own count stays in the scorecard.
+    conditions = {c["id"]: c for c in security["conditions"]}
+    assert conditions["critical_findings"]["value"] == bandit_by_hand(root, "HIGH", "MEDIUM")
+    assert conditions["critical_findings"]["status"] == "failed"
+    assert conditions["vulnerabilities"]["status"] == "error"
+    assert conditions["vulnerabilities"]["reason"] == security["reason"]
 
 
 def test_missing_osv_database_is_an_error(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from auditor.model import Scorecard
+from reports.html import HtmlRenderer
 from tests import helpers
 from tests.helpers import (
     condition,
@@ -158,3 +160,18 @@ def test_fails_closed(tmp_path: Path, behaviour: str) -> None:
         "no report": "did not write its any-exprs report",
     }[behaviour]
     assert expected in result["reason"]
+
+
+def test_a_configuration_warning_of_mypy_reaches_the_reports(tmp_path: Path) -> None:
+    # mypy warns about the invalid option and goes on with its default: the audit measures,
+    # and the warning must not be lost.
+    root = write_project(tmp_path / "proj", {
+        "pyproject.toml": '[tool.mypy]\npython_version = "banana"\n',
+        "m.py": "def f(x: int) -> int:\n    return x\n",
+    })
+    code, card = audit(root, tmp_path / "out")
+    assert code == 0
+    warnings = gate(card, "type")["details"]["warnings"]
+    assert any("python_version" in w and "banana" in w for w in warnings), warnings
+    html = HtmlRenderer().render(Scorecard.from_dict(card))
+    assert "Invalid python version &#39;banana&#39;" in html
