@@ -46,3 +46,11 @@ def test_help_lists_commands() -> None:
     assert result.code == 0
     for command in ("run", "init", "gates", "report"):
         assert command in result.stdout
+
+
+def test_version() -> None:
+    from auditor import __version__
+
+    result = run_cli("--version")
+    assert result.code == 0, result.stderr
+    assert result.stdout == f"audit {__version__}\n"
