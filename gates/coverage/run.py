@@ -9,14 +9,23 @@ root as working directory.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.procs import ProcResult
 from gates.base import GateContext
-from gates.coverage.parse import CoverageTotals, SuiteCounts, parse_coverage_json, parse_junit
+from gates.coverage import outcomes_plugin
+from gates.coverage.parse import (
+    CoverageTotals,
+    SuiteCounts,
+    parse_coverage_json,
+    parse_junit,
+    with_xpassed,
+)
 from gates.coverage.parse import skipped_files as parse_skipped
 from gates.tools import check_exit, tool_failed
 
@@ -29,6 +38,8 @@ PYTEST_ERRORS = {
     4: "was called wrongly (check `pytest_args` and the project's pytest addopts)",
     5: "collected no tests, so nothing was measured",
 }
+OUTCOMES_PLUGIN = "_audit_pytest_outcomes"
+"""The module name the outcome-counting plugin is loaded as in the target's test run."""
 # `coverage combine`: 0 = combined; 1 = error, e.g. "No data to combine".
 COMBINE_OK = (0,)
 # `coverage json`: 0 = written; 2 = written, but the total is under the project's own
@@ -130,6 +141,32 @@ def probe(ctx: GateContext) -> Toolchain:
     )
 
 
+def _outcomes_plugin_env(workdir: Path, env: dict[str, str], outcomes: Path) -> dict[str, str]:
+    """Copy the outcome-counting plugin alone into a directory of the work directory and make
+    it importable (a directory of its own, so nothing else of the auditor can shadow a module
+    of the target)."""
+    plugin_dir = workdir / "pytest-plugin"
+    plugin_dir.mkdir(exist_ok=True)
+    source = resources.files("gates.coverage").joinpath("outcomes_plugin.py")
+    (plugin_dir / f"{OUTCOMES_PLUGIN}.py").write_text(source.read_text("utf-8"), "utf-8")
+    path = os.pathsep.join(p for p in (str(plugin_dir), env.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, outcomes_plugin.ENV_VAR: str(outcomes)}
+
+
+def _read_xpassed(outcomes: Path, result: ProcResult) -> int:
+    """How many tests xpassed, as the plugin counted them."""
+    try:
+        data = json.loads(outcomes.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise tool_failed(
+            "pytest ran but did not load the auditor's outcome counter (`-p "
+            f"{OUTCOMES_PLUGIN}`), so xpassed tests cannot be told from passed ones",
+            result,
+        ) from None
+    value = data.get("xpassed") if isinstance(data, dict) else None
+    return value if isinstance(value, int) and value >= 0 else 0
+
+
 def _check_pytest(result: ProcResult, counts: SuiteCounts | None) -> SuiteCounts:
     code = result.returncode
     if code in PYTEST_ERRORS:
@@ -160,12 +197,14 @@ def run_suite(
     data_file = ctx.workdir / ".coverage"
     junit = ctx.workdir / "junit.xml"
     report = ctx.workdir / "coverage.json"
+    outcomes = ctx.workdir / "outcomes.json"
+    env.update(_outcomes_plugin_env(ctx.workdir, env, outcomes))
     extra = toolchain.pytest_args() if toolchain is not None else []
     ctx.progress("running the tests under coverage")
     result = ctx.run(
         [
-            *coverage_cmd, "run", "-m", "pytest",
-            "-p", "no:cacheprovider", f"--junitxml={junit}", *extra, *pytest_args,
+            *coverage_cmd, "run", "-m", "pytest", "-p", "no:cacheprovider",
+            "-p", OUTCOMES_PLUGIN, f"--junitxml={junit}", *extra, *pytest_args,
         ],
         env=env,
     )
@@ -173,7 +212,7 @@ def run_suite(
         counts: SuiteCounts | None = parse_junit(junit)
     except GateError:
         counts = None
-    counts = _check_pytest(result, counts)
+    counts = with_xpassed(_check_pytest(result, counts), _read_xpassed(outcomes, result))
 
     parallel = sorted(data_file.parent.glob(data_file.name + ".*"))
     if parallel:
