@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from auditor import config as config_mod
 from auditor import __version__, init_section, interpreter, runner, scorecard, scoring
+from auditor import config as config_mod
 from auditor.errors import ConfigError
 from auditor.progress import LiveProgress, verdict_table, warning_lines
 from auditor.safetext import visible

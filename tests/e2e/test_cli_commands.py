@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from auditor import config
+from auditor import __version__, config
 from gates.registry import GATES
 from tests.helpers import run_cli, write_project
 
@@ -49,8 +49,6 @@ def test_help_lists_commands() -> None:
 
 
 def test_version() -> None:
-    from auditor import __version__
-
     result = run_cli("--version")
     assert result.code == 0, result.stderr
     assert result.stdout == f"audit {__version__}\n"
