@@ -27,17 +27,12 @@ from gates.coverage.parse import (
     with_xpassed,
 )
 from gates.coverage.parse import skipped_files as parse_skipped
+from gates.coverage.pytest_failure import PYTEST_ERRORS, explain
 from gates.tools import check_exit, tool_failed
 
 # pytest's exit codes (https://docs.pytest.org/en/stable/reference/exit-codes.html).
 # 0 and 1 mean the suite ran: 1 is failing tests, which the gate measures, not an error.
 PYTEST_RAN = (0, 1)
-PYTEST_ERRORS = {
-    2: "was interrupted, usually by errors while collecting tests",
-    3: "hit an internal error",
-    4: "was called wrongly (check `pytest_args` and the project's pytest addopts)",
-    5: "collected no tests, so nothing was measured",
-}
 OUTCOMES_PLUGIN = "_audit_pytest_outcomes"
 """The module name the outcome-counting plugin is loaded as in the target's test run."""
 # `coverage combine`: 0 = combined; 1 = error, e.g. "No data to combine".
@@ -167,12 +162,11 @@ def _read_xpassed(outcomes: Path, result: ProcResult) -> int:
     return value if isinstance(value, int) and value >= 0 else 0
 
 
-def _check_pytest(result: ProcResult, counts: SuiteCounts | None) -> SuiteCounts:
+def _check_pytest(result: ProcResult, counts: SuiteCounts | None, root: Path) -> SuiteCounts:
     code = result.returncode
-    if code in PYTEST_ERRORS:
-        raise tool_failed(f"pytest {PYTEST_ERRORS[code]}", result)
     if code not in PYTEST_RAN:
-        raise tool_failed("the test run crashed", result)
+        why = explain(code, result.stdout, result.stderr, root)
+        raise tool_failed(why.what, result, quote=why.quote)
     if counts is None:
         raise tool_failed("pytest wrote no readable JUnit report", result)
     if counts.collected == 0:
@@ -212,7 +206,7 @@ def run_suite(
         counts: SuiteCounts | None = parse_junit(junit)
     except GateError:
         counts = None
-    counts = with_xpassed(_check_pytest(result, counts), _read_xpassed(outcomes, result))
+    counts = with_xpassed(_check_pytest(result, counts, ctx.root), _read_xpassed(outcomes, result))
 
     parallel = sorted(data_file.parent.glob(data_file.name + ".*"))
     if parallel:
