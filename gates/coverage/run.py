@@ -1,7 +1,8 @@
 """Runs the target's tests with pytest under coverage.py, in the target's interpreter.
 
 Every cache and data file goes to the gate's work directory: COVERAGE_FILE, pytest's JUnit
-report, the bytecode of the test run (PYTHONPYCACHEPREFIX); pytest's cache plugin is off.
+report, the bytecode of the test run (PYTHONPYCACHEPREFIX), Hypothesis's example database
+(TEST_RUN_CACHES); pytest's cache plugin is off.
 The target's own pytest and coverage configuration applies because both run with the target
 root as working directory.
 """
@@ -33,6 +34,10 @@ from gates.tools import check_exit, tool_failed
 # pytest's exit codes (https://docs.pytest.org/en/stable/reference/exit-codes.html).
 # 0 and 1 mean the suite ran: 1 is failing tests, which the gate measures, not an error.
 PYTEST_RAN = (0, 1)
+# Caches that libraries used by test suites write into the working directory by default, and
+# the variable that moves each one (to a directory of that name in the work directory).
+# Anything else a suite writes into the target is found by the audit's tree check.
+TEST_RUN_CACHES = {"HYPOTHESIS_STORAGE_DIRECTORY": "hypothesis"}
 OUTCOMES_PLUGIN = "_audit_pytest_outcomes"
 """The module name the outcome-counting plugin is loaded as in the target's test run."""
 # `coverage combine`: 0 = combined; 1 = error, e.g. "No data to combine".
@@ -95,6 +100,9 @@ def tool_env(ctx: GateContext, *, runs_target: bool) -> dict[str, str]:
     extra = {"COVERAGE_FILE": str(ctx.workdir / ".coverage")}
     if runs_target:
         extra["PYTHONPYCACHEPREFIX"] = str(ctx.workdir / "pycache")
+        extra.update(
+            (variable, str(ctx.workdir / name)) for variable, name in TEST_RUN_CACHES.items()
+        )
     else:
         extra["PYTHONDONTWRITEBYTECODE"] = "1"
     return ctx.env(extra)
