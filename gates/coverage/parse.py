@@ -302,6 +302,31 @@ def parse_coverage_json(data: object, root: Path) -> CoverageTotals:
 _SKIPPED = re.compile(r"Couldn't parse (?:Python file )?'(?P<path>[^']+)'.*\(couldnt-parse\)")
 
 
+# coverage.py's warnings (https://coverage.readthedocs.io/en/latest/messages.html) go to stderr
+# as Python warnings, each tagged with its documented slug; no machine-readable output has them.
+_WARNING = re.compile(r"CoverageWarning: (?P<message>.*?) \((?P<slug>[a-z][a-z-]*)\)")
+
+
+@dataclass(frozen=True)
+class CoverageWarning:
+    """One warning coverage.py printed, by its documented slug."""
+
+    slug: str
+    """`no-data-collected`, `module-not-imported`, ..."""
+    message: str
+
+
+def coverage_warnings(stderr: str) -> list[CoverageWarning]:
+    """coverage.py's warnings in STDERR, once each, in order; unparsable files are reported
+    apart (`skipped_files`)."""
+    found = (
+        CoverageWarning(m["slug"], m["message"])
+        for m in map(_WARNING.search, stderr.splitlines())
+        if m and m["slug"] != "couldnt-parse"
+    )
+    return list(dict.fromkeys(found))
+
+
 def skipped_files(stderr: str, root: Path) -> list[str]:
     """Files coverage could not parse and left out of its report, from its warnings."""
     found = (m.group("path") for m in map(_SKIPPED.search, stderr.splitlines()) if m)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -22,13 +22,16 @@ from gates.base import GateContext
 from gates.coverage import outcomes_plugin
 from gates.coverage.parse import (
     CoverageTotals,
+    CoverageWarning,
     SuiteCounts,
+    coverage_warnings,
     parse_coverage_json,
     parse_junit,
     with_xpassed,
 )
 from gates.coverage.parse import skipped_files as parse_skipped
 from gates.coverage.pytest_failure import PYTEST_ERRORS, explain
+from gates.paths import relative_to_root
 from gates.tools import check_exit, tool_failed
 
 # pytest's exit codes (https://docs.pytest.org/en/stable/reference/exit-codes.html).
@@ -87,6 +90,11 @@ class SuiteRun:
     skipped_files: list[str]
     combined: int
     """How many parallel data files were combined."""
+    coverage_warnings: list[CoverageWarning] = field(default_factory=list)
+    """What coverage.py warned about while it measured and reported."""
+    pytest_warnings: int = 0
+    """The count of pytest's warnings summary."""
+    pytest_warning_samples: list[str] = field(default_factory=list)
 
 
 def tool_env(ctx: GateContext, *, runs_target: bool) -> dict[str, str]:
@@ -156,8 +164,34 @@ def _outcomes_plugin_env(workdir: Path, env: dict[str, str], outcomes: Path) -> 
     return {"PYTHONPATH": path, outcomes_plugin.ENV_VAR: str(outcomes)}
 
 
-def _read_xpassed(outcomes: Path, result: ProcResult) -> int:
-    """How many tests xpassed, as the plugin counted them."""
+@dataclass(frozen=True)
+class PluginCounts:
+    """What the outcome-counting plugin counted in the test run."""
+
+    xpassed: int
+    warnings: int
+    """The count of pytest's warnings summary."""
+    samples: list[str]
+    """The first few of those warnings, one line each, paths relative to the target root."""
+
+
+def _count(data: dict[str, object], key: str) -> int:
+    value = data.get(key)
+    return value if isinstance(value, int) and value >= 0 else 0
+
+
+def _sample(item: object, root: Path) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    where = str(item.get("filename") or "")
+    line = item.get("lineno")
+    place = relative_to_root(where, root) + (f":{line}" if isinstance(line, int) else "")
+    return f"{item.get('category') or 'Warning'}: {item.get('message')} ({place})"
+
+
+def _read_plugin(outcomes: Path, result: ProcResult, root: Path) -> PluginCounts:
+    """What the plugin counted; a run that did not load it is an error, since xpassed tests
+    would then count as passed and warnings go unseen."""
     try:
         data = json.loads(outcomes.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -166,8 +200,15 @@ def _read_xpassed(outcomes: Path, result: ProcResult) -> int:
             f"{OUTCOMES_PLUGIN}`), so xpassed tests cannot be told from passed ones",
             result,
         ) from None
-    value = data.get("xpassed") if isinstance(data, dict) else None
-    return value if isinstance(value, int) and value >= 0 else 0
+    if not isinstance(data, dict):
+        data = {}
+    samples = data.get("samples")
+    lines = [_sample(item, root) for item in samples] if isinstance(samples, list) else []
+    return PluginCounts(
+        xpassed=_count(data, "xpassed"),
+        warnings=_count(data, "warnings"),
+        samples=[line for line in lines if line],
+    )
 
 
 def _check_pytest(result: ProcResult, counts: SuiteCounts | None, root: Path) -> SuiteCounts:
@@ -214,7 +255,9 @@ def run_suite(
         counts: SuiteCounts | None = parse_junit(junit)
     except GateError:
         counts = None
-    counts = with_xpassed(_check_pytest(result, counts, ctx.root), _read_xpassed(outcomes, result))
+    counts = _check_pytest(result, counts, ctx.root)
+    plugin = _read_plugin(outcomes, result, ctx.root)
+    counts = with_xpassed(counts, plugin.xpassed)
 
     parallel = sorted(data_file.parent.glob(data_file.name + ".*"))
     if parallel:
@@ -250,4 +293,7 @@ def run_suite(
         coverage_version=version if isinstance(version, str) else "",
         skipped_files=parse_skipped(written.stderr, ctx.root),
         combined=len(parallel),
+        coverage_warnings=coverage_warnings(result.stderr + "\n" + written.stderr),
+        pytest_warnings=plugin.warnings,
+        pytest_warning_samples=plugin.samples,
     )

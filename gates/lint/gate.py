@@ -135,4 +135,5 @@ class LintGate:
             },
             tool_name="ruff",
             tool_version=resolved.version,
+            warnings=ruff_run.parse_warnings(files_run.stderr + "\n" + check.stderr),
         )
