@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from auditor import __version__, init_section, interpreter, runner, scorecard, scoring
 from auditor import config as config_mod
-from auditor import init_section, interpreter, runner, scorecard, scoring
 from auditor.errors import ConfigError
 from auditor.progress import LiveProgress, verdict_table, warning_lines
 from auditor.safetext import visible
@@ -39,6 +39,25 @@ def _err_console() -> Console:
 
 def _say_error(message: str) -> None:
     sys.stderr.write(f"audit: error: {visible(message)}\n")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"audit {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True,
+            help="Print the auditor's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Quality gates for Python projects: tests and coverage, lint, types, security and load."""
 
 
 @app.command()
@@ -83,10 +102,11 @@ def run(
         raise ConfigError(f"{path} is not a directory; give the directory of the project to audit")
     root = path.resolve()
     cfg = config_mod.load(root, config_file)
-    selected = config_mod.parse_gate_list(gates, "--gates") if gates else cfg.selected
+    # An empty --gates or --format is a mistake, never "the default".
+    selected = config_mod.parse_gate_list(gates, "--gates") if gates is not None else cfg.selected
     chosen_formats = (
         config_mod.parse_format_list(formats, "--format")
-        if formats
+        if formats is not None
         else cfg.formats or config_mod.DEFAULT_FORMATS
     )
     out_dir = (out or Path(cfg.out or DEFAULT_OUT)).absolute()

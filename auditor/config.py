@@ -249,10 +249,27 @@ def _optional_str(data: dict[str, Any], key: str, where: str) -> str | None:
     return value
 
 
+def _from_config_file(data: dict[str, Any], path: Path) -> AuditConfig:
+    """A `--config` file: its top-level keys, or a `[tool.audit]` section as users copy it from
+    their pyproject.toml (the file's other tables are then left alone, as in a pyproject)."""
+    tool = data.get("tool")
+    if not (isinstance(tool, dict) and "audit" in tool):
+        return from_mapping(data, str(path), "")
+    section = tool["audit"]
+    if not isinstance(section, dict):
+        raise ConfigError(f"[tool.audit] in {path} must be a table")
+    mixed = sorted(key for key in data if key != "tool" and key in [*TOP_LEVEL_KEYS, *GATES])
+    if mixed:
+        raise ConfigError(
+            f"{path} has `{mixed[0]}` at the top and a [tool.audit] section; keep only one of them"
+        )
+    return from_mapping(section, str(path), "tool.audit")
+
+
 def load(root: Path, config_file: Path | None) -> AuditConfig:
     """The configuration for auditing `root`: `--config` if given, else its pyproject.toml."""
     if config_file is not None:
-        return from_mapping(load_toml(config_file), str(config_file), "")
+        return _from_config_file(load_toml(config_file), config_file)
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
         return from_mapping({}, "defaults", "tool.audit")

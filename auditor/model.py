@@ -13,6 +13,7 @@ Op = Literal["<", "<=", ">=", "=="]
 Status = Literal["passed", "failed", "error", "skipped"]
 Severity = Literal["critical", "warning", "info"]
 ThresholdKind = Literal["percent", "count", "ms"]
+Change = Literal["added", "modified", "deleted"]
 OptionKind = Literal["str", "int", "number", "bool", "str_list", "table", "table_list"]
 
 SCHEMA_VERSION = 1
@@ -201,6 +202,34 @@ class GateResult:
 
 
 @dataclass(frozen=True)
+class LeftFile:
+    """A path the audit added, changed or removed in the target's tree (it never should)."""
+
+    path: str
+    """Relative to the target root, with forward slashes."""
+    change: Change
+    gates: tuple[str, ...]
+    """The gates that were running when it changed (empty: the audit itself, between gates)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "change": self.change, "gates": list(self.gates)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LeftFile:
+        change = data.get("change")
+        return cls(
+            path=str(data.get("path", "")),
+            change=change if change in ("added", "deleted") else "modified",
+            gates=tuple(str(g) for g in data.get("gates") or ()),
+        )
+
+    def describe(self) -> str:
+        """One line: what changed and which gates may have done it."""
+        when = f"while {' or '.join(self.gates)} ran" if self.gates else "between gates"
+        return f"the audit {self.change} {self.path} in the target ({when})"
+
+
+@dataclass(frozen=True)
 class Scorecard:
     """The whole audit: the contract every report derives from."""
 
@@ -214,9 +243,12 @@ class Scorecard:
     gates: list[GateResult]
     reason: str | None = None
     schema_version: int = SCHEMA_VERSION
+    left_in_target: list[LeftFile] | None = None
+    """What the audit changed in the target's tree; empty when it left it as found, None when
+    the tree was not checked (a scorecard written before the check existed)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "schema_version": self.schema_version,
             "auditor_version": self.auditor_version,
             "target": self.target,
@@ -228,6 +260,9 @@ class Scorecard:
             "reason": self.reason,
             "gates": [g.to_dict() for g in self.gates],
         }
+        if self.left_in_target is not None:
+            out["left_in_target"] = [f.to_dict() for f in self.left_in_target]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scorecard:
@@ -242,4 +277,9 @@ class Scorecard:
             grade=data["grade"],
             reason=data.get("reason"),
             gates=[GateResult.from_dict(g) for g in data["gates"]],
+            left_in_target=(
+                [LeftFile.from_dict(f) for f in left if isinstance(f, dict)]
+                if isinstance(left := data.get("left_in_target"), list)
+                else None
+            ),
         )

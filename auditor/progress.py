@@ -135,4 +135,8 @@ def warning_lines(scorecard: Scorecard) -> list[Text]:
             continue
         for warning in warnings:
             lines.append(Text(f"warning: {gate.id}: {one_line(str(warning))}", style="yellow"))
+    lines.extend(
+        Text(f"warning: {visible(left.describe())}", style="yellow")
+        for left in scorecard.left_in_target or []
+    )
     return lines

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from auditor import __version__, gitinfo, procs, scoring
+from auditor import __version__, gitinfo, procs, scoring, treecheck
 from auditor.errors import GateError
 from auditor.model import GateResult, Scorecard
 from gates.base import Gate, GateConfig, GateContext
@@ -131,6 +131,25 @@ def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResul
     return result
 
 
+class _Watched:
+    """Events that also tell the tree watch which gates run, so changes can be charged."""
+
+    def __init__(self, events: Events, watch: treecheck.TreeWatch) -> None:
+        self._events = events
+        self._watch = watch
+
+    def gate_started(self, gate_id: str) -> None:
+        self._watch.gate_started(gate_id)
+        self._events.gate_started(gate_id)
+
+    def gate_progress(self, gate_id: str, message: str) -> None:
+        self._events.gate_progress(gate_id, message)
+
+    def gate_finished(self, result: GateResult) -> None:
+        self._watch.gate_finished(result.id)
+        self._events.gate_finished(result)
+
+
 def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
     """Run the plan's gates and score them. Ctrl-C kills every child process and re-raises."""
     events = events or NoEvents()
@@ -155,16 +174,19 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
             alone.append(gate)
         else:
             parallel.append(gate)
+    # Read before any gate runs; reports written inside the target are the user's choice.
+    watch = treecheck.TreeWatch(plan.root, skip=plan.out_dir)
+    watched = _Watched(events, watch)
     workdir = Path(tempfile.mkdtemp(prefix="audit-work-"))
     executor = ThreadPoolExecutor(max_workers=max(1, plan.jobs), thread_name_prefix="gate")
     try:
         futures: dict[str, Future[GateResult]] = {
-            gate.id: executor.submit(run_gate, gate, plan, workdir, events) for gate in parallel
+            gate.id: executor.submit(run_gate, gate, plan, workdir, watched) for gate in parallel
         }
         for gate_id, future in futures.items():
             results[gate_id] = future.result()
         for gate in alone:
-            results[gate.id] = run_gate(gate, plan, workdir, events)
+            results[gate.id] = run_gate(gate, plan, workdir, watched)
     except BaseException:
         procs.shutdown()
         executor.shutdown(wait=True, cancel_futures=True)
@@ -195,4 +217,5 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
         grade=scoring.grade(score, status),
         gates=ordered,
         reason=reason,
+        left_in_target=watch.left(),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -13,11 +14,37 @@ from auditor.errors import ConfigError
 from auditor.model import Scorecard
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    # Elsewhere the only way is to set it and put it back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    """The mode the written file gets: an existing file's own, else a new file's normal mode
+    (0666 under the umask, as `open()` creates it); mkstemp alone would make it 0600."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old content or the new, never half of it."""
+    """Write a file so that readers see the old content or the new, never half of it; an
+    existing file keeps its mode, a new one gets the mode `open()` would give it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()

@@ -34,11 +34,11 @@ class NotAReportError(GateError):
     """A tool's output is not the machine-readable report it was asked for."""
 
 
-def tool_failed(what: str, result: ProcResult) -> GateError:
-    """A short reason (what went wrong, the exit code, the tool's last line) with the command and
-    its output's tail kept in the gate's details as `log_tail`."""
+def tool_failed(what: str, result: ProcResult, *, quote: str | None = None) -> GateError:
+    """A short reason (what went wrong, the exit code, QUOTE or else the tool's last line) with
+    the command and its output's tail kept in the gate's details as `log_tail`."""
     return GateError(
-        f"{what} (exit code {result.returncode}): {result.last_line()}",
+        f"{what} (exit code {result.returncode}): {quote or result.last_line()}",
         details={"log_tail": result.describe(tail_lines=40)},
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor.model import Finding, Scorecard
-from reports import text
+from reports import summary, text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RUNS = 20
@@ -119,7 +119,9 @@ def build(card: Scorecard, max_results: int = MAX_RESULTS,
           max_bytes: int = MAX_BYTES) -> dict[str, Any]:
     """The SARIF log as a dict, cut to the limits given."""
     runs = group_by_tool(card)
-    notes: list[str] = []
+    notes = summary.left_in_target(card)
+    if notes and not runs:
+        runs.append(ToolRun(tool="audit", version=card.auditor_version))
     if len(runs) > MAX_RUNS:
         dropped = runs[MAX_RUNS - 1:]
         runs = runs[:MAX_RUNS - 1]

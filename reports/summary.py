@@ -28,6 +28,8 @@ class Headline:
     reason: str | None
     counts: dict[str, int]
     """Conditions by status (failed but not blocking counted apart), and gates in error."""
+    left: list[str]
+    """What the audit left in the target's tree, one line each (it should leave nothing)."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,13 @@ def headline(card: Scorecard) -> Headline:
         auditor_version=card.auditor_version,
         reason=card.reason,
         counts=counts,
+        left=left_in_target(card),
     )
+
+
+def left_in_target(card: Scorecard) -> list[str]:
+    """The files the audit left in the target, each with the gates that were running."""
+    return [text.clean(left.describe()) for left in card.left_in_target or []]
 
 
 def _row(gate: GateResult, condition: Condition) -> ConditionRow:

@@ -149,6 +149,24 @@ def _totals(cov: CoverageTotals) -> dict[str, object]:
     return totals
 
 
+def run_warnings(run: SuiteRun) -> list[str]:
+    """What coverage.py and pytest warned about while the gate still measured.
+
+    `module-not-imported` (a `source` entry no test imported) stays a warning: coverage's
+    figure is its own figure for what it did measure, as `coverage report` prints it. pytest's
+    warnings never change an outcome. `no-data-collected` is an error only when nothing at all
+    was covered (`build_measurement`).
+    """
+    lines = [f"coverage.py: {w.message} ({w.slug})" for w in run.coverage_warnings]
+    if run.pytest_warnings:
+        plural = "s" if run.pytest_warnings != 1 else ""
+        first = f"; first: {run.pytest_warning_samples[0]}" if run.pytest_warning_samples else ""
+        lines.append(
+            f"pytest: {run.pytest_warnings} warning{plural} in the warnings summary{first}"
+        )
+    return lines
+
+
 def build_measurement(
     ctx: GateContext,
     run: SuiteRun,
@@ -162,6 +180,18 @@ def build_measurement(
         raise GateError(
             "coverage measured no statements: the measured files are empty; check the "
             "project's coverage `source`, `include` and `omit`"
+        )
+    if cov.statements == cov.missing and any(
+        w.slug == "no-data-collected" for w in run.coverage_warnings
+    ):
+        # coverage says it saw no code run, and every measured line is missing: the 0% comes
+        # from no data (tests run in subprocesses coverage does not follow, a `source` naming
+        # the wrong package), not from tests that cover nothing. With any line covered the
+        # warning came from some other process of the run and the figure stands.
+        raise GateError(
+            "coverage collected no data while the tests ran (\"No data was collected\"), so "
+            "its 0% measures nothing; check the project's coverage `source` and whether the "
+            "tests run the code in subprocesses"
         )
     globs = ctx.config.option_list("critical_paths")
     measured = {f.path for f in cov.files}
@@ -214,6 +244,7 @@ def build_measurement(
     return Measurement(
         values=values,
         skipped=skipped,
+        warnings=run_warnings(run),
         findings=_test_findings(counts, ctx.root) + _critical_findings(critical_files, unmeasured),
         details=details,
         tool_name="pytest + coverage.py",

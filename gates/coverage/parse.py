@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET  # nosec B405
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from auditor.errors import GateError
@@ -39,6 +39,10 @@ class SuiteCounts:
     errors: int
     skipped: int
     failures: tuple[FailedTest, ...] = ()
+    xfailed: int = 0
+    """Expected failures (`xfail` tests that failed), as pytest's summary counts them."""
+    xpassed: int = 0
+    """`xfail` tests that passed (not strict); counted among `passed` by the JUnit report."""
 
     def to_dict(self) -> dict[str, int]:
         return {
@@ -47,6 +51,8 @@ class SuiteCounts:
             "failed": self.failed,
             "errors": self.errors,
             "skipped": self.skipped,
+            "xfailed": self.xfailed,
+            "xpassed": self.xpassed,
         }
 
 
@@ -145,7 +151,9 @@ def parse_junit(path: Path) -> SuiteCounts:
     """Count test outcomes in pytest's JUnit XML: every test case counts once.
 
     A case with a failure counts as failed, one with an error (and no failure) as an error,
-    one with only a skip as skipped, and every other case as passed.
+    one with only a skip as skipped (or as xfailed when pytest marks the skip `pytest.xfail`),
+    and every other case as passed. pytest writes an xpassed test as a plain pass: the
+    caller moves those from `passed` to `xpassed` (`with_xpassed`).
     """
     try:
         tree = ET.parse(path)  # noqa: S314  # nosec B314
@@ -153,7 +161,7 @@ def parse_junit(path: Path) -> SuiteCounts:
         raise GateError(f"pytest wrote no JUnit report ({path.name})") from None
     except (ET.ParseError, OSError) as exc:
         raise GateError(f"pytest's JUnit report could not be read: {exc}") from None
-    passed = failed = errors = skipped = 0
+    passed = failed = errors = skipped = xfailed = 0
     failures: list[FailedTest] = []
     for case in tree.getroot().iter("testcase"):
         failure = case.find("failure")
@@ -172,18 +180,28 @@ def parse_junit(path: Path) -> SuiteCounts:
                     message=(bad.get("message") or "").strip(),
                 )
             )
-        elif case.find("skipped") is not None:
-            skipped += 1
+        elif (skip := case.find("skipped")) is not None:
+            if skip.get("type") == "pytest.xfail":
+                xfailed += 1
+            else:
+                skipped += 1
         else:
             passed += 1
     return SuiteCounts(
-        collected=passed + failed + errors + skipped,
+        collected=passed + failed + errors + skipped + xfailed,
         passed=passed,
         failed=failed,
         errors=errors,
         skipped=skipped,
         failures=tuple(failures),
+        xfailed=xfailed,
     )
+
+
+def with_xpassed(counts: SuiteCounts, xpassed: int) -> SuiteCounts:
+    """COUNTS with XPASSED of its passed tests counted as xpassed instead."""
+    moved = min(xpassed, counts.passed)
+    return replace(counts, passed=counts.passed - moved, xpassed=counts.xpassed + moved)
 
 
 def relative_path(name: str, root: Path) -> str:
@@ -282,6 +300,31 @@ def parse_coverage_json(data: object, root: Path) -> CoverageTotals:
 # coverage.py reports a file it cannot parse (with --ignore-errors) only as a warning on stderr,
 # tagged with the documented slug `couldnt-parse`; no machine-readable output names it.
 _SKIPPED = re.compile(r"Couldn't parse (?:Python file )?'(?P<path>[^']+)'.*\(couldnt-parse\)")
+
+
+# coverage.py's warnings (https://coverage.readthedocs.io/en/latest/messages.html) go to stderr
+# as Python warnings, each tagged with its documented slug; no machine-readable output has them.
+_WARNING = re.compile(r"CoverageWarning: (?P<message>.*?) \((?P<slug>[a-z][a-z-]*)\)")
+
+
+@dataclass(frozen=True)
+class CoverageWarning:
+    """One warning coverage.py printed, by its documented slug."""
+
+    slug: str
+    """`no-data-collected`, `module-not-imported`, ..."""
+    message: str
+
+
+def coverage_warnings(stderr: str) -> list[CoverageWarning]:
+    """coverage.py's warnings in STDERR, once each, in order; unparsable files are reported
+    apart (`skipped_files`)."""
+    found = (
+        CoverageWarning(m["slug"], m["message"])
+        for m in map(_WARNING.search, stderr.splitlines())
+        if m and m["slug"] != "couldnt-parse"
+    )
+    return list(dict.fromkeys(found))
 
 
 def skipped_files(stderr: str, root: Path) -> list[str]:

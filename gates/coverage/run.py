@@ -1,7 +1,8 @@
 """Runs the target's tests with pytest under coverage.py, in the target's interpreter.
 
 Every cache and data file goes to the gate's work directory: COVERAGE_FILE, pytest's JUnit
-report, the bytecode of the test run (PYTHONPYCACHEPREFIX); pytest's cache plugin is off.
+report, the bytecode of the test run (PYTHONPYCACHEPREFIX), Hypothesis's example database
+(TEST_RUN_CACHES); pytest's cache plugin is off.
 The target's own pytest and coverage configuration applies because both run with the target
 root as working directory.
 """
@@ -9,26 +10,39 @@ root as working directory.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.procs import ProcResult
 from gates.base import GateContext
-from gates.coverage.parse import CoverageTotals, SuiteCounts, parse_coverage_json, parse_junit
+from gates.coverage import outcomes_plugin
+from gates.coverage.parse import (
+    CoverageTotals,
+    CoverageWarning,
+    SuiteCounts,
+    coverage_warnings,
+    parse_coverage_json,
+    parse_junit,
+    with_xpassed,
+)
 from gates.coverage.parse import skipped_files as parse_skipped
+from gates.coverage.pytest_failure import PYTEST_ERRORS, explain
+from gates.paths import relative_to_root
 from gates.tools import check_exit, tool_failed
 
 # pytest's exit codes (https://docs.pytest.org/en/stable/reference/exit-codes.html).
 # 0 and 1 mean the suite ran: 1 is failing tests, which the gate measures, not an error.
 PYTEST_RAN = (0, 1)
-PYTEST_ERRORS = {
-    2: "was interrupted, usually by errors while collecting tests",
-    3: "hit an internal error",
-    4: "was called wrongly (check `pytest_args` and the project's pytest addopts)",
-    5: "collected no tests, so nothing was measured",
-}
+# Caches that libraries used by test suites write into the working directory by default, and
+# the variable that moves each one (to a directory of that name in the work directory).
+# Anything else a suite writes into the target is found by the audit's tree check.
+TEST_RUN_CACHES = {"HYPOTHESIS_STORAGE_DIRECTORY": "hypothesis"}
+OUTCOMES_PLUGIN = "_audit_pytest_outcomes"
+"""The module name the outcome-counting plugin is loaded as in the target's test run."""
 # `coverage combine`: 0 = combined; 1 = error, e.g. "No data to combine".
 COMBINE_OK = (0,)
 # `coverage json`: 0 = written; 2 = written, but the total is under the project's own
@@ -76,6 +90,11 @@ class SuiteRun:
     skipped_files: list[str]
     combined: int
     """How many parallel data files were combined."""
+    coverage_warnings: list[CoverageWarning] = field(default_factory=list)
+    """What coverage.py warned about while it measured and reported."""
+    pytest_warnings: int = 0
+    """The count of pytest's warnings summary."""
+    pytest_warning_samples: list[str] = field(default_factory=list)
 
 
 def tool_env(ctx: GateContext, *, runs_target: bool) -> dict[str, str]:
@@ -89,6 +108,9 @@ def tool_env(ctx: GateContext, *, runs_target: bool) -> dict[str, str]:
     extra = {"COVERAGE_FILE": str(ctx.workdir / ".coverage")}
     if runs_target:
         extra["PYTHONPYCACHEPREFIX"] = str(ctx.workdir / "pycache")
+        extra.update(
+            (variable, str(ctx.workdir / name)) for variable, name in TEST_RUN_CACHES.items()
+        )
     else:
         extra["PYTHONDONTWRITEBYTECODE"] = "1"
     return ctx.env(extra)
@@ -130,12 +152,70 @@ def probe(ctx: GateContext) -> Toolchain:
     )
 
 
-def _check_pytest(result: ProcResult, counts: SuiteCounts | None) -> SuiteCounts:
+def _outcomes_plugin_env(workdir: Path, env: dict[str, str], outcomes: Path) -> dict[str, str]:
+    """Copy the outcome-counting plugin alone into a directory of the work directory and make
+    it importable (a directory of its own, so nothing else of the auditor can shadow a module
+    of the target)."""
+    plugin_dir = workdir / "pytest-plugin"
+    plugin_dir.mkdir(exist_ok=True)
+    source = resources.files("gates.coverage").joinpath("outcomes_plugin.py")
+    (plugin_dir / f"{OUTCOMES_PLUGIN}.py").write_text(source.read_text("utf-8"), "utf-8")
+    path = os.pathsep.join(p for p in (str(plugin_dir), env.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, outcomes_plugin.ENV_VAR: str(outcomes)}
+
+
+@dataclass(frozen=True)
+class PluginCounts:
+    """What the outcome-counting plugin counted in the test run."""
+
+    xpassed: int
+    warnings: int
+    """The count of pytest's warnings summary."""
+    samples: list[str]
+    """The first few of those warnings, one line each, paths relative to the target root."""
+
+
+def _count(data: dict[str, object], key: str) -> int:
+    value = data.get(key)
+    return value if isinstance(value, int) and value >= 0 else 0
+
+
+def _sample(item: object, root: Path) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    where = str(item.get("filename") or "")
+    line = item.get("lineno")
+    place = relative_to_root(where, root) + (f":{line}" if isinstance(line, int) else "")
+    return f"{item.get('category') or 'Warning'}: {item.get('message')} ({place})"
+
+
+def _read_plugin(outcomes: Path, result: ProcResult, root: Path) -> PluginCounts:
+    """What the plugin counted; a run that did not load it is an error, since xpassed tests
+    would then count as passed and warnings go unseen."""
+    try:
+        data = json.loads(outcomes.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise tool_failed(
+            "pytest ran but did not load the auditor's outcome counter (`-p "
+            f"{OUTCOMES_PLUGIN}`), so xpassed tests cannot be told from passed ones",
+            result,
+        ) from None
+    if not isinstance(data, dict):
+        data = {}
+    samples = data.get("samples")
+    lines = [_sample(item, root) for item in samples] if isinstance(samples, list) else []
+    return PluginCounts(
+        xpassed=_count(data, "xpassed"),
+        warnings=_count(data, "warnings"),
+        samples=[line for line in lines if line],
+    )
+
+
+def _check_pytest(result: ProcResult, counts: SuiteCounts | None, root: Path) -> SuiteCounts:
     code = result.returncode
-    if code in PYTEST_ERRORS:
-        raise tool_failed(f"pytest {PYTEST_ERRORS[code]}", result)
     if code not in PYTEST_RAN:
-        raise tool_failed("the test run crashed", result)
+        why = explain(code, result.stdout, result.stderr, root)
+        raise tool_failed(why.what, result, quote=why.quote)
     if counts is None:
         raise tool_failed("pytest wrote no readable JUnit report", result)
     if counts.collected == 0:
@@ -160,12 +240,14 @@ def run_suite(
     data_file = ctx.workdir / ".coverage"
     junit = ctx.workdir / "junit.xml"
     report = ctx.workdir / "coverage.json"
+    outcomes = ctx.workdir / "outcomes.json"
+    env.update(_outcomes_plugin_env(ctx.workdir, env, outcomes))
     extra = toolchain.pytest_args() if toolchain is not None else []
     ctx.progress("running the tests under coverage")
     result = ctx.run(
         [
-            *coverage_cmd, "run", "-m", "pytest",
-            "-p", "no:cacheprovider", f"--junitxml={junit}", *extra, *pytest_args,
+            *coverage_cmd, "run", "-m", "pytest", "-p", "no:cacheprovider",
+            "-p", OUTCOMES_PLUGIN, f"--junitxml={junit}", *extra, *pytest_args,
         ],
         env=env,
     )
@@ -173,7 +255,9 @@ def run_suite(
         counts: SuiteCounts | None = parse_junit(junit)
     except GateError:
         counts = None
-    counts = _check_pytest(result, counts)
+    counts = _check_pytest(result, counts, ctx.root)
+    plugin = _read_plugin(outcomes, result, ctx.root)
+    counts = with_xpassed(counts, plugin.xpassed)
 
     parallel = sorted(data_file.parent.glob(data_file.name + ".*"))
     if parallel:
@@ -209,4 +293,7 @@ def run_suite(
         coverage_version=version if isinstance(version, str) else "",
         skipped_files=parse_skipped(written.stderr, ctx.root),
         combined=len(parallel),
+        coverage_warnings=coverage_warnings(result.stderr + "\n" + written.stderr),
+        pytest_warnings=plugin.warnings,
+        pytest_warning_samples=plugin.samples,
     )

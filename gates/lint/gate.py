@@ -112,7 +112,8 @@ class LintGate:
         if (check.returncode == 1) != bool(parsed):
             raise GateError(
                 f"ruff exited with code {check.returncode} but reported {len(parsed)} findings; "
-                "its output cannot be trusted"
+                "its output cannot be trusted",
+                details={"log_tail": check.describe()},
             )
 
         findings, by_rule, by_file = _summary(parsed, critical)
@@ -134,4 +135,5 @@ class LintGate:
             },
             tool_name="ruff",
             tool_version=resolved.version,
+            warnings=ruff_run.parse_warnings(files_run.stderr + "\n" + check.stderr),
         )

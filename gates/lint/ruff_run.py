@@ -198,3 +198,19 @@ def parse_findings(stdout: str, root: Path) -> list[RuffFinding]:
 def parse_files(stdout: str) -> list[str]:
     """Read `ruff check --show-files`: one path a line."""
     return [line.strip() for line in stdout.splitlines() if line.strip()]
+
+
+def parse_warnings(stderr: str) -> list[str]:
+    """ruff's `warning:` messages (deprecated settings, selections without effect), one line
+    each with their indented continuation lines joined on, once each, in order.
+
+    None of them means the check could not run: ruff exits 2 when its configuration is
+    unusable, and its JSON then never parses. So they are shown, never turned into an error.
+    """
+    warnings: list[str] = []
+    for line in stderr.splitlines():
+        if line.startswith("warning: "):
+            warnings.append(line.removeprefix("warning: ").strip())
+        elif warnings and line[:1].isspace() and line.strip():
+            warnings[-1] += " " + line.strip().removeprefix("- ")
+    return list(dict.fromkeys(warnings))

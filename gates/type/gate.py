@@ -156,7 +156,10 @@ class TypeGate:
         try:
             report_text = report.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
-            raise GateError(f"mypy did not write its any-exprs report ({report})") from None
+            raise GateError(
+                f"mypy did not write its any-exprs report ({report})",
+                details={"log_tail": run.describe()},
+            ) from None
         modules, total = mypy_run.parse_any_report(report_text)
         module_rows, total_row = _coverage_details(modules, total)
         details: dict[str, object] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from auditor import config
+from auditor import __version__, config
 from gates.registry import GATES
 from tests.helpers import run_cli, write_project
 
@@ -46,3 +46,9 @@ def test_help_lists_commands() -> None:
     assert result.code == 0
     for command in ("run", "init", "gates", "report"):
         assert command in result.stdout
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.code == 0, result.stderr
+    assert result.stdout == f"audit {__version__}\n"

@@ -111,3 +111,26 @@ def test_report_of_broken_scorecard(tmp_path: Path) -> None:
     card.write_text("{not json")
     result = run_cli("report", card)
     _assert_usage_error(result.code, result.stderr, "not a readable scorecard")
+
+
+def test_empty_gate_list_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("run", tmp_path, "--gates", "", "--out", tmp_path / "out")
+    _assert_usage_error(result.code, result.stderr, "--gates is empty")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_config_file_may_be_written_like_a_pyproject_section(tmp_path: Path) -> None:
+    config = tmp_path / "audit.toml"
+    config.write_text("[tool.audit.coverage]\nline_coverage = 101\n")
+    result = run_cli("run", tmp_path, "--config", config)
+    _assert_usage_error(
+        result.code, result.stderr, "`line_coverage` in [tool.audit.coverage]", "0 and 100"
+    )
+
+
+def test_config_file_mixing_both_forms_is_a_usage_error(tmp_path: Path) -> None:
+    config = tmp_path / "audit.toml"
+    config.write_text("[lint]\ncritical_errors = 0\n[tool.audit.coverage]\nline_coverage = 90\n")
+    result = run_cli("run", tmp_path, "--config", config)
+    _assert_usage_error(result.code, result.stderr, "`lint`", "[tool.audit]", "only one")

@@ -113,7 +113,7 @@ def test_total_equals_coverage_report_and_target_is_unchanged(tmp_path: Path) ->
     details = gate(card, "coverage")["details"]
     assert details["interpreter"] == PYTHON
     assert details["tests"] == {"collected": 1, "passed": 1, "failed": 0, "errors": 0,
-                                "skipped": 0}
+                                "skipped": 0, "xfailed": 0, "xpassed": 0}
     assert details["branch"] is False
     assert details["measured_files"] == sorted(report["files"])
     ops = next(f for f in details["files"] if f["path"] == "calc/ops.py")
@@ -405,7 +405,7 @@ def test_critical_paths_outside_the_root_are_config_errors(tmp_path: Path, patte
 def test_junit_counts_each_case_once() -> None:
     counts = parse_junit(COV_FIXTURES / "junit_failing.xml")
     assert counts.to_dict() == {"collected": 2, "passed": 1, "failed": 1, "errors": 0,
-                                "skipped": 0}
+                                "skipped": 0, "xfailed": 0, "xpassed": 0}
     [failure] = counts.failures
     assert (failure.classname, failure.name, failure.kind) == (
         "tests.test_math", "test_wrong", "failure")

@@ -139,6 +139,7 @@ BEHAVIOURS = {
     "crash": 'print("mypy: error: INTERNAL ERROR while checking", file=sys.stderr)\nsys.exit(2)',
     "garbage": 'print("<<< this is not json >>>")\nsys.exit(0)',
     "no report": "sys.exit(0)",
+    "silent exit 1": "sys.exit(1)",
 }
 
 
@@ -158,8 +159,28 @@ def test_fails_closed(tmp_path: Path, behaviour: str) -> None:
         "crash": "INTERNAL ERROR while checking",
         "garbage": "not JSON",
         "no report": "did not write its any-exprs report",
+        "silent exit 1": "its output cannot be trusted",
     }[behaviour]
     assert expected in result["reason"]
+    if behaviour != "missing":
+        # Every error after the tool ran keeps its command and output for the reader.
+        assert "mypy_command" not in result["details"]["log_tail"]
+        assert command[-1] in result["details"]["log_tail"]
+
+
+def test_notes_only_is_measured(tmp_path: Path) -> None:
+    """mypy's JSON mode exits 1 when it prints only a note; notes are not errors."""
+    root = write_project(
+        tmp_path / "proj", {"m.py": "def f():\n    x: int = 1\n    return x\n"}
+    )
+    _errors, returncode, _total = mypy_by_hand(root, tmp_path / "by-hand", "-O", "json", ".")
+    assert returncode == 1  # the behaviour this test pins: exit 1 with a note and no error
+    code, card = audit(root, tmp_path / "out")
+    result = gate(card, "type")
+    assert result["status"] != "error", result["reason"]
+    assert code in (0, 1)
+    assert condition(card, "type", "type_errors")["value"] == 0
+    assert any("untyped functions are not checked" in n for n in result["details"]["notes"])
 
 
 def test_a_configuration_warning_of_mypy_reaches_the_reports(tmp_path: Path) -> None:
