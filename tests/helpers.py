@@ -81,6 +81,7 @@ def run_gate(
         selected=(gate_id,),
         enabled=cfg.enabled,
         jobs=1,
+        exclude=cfg.exclude,
     )
     card = runner.run_audit(plan)
     jsonschema.validate(card.to_dict(), schema())
