@@ -69,14 +69,17 @@ def _figures(count: mypy_run.AnyCount, module: str | None) -> AnyFigures:
     )
 
 
-def _what_to_check(ctx: GateContext, config: mypy_run.MypyConfig) -> tuple[list[str], str]:
-    """The paths mypy is given (none: its configuration names them) and why those."""
+def _what_to_check(
+    ctx: GateContext, config: mypy_run.MypyConfig
+) -> tuple[list[str], str, list[str]]:
+    """The paths mypy is given (none: its configuration names them), why those, and the paths
+    in which `[tool.audit] exclude` is counted."""
     targets = ctx.config.option_list("targets")
     if targets:
-        return targets, "the `targets` option: " + ", ".join(targets)
+        return targets, "the `targets` option: " + ", ".join(targets), targets
     if config.sets_targets:
         name = config.path.name if config.path else ""
-        return [], f"files, modules or packages named in {name}"
+        return [], f"files, modules or packages named in {name}", ["."]
     found = targets_mod.default_targets(ctx.root)
     paths = without(found.paths, ctx.exclude)
     if found.paths and not paths:
@@ -91,7 +94,7 @@ def _what_to_check(ctx: GateContext, config: mypy_run.MypyConfig) -> tuple[list[
         "names no `files`, `modules` or `packages`; set them, or `targets` in "
         "[tool.audit.type], to choose)"
     )
-    return paths or ["."], why
+    return paths or ["."], why, list(found.paths) or ["."]
 
 
 class TypeGate:
@@ -127,7 +130,7 @@ class TypeGate:
         resolved = tools.resolve(ctx, MYPY)
         mypy = list(resolved.command)
         config = mypy_run.find_config(ctx.root)
-        targets, what = _what_to_check(ctx, config)
+        targets, what, counted_in = _what_to_check(ctx, config)
         excludes: list[str] = []
         if targets and not ctx.config.option_list("targets"):
             excludes = [*mypy_run.default_excludes(ctx.root), targets_mod.TESTS.mypy_regex()]
@@ -179,7 +182,7 @@ class TypeGate:
             raise GateError(f"mypy did not write its any-exprs report ({report})") from None
         modules, total = mypy_run.parse_any_report(report_text)
         excluded = (
-            ctx.exclude.record(ctx.exclude.python_files(ctx.root, targets or ["."]))
+            ctx.exclude.record(ctx.exclude.python_files(ctx.root, counted_in))
             if ctx.exclude else None
         )
         details = TypeDetails(
