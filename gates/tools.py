@@ -137,14 +137,13 @@ class ResolvedTool:
             return []
         stated = "; ".join(f"{self.name}{pin.spec} in {pin.where}" for pin in unmet)
         fix = (
-            "install that version in the target's environment so the audit runs it "
-            "(tool_source = \"auto\")"
+            "install it in the target's environment for the project's own figures"
             if self.source == "bundled"
-            else "update the target's environment to the pinned version"
+            else "update the target's environment for the project's own figures"
         )
         return [
             f"{self.name} {self.version} {SOURCE_TEXT[self.source]} ran, but the project pins "
-            f"{stated}; its figures may differ from the pinned version's: {fix}"
+            f"{stated}: {fix}"
         ]
 
 

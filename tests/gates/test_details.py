@@ -55,7 +55,9 @@ def gates_of(name: str) -> dict[str, dict[str, Any]]:
 def test_the_report_fixture_round_trips(gate_id: str) -> None:
     details = gates_of("full.json")[gate_id]["details"]
     assert details, "the fixture has details for this gate"
-    assert READERS[gate_id](details).to_dict() == details
+    # `warnings` and `log_tail` are written by scoring for every gate, not by the gate's details.
+    own = {k: v for k, v in details.items() if k not in ("warnings", "log_tail")}
+    assert READERS[gate_id](details).to_dict() == own
 
 
 @pytest.mark.parametrize("gate_id", sorted(READERS))
