@@ -16,6 +16,7 @@ from typing import Any
 from auditor.errors import ConfigError
 from auditor.model import ConditionSpec, OptionSpec
 from gates.base import Gate, GateConfig
+from gates.exclude import check_globs
 from gates.registry import GATES
 from reports.registry import RENDERERS
 
@@ -27,6 +28,7 @@ TOP_LEVEL_KEYS = {
     "out": "directory for reports",
     "format": "report formats",
     "jobs": "how many gates may run at once",
+    "exclude": "globs (relative to the target root) of vendored or generated code no gate judges",
 }
 GATE_COMMON_KEYS = ("timeout", "enabled")
 
@@ -44,6 +46,8 @@ class AuditConfig:
     jobs: int | None
     source: str
     """Where it came from, for messages: a file path or 'defaults'."""
+    exclude: tuple[str, ...] = ()
+    """Globs of `exclude`, relative to the target root; every gate leaves those files out."""
 
 
 def _nearest(key: str, choices: list[str]) -> str:
@@ -230,7 +234,14 @@ def from_mapping(data: dict[str, Any], source: str, prefix: str) -> AuditConfig:
     jobs = data.get("jobs")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ConfigError(f"`jobs` {where} must be a whole number of at least 1")
+    exclude: tuple[str, ...] = ()
+    if "exclude" in data:
+        value = data["exclude"]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"`exclude` {where} must be a list of globs")
+        exclude = check_globs(value, f"`exclude` {where}")
     return AuditConfig(
+        exclude=exclude,
         gates=gates,
         selected=selected,
         enabled=enabled,

@@ -30,6 +30,8 @@ def render() -> str:
         '# out = "audit-report"            # where reports go',
         '# format = ["html", "json"]       # also: junit, sarif, markdown, badge',
         '# python = ".venv"                # the target interpreter (default: .venv, then active)',
+        '# exclude = ["vendor", "src/pkg/_generated/*"]  # vendored or generated code no gate '
+        "judges (globs relative to the root; a name without `/` matches anywhere)",
         "",
     ]
     for gate in GATES.values():

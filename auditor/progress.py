@@ -12,6 +12,7 @@ from rich.text import Text
 
 from auditor.model import GateResult, Scorecard
 from auditor.safetext import one_line, visible
+from reports.viewkit import tools_used
 
 STATUS_STYLE = {
     "passed": "green",
@@ -123,6 +124,16 @@ def verdict_table(scorecard: Scorecard) -> Table:
                 Text(label, style=cstyle),
             )
     return table
+
+
+def tool_lines(scorecard: Scorecard) -> list[Text]:
+    """Each gate's tools with their versions and where they came from, one line a gate."""
+    lines: list[Text] = []
+    for gate in scorecard.gates:
+        used = tools_used(gate)
+        if used:
+            lines.append(Text(f"tools: {gate.id}: {one_line('; '.join(used))}", style="dim"))
+    return lines
 
 
 def warning_lines(scorecard: Scorecard) -> list[Text]:

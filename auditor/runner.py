@@ -16,6 +16,7 @@ from auditor import __version__, gitinfo, procs, scoring, treecheck
 from auditor.errors import GateError
 from auditor.model import GateResult, Scorecard
 from gates.base import Gate, GateConfig, GateContext
+from gates.exclude import Exclusion
 from gates.registry import GATES
 
 
@@ -54,6 +55,8 @@ class Plan:
     selected: tuple[str, ...]
     enabled: dict[str, bool]
     jobs: int
+    exclude: tuple[str, ...] = ()
+    """`[tool.audit] exclude`: globs every gate leaves out."""
 
 
 def _skipped(gate: Gate, reason: str) -> GateResult:
@@ -108,6 +111,7 @@ def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResul
         out_dir=plan.out_dir,
         config=config,
         deadline=started + config.timeout,
+        exclude=Exclusion(plan.exclude),
         progress=lambda message: events.gate_progress(gate.id, message),
     )
     try:

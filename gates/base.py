@@ -12,6 +12,7 @@ from typing import Protocol
 from auditor import procs
 from auditor.errors import GateError, ProcessTimeoutError
 from auditor.model import ConditionSpec, GateResult, Measurement, OptionSpec
+from gates.exclude import Exclusion
 
 SCRUBBED_ENV_PREFIXES = ("COVERAGE_", "PYTEST_CURRENT_TEST")
 
@@ -49,6 +50,8 @@ class GateContext:
     config: GateConfig
     deadline: float
     """time.monotonic() value by which the gate must be done."""
+    exclude: Exclusion = field(default_factory=Exclusion)
+    """`[tool.audit] exclude`: files no gate judges."""
     progress: Callable[[str], None] = field(default=lambda _msg: None)
     """Reports a short status line (a stage) to the live display."""
 

@@ -56,3 +56,20 @@ def counts(value: object) -> dict[str, float]:
         if figure is not None:
             out[key] = figure
     return out
+
+
+def whole(value: object) -> int | None:
+    """A whole number (not a bool), or None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def optional_text(value: object) -> str | None:
+    """A string, or None."""
+    return value if isinstance(value, str) else None
+
+
+def without_none(record: dict[str, object]) -> dict[str, object]:
+    """RECORD without its None values: typed details write back only the keys they read."""
+    return {key: value for key, value in record.items() if value is not None}

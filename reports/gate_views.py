@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 
 from auditor.model import GateResult
 from reports import access, generic, text
-from reports.viewkit import LIST_LIMIT, LOG_CHARS, LOG_LINES, tool_warnings
+from reports.viewkit import (
+    LIST_LIMIT,
+    LOG_CHARS,
+    LOG_LINES,
+    exclusion_note,
+    tool_text,
+    tool_warnings,
+)
 from reports.views import view_of
 
 # ---- sections ------------------------------------------------------------------------------
@@ -32,13 +39,15 @@ class Section:
     view: object | None
     findings_noun: str
     warnings: list[str]
+    excluded: str | None
+    """What `[tool.audit] exclude` left out of the gate."""
     findings: generic.FindingGroups
     others: list[generic.Node] = field(default_factory=list)
 
 
 def section(gate: GateResult) -> Section:
     gate_view = view_of(gate.id)
-    shown: set[str] = {"log_tail", "warnings"}
+    shown: set[str] = {"log_tail", "warnings", "tools", "exclusion"}
     view: object | None = None
     if gate_view is not None:
         present = {
@@ -48,13 +57,12 @@ def section(gate: GateResult) -> Section:
             view = gate_view.build(gate)
             shown |= present
     log_tail, log_cut = text.tail(access.text(gate.details.get("log_tail")), LOG_LINES, LOG_CHARS)
-    tool = " ".join(p for p in (gate.tool.get("name", ""), gate.tool.get("version", "")) if p)
     return Section(
         id=gate.id,
         title=gate.title or gate.id,
         status=gate.status,
         score=text.number(gate.score),
-        tool=tool,
+        tool=tool_text(gate),
         duration=text.duration(gate.duration_s),
         reason=gate.reason,
         log_tail=log_tail,
@@ -63,6 +71,7 @@ def section(gate: GateResult) -> Section:
         view=view,
         findings_noun=gate_view.findings_noun if gate_view is not None else "findings",
         warnings=tool_warnings(gate),
+        excluded=exclusion_note(gate),
         findings=generic.group_findings(gate.findings, LIST_LIMIT),
         others=generic.details_nodes(gate.details, shown, LIST_LIMIT),
     )

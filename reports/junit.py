@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 from auditor.model import Condition, GateResult, Scorecard
 from reports import access, summary, text
+from reports.viewkit import tool_text
 
 LOG_LINES = 200
 LOG_CHARS = 20000
@@ -52,7 +53,7 @@ def _suite(root: ET.Element, gate: GateResult, index: int, timestamp: str) -> di
         time=f"{gate.duration_s:.3f}",
     ))
     props = ET.SubElement(suite, "properties")
-    tool = " ".join(p for p in (gate.tool.get("name", ""), gate.tool.get("version", "")) if p)
+    tool = tool_text(gate)
     for name, value in (("title", gate.title or gate.id), ("status", gate.status),
                         ("score", text.number(gate.score)), ("tool", tool),
                         ("findings", str(len(gate.findings)))):

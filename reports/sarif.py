@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor.model import Finding, Scorecard
+from gates.tools import SOURCE_TEXT, tools_from
 from reports import summary, text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -31,6 +32,8 @@ class ToolRun:
     tool: str
     version: str
     gates: list[str] = field(default_factory=list)
+    source: str = ""
+    """Where the tool came from (the target's environment, bundled), when the scorecard says."""
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -39,10 +42,15 @@ def group_by_tool(card: Scorecard) -> list[ToolRun]:
     runs: dict[str, ToolRun] = {}
     for gate in card.gates:
         gate_tool = gate.tool.get("name", "") or gate.id
+        resolved = {t.name: t for t in tools_from(gate.details.get("tools")) or ()}
         for finding in gate.findings:
             name = finding.tool or gate_tool
+            known = resolved.get(name)
+            version = gate.tool.get("version", "") if name == gate_tool else ""
             run = runs.setdefault(name, ToolRun(
-                tool=name, version=gate.tool.get("version", "") if name == gate_tool else "",
+                tool=name,
+                version=known.version if known else version,
+                source=SOURCE_TEXT.get(known.source, "") if known else "",
             ))
             if gate.id not in run.gates:
                 run.gates.append(gate.id)
@@ -84,6 +92,8 @@ def _run(run: ToolRun, keep: int, notes: list[str]) -> dict[str, Any]:
     }
     if run.version:
         driver["version"] = run.version
+    if run.source:
+        driver["properties"] = {"source": run.source}
     messages = list(notes)
     if cut:
         messages.insert(0, (

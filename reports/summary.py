@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from auditor.model import Condition, GateResult, Scorecard
 from reports import access, hints, text
-from reports.viewkit import tool_warnings
+from reports.viewkit import exclusion_note, tool_text, tool_warnings, tools_used
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,10 @@ class GateRows:
     findings: int
     warnings: list[str]
     """What the gate's tools warned about while they still measured."""
+    tools: list[str]
+    """Each tool with its version and where it came from, when the scorecard says."""
+    excluded: str | None
+    """What `[tool.audit] exclude` left out of the gate."""
 
 
 @dataclass(frozen=True)
@@ -146,21 +150,20 @@ def condition_rows(gate: GateResult) -> list[ConditionRow]:
 def gate_rows(card: Scorecard) -> list[GateRows]:
     out: list[GateRows] = []
     for gate in card.gates:
-        tool = " ".join(
-            part for part in (gate.tool.get("name", ""), gate.tool.get("version", "")) if part
-        )
         out.append(
             GateRows(
                 id=gate.id,
                 title=gate.title or gate.id,
                 status=gate.status,
                 score=text.number(gate.score),
-                tool=tool,
+                tool=tool_text(gate),
                 duration=text.duration(gate.duration_s),
                 reason=gate.reason,
                 rows=condition_rows(gate),
                 findings=len(gate.findings),
                 warnings=tool_warnings(gate),
+                tools=tools_used(gate),
+                excluded=exclusion_note(gate),
             )
         )
     return out

@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from auditor.model import GateResult
+from gates.exclude import ExcludedFiles
+from gates.tools import tools_from
 from reports import access, text
 
 LIST_LIMIT = 200
@@ -67,3 +69,24 @@ def files_by_findings(gate: GateResult, severity: str | None = None) -> list[str
 def tool_warnings(gate: GateResult) -> list[str]:
     """The gate's `warnings` details: what its tools warned about while they still measured."""
     return [text.clean(w) for w in access.strings(gate.details.get("warnings"))]
+
+
+def tools_used(gate: GateResult) -> list[str]:
+    """Each tool the gate ran with its version and where it came from (`details.tools`):
+    `ruff 0.15.6 (the target's environment)`."""
+    return [text.clean(tool.describe()) for tool in tools_from(gate.details.get("tools")) or ()]
+
+
+def tool_text(gate: GateResult) -> str:
+    """The gate's tools for a report's header: where each came from when the scorecard says,
+    else the gate's tool name and version."""
+    used = tools_used(gate)
+    if used:
+        return "; ".join(used)
+    return " ".join(p for p in (gate.tool.get("name", ""), gate.tool.get("version", "")) if p)
+
+
+def exclusion_note(gate: GateResult) -> str | None:
+    """`412 files excluded by [tool.audit] exclude (vendor)`, when the gate excluded any glob."""
+    record = ExcludedFiles.from_dict(gate.details.get("exclusion"))
+    return text.clean(record.describe()) if record is not None else None

@@ -15,4 +15,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
+# A target environment with older pinned tools (tests/fixtures/pinned-tools.txt): the tests of
+# tool_source audit with the target's own ruff and mypy and a mypy plugin installed only there.
+# Prepared once; tests skip (saying how to make it) when it is absent.
+if [ ! -f tests/.toolenv/.installed ]; then
+  echo "Preparing tests/.toolenv with the tools in tests/fixtures/pinned-tools.txt..."
+  python3 -m venv --clear tests/.toolenv
+  tests/.toolenv/bin/python -m pip install -q -r tests/fixtures/pinned-tools.txt
+  touch tests/.toolenv/.installed
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
 from auditor import config, runner
 from auditor.model import GateResult
@@ -81,6 +82,7 @@ def run_gate(
         selected=(gate_id,),
         enabled=cfg.enabled,
         jobs=1,
+        exclude=cfg.exclude,
     )
     card = runner.run_audit(plan)
     jsonschema.validate(card.to_dict(), schema())
@@ -137,3 +139,38 @@ def condition(card: dict[str, Any], gate_id: str, condition_id: str) -> dict[str
 def tree_snapshot(root: Path) -> dict[str, float]:
     """Every file under ROOT with its modification time, to prove an audit changed nothing."""
     return {str(p.relative_to(root)): p.stat().st_mtime for p in sorted(root.rglob("*"))}
+
+
+PINNED_VENV = Path(__file__).parent / ".toolenv"
+"""A target environment with the older tools of tests/fixtures/pinned-tools.txt (scripts/test.sh
+prepares it once; it is git-ignored)."""
+PINNED_TOOLS = FIXTURES / "pinned-tools.txt"
+
+
+def pinned_versions() -> dict[str, str]:
+    """The tools and versions tests/fixtures/pinned-tools.txt pins, by name."""
+    lines = PINNED_TOOLS.read_text(encoding="utf-8").splitlines()
+    pairs = (line.split("==") for line in lines if "==" in line and not line.startswith("#"))
+    return {name.strip(): version.strip() for name, version in pairs}
+
+
+def pinned_python() -> Path:
+    """The interpreter of the pinned-tools environment; skips the test when it is not ready."""
+    python = PINNED_VENV / "bin" / "python"
+    versions = pinned_versions()
+    probe = (
+        "import importlib.metadata as m, json, sys; "
+        "print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
+    )
+    found: dict[str, str] = {}
+    if python.is_file():
+        proc = subprocess.run([python, "-c", probe, *versions], capture_output=True, text=True,
+                              check=False)
+        found = json.loads(proc.stdout) if proc.returncode == 0 else {}
+    if found != versions:
+        pytest.skip(
+            f"the pinned-tools environment {PINNED_VENV} is missing or incomplete; run "
+            f"scripts/test.sh, or: python3 -m venv {PINNED_VENV} && "
+            f"{PINNED_VENV}/bin/pip install -r {PINNED_TOOLS}"
+        )
+    return python

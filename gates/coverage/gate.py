@@ -22,6 +22,7 @@ from gates.base import GateConfig, GateContext, GateView
 from gates.coverage.parse import PRECISION, CoverageTotals, FileCoverage, SuiteCounts, case_file
 from gates.coverage.run import SuiteRun, Toolchain, probe, run_suite
 from gates.coverage.view import CoverageReportView
+from gates.exclude import excluded_details
 
 LINE_FIGURE = "totals.percent_covered: the TOTAL of `coverage report`"
 LINE_FIGURE_BRANCH = LINE_FIGURE + " (statements and branches combined, as branch = true)"
@@ -225,6 +226,7 @@ def build_measurement(
         "critical_unmeasured": sorted(unmeasured),
         "combined_data_files": run.combined,
         "precision": PRECISION,
+        **excluded_details(ctx.exclude, run.excluded_files),
     }
     versions = [f"coverage {run.coverage_version}".strip()]
     if toolchain:

@@ -95,6 +95,8 @@ class SuiteRun:
     pytest_warnings: int = 0
     """The count of pytest's warnings summary."""
     pytest_warning_samples: list[str] = field(default_factory=list)
+    excluded_files: tuple[str, ...] = ()
+    """Measured files `[tool.audit] exclude` left out of the report."""
 
 
 def tool_env(ctx: GateContext, *, runs_target: bool) -> dict[str, str]:
@@ -273,15 +275,21 @@ def run_suite(
         )
 
     ctx.progress("reading coverage")
-    written = ctx.run(
-        [*coverage_cmd, "json", "-o", str(report), "--ignore-errors"], env=tools_env
-    )
-    check_exit("`coverage json`", written, JSON_OK)
-    try:
-        data = json.loads(report.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GateError(f"coverage's JSON report could not be read: {exc}") from None
+    written, data = _json_report(ctx, coverage_cmd, report, tools_env, include=[])
     totals = parse_coverage_json(data, ctx.root)
+    excluded = [f.path for f in totals.files if ctx.exclude.excludes(f.path)]
+    if excluded:
+        # Reported again with only the other files, so coverage itself computes the total, as
+        # `coverage report --omit` would. `--include` names the files to keep because `--omit`
+        # would replace the project's own `[report] omit`; the kept files passed it already.
+        kept = [f.path for f in totals.files if f.path not in set(excluded)]
+        if not kept:
+            raise GateError(
+                f"`exclude` in [tool.audit] leaves out every file coverage measured "
+                f"({len(excluded)} files); narrow its globs"
+            )
+        written, data = _json_report(ctx, coverage_cmd, report, tools_env, include=kept)
+        totals = parse_coverage_json(data, ctx.root)
     if not totals.files:
         raise GateError("coverage's JSON report lists no measured file")
     meta = data.get("meta") if isinstance(data, dict) else None
@@ -296,4 +304,26 @@ def run_suite(
         coverage_warnings=coverage_warnings(result.stderr + "\n" + written.stderr),
         pytest_warnings=plugin.warnings,
         pytest_warning_samples=plugin.samples,
+        excluded_files=tuple(excluded),
     )
+
+
+def _json_report(
+    ctx: GateContext,
+    coverage_cmd: Sequence[str],
+    report: Path,
+    env: dict[str, str],
+    include: Sequence[str],
+) -> tuple[ProcResult, object]:
+    """`coverage json` (of only the INCLUDE files, relative to the root, when given) and the
+    report it wrote, parsed."""
+    included = ["--include", ",".join(include)] if include else []
+    written = ctx.run(
+        [*coverage_cmd, "json", "-o", str(report), "--ignore-errors", *included], env=env
+    )
+    check_exit("`coverage json`", written, JSON_OK)
+    try:
+        data: object = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GateError(f"coverage's JSON report could not be read: {exc}") from None
+    return written, data

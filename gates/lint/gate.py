@@ -8,7 +8,9 @@ from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates import tools
 from gates.base import GateConfig, GateContext, GateView
+from gates.exclude import NOTHING, ExcludedFiles, Exclusion
 from gates.lint import ruff_run
+from gates.lint.details import FileCounts, LintDetails
 from gates.lint.view import LintReportView
 from gates.tools import check_exit
 
@@ -20,15 +22,14 @@ RUFF = tools.Tool("ruff", "ruff", "ruff_command")
 
 def _summary(
     findings: list[ruff_run.RuffFinding], critical: list[str]
-) -> tuple[list[Finding], dict[str, int], dict[str, dict[str, int]]]:
+) -> tuple[list[Finding], dict[str, int], dict[str, FileCounts]]:
     out: list[Finding] = []
     by_rule: Counter[str] = Counter()
-    by_file: dict[str, dict[str, int]] = {}
+    by_file: dict[str, Counter[str]] = {}
     for item in findings:
         severe = ruff_run.is_critical(item.rule, critical)
         by_rule[item.rule] += 1
-        counts = by_file.setdefault(item.path, {"critical": 0, "warnings": 0})
-        counts["critical" if severe else "warnings"] += 1
+        by_file.setdefault(item.path, Counter())["critical" if severe else "warnings"] += 1
         extra: dict[str, object] = {"name": item.name} if item.name else {}
         if item.column is not None:
             extra["column"] = item.column
@@ -43,7 +44,27 @@ def _summary(
                 extra=extra,
             )
         )
-    return out, dict(sorted(by_rule.items())), dict(sorted(by_file.items()))
+    files = {
+        path: FileCounts(counts["critical"], counts["warnings"])
+        for path, counts in sorted(by_file.items())
+    }
+    return out, dict(sorted(by_rule.items())), files
+
+
+def _list_files(
+    ctx: GateContext, ruff: list[str], selection: ruff_run.Selection, exclusion: Exclusion
+) -> list[str]:
+    """The files ruff checks with this selection and exclusion."""
+    listed = ctx.run(ruff_run.files_command(ruff, selection, exclusion))
+    check_exit("ruff check --show-files", listed, (0,))
+    files = ruff_run.parse_files(listed.stdout)
+    not_files = [f for f in files if not (ctx.root / f).is_file()]
+    if not_files:
+        raise GateError(
+            "`ruff check --show-files` printed something that is not a file: "
+            f"{not_files[0]!r:.200}"
+        )
+    return files
 
 
 class LintGate:
@@ -90,20 +111,16 @@ class LintGate:
         selection = ruff_run.find_config(ctx.root, ctx.config.option_str("ruff_config"))
 
         ctx.progress("listing files")
-        files_run = ctx.run(ruff_run.files_command(ruff, selection))
-        check_exit("ruff check --show-files", files_run, (0,))
-        files = ruff_run.parse_files(files_run.stdout)
+        files = _list_files(ctx, ruff, selection, ctx.exclude)
         if not files:
             raise GateError("ruff found no Python file to check in the target (after its excludes)")
-        not_files = [f for f in files if not (ctx.root / f).is_file()]
-        if not_files:
-            raise GateError(
-                "`ruff check --show-files` printed something that is not a file: "
-                f"{not_files[0]!r:.200}"
-            )
+        excluded: ExcludedFiles | None = None
+        if ctx.exclude:
+            every = _list_files(ctx, ruff, selection, NOTHING)
+            excluded = ctx.exclude.record(sorted(set(every) - set(files)))
 
         ctx.progress(f"checking {len(files)} files")
-        check = ctx.run(ruff_run.check_command(ruff, selection, critical))
+        check = ctx.run(ruff_run.check_command(ruff, selection, critical, ctx.exclude))
         check_exit("ruff check", check, ruff_run.RUFF_OK_CODES)
         try:
             parsed = ruff_run.parse_findings(check.stdout, ctx.root)
@@ -117,23 +134,28 @@ class LintGate:
             )
 
         findings, by_rule, by_file = _summary(parsed, critical)
-        critical_count = sum(counts["critical"] for counts in by_file.values())
-        most_warnings = max((counts["warnings"] for counts in by_file.values()), default=0)
+        critical_count = sum(counts.critical for counts in by_file.values())
+        most_warnings = max((counts.warnings for counts in by_file.values()), default=0)
+        details = LintDetails(
+            selection=selection.description,
+            critical_rules=(*critical, ruff_run.SYNTAX_RULE),
+            files_checked=len(files),
+            by_rule=by_rule,
+            by_file=by_file,
+            tools=(resolved,),
+            exclusion=excluded,
+        )
         return Measurement(
             values={
                 "critical_errors": float(critical_count),
                 "max_warnings_per_file": float(most_warnings),
             },
             findings=findings,
-            details={
-                "selection": selection.description,
-                "critical_rules": [*critical, ruff_run.SYNTAX_RULE],
-                "files_checked": len(files),
-                "by_rule": by_rule,
-                "by_file": by_file,
-                "tools": [resolved.to_dict()],
-            },
+            details=details.to_dict(),
             tool_name="ruff",
             tool_version=resolved.version,
-            warnings=ruff_run.parse_warnings(files_run.stderr + "\n" + check.stderr),
+            warnings=[
+                *ruff_run.parse_warnings(check.stderr),
+                *resolved.pin_warnings(),
+            ],
         )

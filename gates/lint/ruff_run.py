@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import GateError
+from gates.exclude import NOTHING, Exclusion
 from gates.paths import relative_to_root
 
 # https://docs.astral.sh/ruff/linter/#exit-codes: 0 no violations, 1 violations found,
@@ -99,19 +100,28 @@ def find_config(root: Path, configured: str | None) -> Selection:
     return Selection(("--isolated",), description)
 
 
-def check_command(ruff: Sequence[str], selection: Selection, critical: Sequence[str]) -> list[str]:
-    """`ruff check` that never edits files nor writes a cache, with the critical rules added."""
+def check_command(
+    ruff: Sequence[str],
+    selection: Selection,
+    critical: Sequence[str],
+    exclusion: Exclusion = NOTHING,
+) -> list[str]:
+    """`ruff check` that never edits files nor writes a cache, with the critical rules added and
+    `[tool.audit] exclude` added to the project's excludes."""
     cmd = [*ruff, "check", "--no-fix", "--no-cache", "--output-format", "json"]
     if critical:
         cmd += ["--extend-select", ",".join(critical)]
-    return [*cmd, *selection.args, "--", "."]
+    return [*cmd, *exclusion.ruff_args(), *selection.args, "--", "."]
 
 
-def files_command(ruff: Sequence[str], selection: Selection) -> list[str]:
+def files_command(
+    ruff: Sequence[str], selection: Selection, exclusion: Exclusion = NOTHING
+) -> list[str]:
     """`ruff check --show-files`: the files the check covers, one absolute path a line."""
-    return [*ruff, "check", "--no-cache", "--show-files", *selection.args, "--", "."]
-
-
+    return [
+        *ruff, "check", "--no-cache", "--show-files", *exclusion.ruff_args(), *selection.args,
+        "--", ".",
+    ]
 
 
 def valid_selector(selector: str) -> bool:

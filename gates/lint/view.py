@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from auditor.model import GateResult
-from reports import access, text
-from reports.viewkit import LIST_LIMIT, count, files_by_findings, more
+from gates.lint.details import LintDetails
+from reports import text
+from reports.viewkit import LIST_LIMIT, files_by_findings, more
 
 
 @dataclass(frozen=True)
@@ -29,29 +30,20 @@ class LintReportView:
     )
 
     def build(self, gate: GateResult) -> LintView:
-        details = gate.details
-        critical_rules = access.strings(details.get("critical_rules"))
-        rules = sorted(
-            access.counts(details.get("by_rule")).items(), key=lambda kv: (-kv[1], kv[0])
-        )
-        by_file = [
-            (path, access.mapping(v)) for path, v in access.mapping(details.get("by_file")).items()
-        ]
-        by_file.sort(
-            key=lambda kv: (
-                -(access.num(kv[1].get("critical")) or 0.0),
-                -(access.num(kv[1].get("warnings")) or 0.0),
-                kv[0],
-            )
+        details = LintDetails.from_dict(gate.details)
+        rules = sorted((details.by_rule or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+        by_file = sorted(
+            (details.by_file or {}).items(),
+            key=lambda kv: (-kv[1].critical, -kv[1].warnings, kv[0]),
         )
         critical_seen = {f.rule for f in gate.findings if f.severity == "critical"}
         return LintView(
-            selection=access.text(details.get("selection")),
-            critical_rules=critical_rules,
+            selection=details.selection or "",
+            critical_rules=list(details.critical_rules or ()),
             rules=[(rule, text.number(n), rule in critical_seen) for rule, n in rules[:LIST_LIMIT]],
             more_rules=more(len(rules)),
             files=[
-                (p, count(v.get("critical")), count(v.get("warnings")))
+                (p, text.number(v.critical), text.number(v.warnings))
                 for p, v in by_file[:LIST_LIMIT]
             ],
             more_files=more(len(by_file)),
@@ -60,11 +52,12 @@ class LintReportView:
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
         if condition_id == "critical_errors":
             return files_by_findings(gate, "critical")
-        by_file = {
-            path: access.num(access.mapping(v).get("warnings")) or 0.0
-            for path, v in access.mapping(gate.details.get("by_file")).items()
-        }
+        by_file = LintDetails.from_dict(gate.details).by_file
         if not by_file:
             return files_by_findings(gate, "warning")
-        ranked = sorted(by_file.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [f"{path} ({text.plural(int(n), 'warning')})" for path, n in ranked[:5] if n]
+        ranked = sorted(by_file.items(), key=lambda kv: (-kv[1].warnings, kv[0]))
+        return [
+            f"{path} ({text.plural(counts.warnings, 'warning')})"
+            for path, counts in ranked[:5]
+            if counts.warnings
+        ]

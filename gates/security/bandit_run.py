@@ -18,6 +18,7 @@ from typing import cast
 from auditor.errors import GateError
 from auditor.model import Finding, Severity
 from gates.base import GateContext
+from gates.exclude import TEST_GLOBS
 from gates.tools import NotAReportError, check_exit, run_tool, tool_failed
 
 OK_CODES = (0, 1)
@@ -27,12 +28,7 @@ BATCH_CHARS = 100_000
 
 DEFAULT_EXCLUDE = (
     # Test code: asserts and fixtures dominate bandit's findings there.
-    "tests",
-    "test",
-    "testing",
-    "test_*.py",
-    "*_test.py",
-    "conftest.py",
+    *TEST_GLOBS,
     # Environments, build output and tool caches are not the project's code.
     ".*",
     "venv",

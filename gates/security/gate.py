@@ -6,13 +6,20 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
 from gates import tools
 from gates.base import GateConfig, GateContext, GateView
+from gates.exclude import without
 from gates.security import bandit_run, pip_audit_run
+from gates.security.details import (
+    BanditDetails,
+    DependencyDetails,
+    SecurityDetails,
+    SkippedPackage,
+    Vulnerability,
+)
 from gates.security.osv_db import OsvDatabase
 from gates.security.osv_server import OsvServer
 from gates.security.view import SecurityReportView
@@ -108,34 +115,40 @@ class SecurityGate:
         confidence = (config.option_str("confidence") or "MEDIUM").upper()
         patterns = [*config.option_list("exclude"), *config.option_list("extend_exclude")]
         selection = bandit_run.select_files(ctx.root, patterns)
-        if not selection.files:
+        files = without(selection.files, ctx.exclude)
+        if not files:
             raise GateError(
                 "no Python file is left for bandit to scan once `exclude` is applied "
-                f"({len(selection.excluded)} excluded)"
+                f"({len(selection.excluded) + len(selection.files)} excluded)"
             )
         bandit_tool = tools.resolve(ctx, BANDIT)
-        ctx.progress(f"bandit: scanning {len(selection.files)} files")
+        ctx.progress(f"bandit: scanning {len(files)} files")
         bandit = bandit_run.run(
-            ctx, files=selection.files, command=bandit_tool.command, severity=severity,
+            ctx, files=files, command=bandit_tool.command, severity=severity,
             confidence=confidence,
         )
-
-        bandit_details = {
-            "severity": severity,
-            "confidence": confidence,
-            "scanned_files": len(selection.files),
-            "exclude": patterns,
-            "excluded": selection.excluded,
-            "counts": bandit.counts,
-            "errors": bandit.errors,
-            "nosec": bandit.nosec,
-        }
+        details = SecurityDetails(
+            bandit=BanditDetails(
+                severity=severity,
+                confidence=confidence,
+                scanned_files=len(files),
+                exclude=tuple(patterns),
+                excluded=tuple(selection.excluded),
+                counts=bandit.counts,
+                errors=tuple(bandit.errors),
+                nosec=bandit.nosec,
+            ),
+            tools=(bandit_tool,),
+            exclusion=ctx.exclude.record(set(selection.files) - set(files))
+            if ctx.exclude else None,
+        )
         measurement = Measurement(
             values={"critical_findings": float(bandit.critical)},
             findings=bandit.findings,
-            details={"bandit": bandit_details, "tools": [bandit_tool.to_dict()]},
+            details=details.to_dict(),
             tool_name=self.tool,
             tool_version=f"bandit {bandit_tool.version}",
+            warnings=bandit_tool.pin_warnings(),
         )
         if config.options.get("audit_dependencies") is False:
             return replace(measurement, skipped={"vulnerabilities": "turned off in config"})
@@ -149,17 +162,24 @@ class SecurityGate:
                 unmeasured={"vulnerabilities": str(exc)},
                 log_tail=str(exc.details.get("log_tail", "")),
             )
-        values = {**measurement.values, "vulnerabilities": float(len(dependencies["vulnerable"]))}
-        details = {
-            **measurement.details,
-            "dependencies": dependencies,
-            "tools": [bandit_tool.to_dict(), audit_tool.to_dict()],
-        }
+        found = len(dependencies.vulnerable or ())
+        values = {**measurement.values, "vulnerabilities": float(found)}
+        details = replace(details, dependencies=dependencies, tools=(bandit_tool, audit_tool))
         version = f"{measurement.tool_version}, pip-audit {audit_tool.version}"
-        return replace(measurement, values=values, details=details, tool_version=version)
+        return replace(
+            measurement, values=values, details=details.to_dict(), tool_version=version
+        )
 
 
-def _audit_dependencies(ctx: GateContext, command: list[str]) -> dict[str, Any]:
+def _vulnerabilities(found: list[pip_audit_run.Vulnerable]) -> tuple[Vulnerability, ...]:
+    return tuple(
+        Vulnerability(v.name, v.version, v.id, tuple(v.aliases), tuple(v.fix_versions),
+                      v.description)
+        for v in found
+    )
+
+
+def _audit_dependencies(ctx: GateContext, command: list[str]) -> DependencyDetails:
     """pip-audit on the target interpreter's site-packages: the `dependencies` details."""
     config = ctx.config
     include_installers = config.options.get("include_installers") is True
@@ -173,18 +193,18 @@ def _audit_dependencies(ctx: GateContext, command: list[str]) -> dict[str, Any]:
             ignore_vulns=config.option_list("ignore_vulns"),
             include_installers=include_installers,
         )
-    return {
-        "source": source,
-        "paths": paths,
-        "audited": len(audit.audited),
-        "packages": audit.audited,
-        "skipped": [s.to_dict() for s in audit.skipped],
-        "ignored": audit.ignored,
-        "installers_counted": include_installers,
-        "note": _installer_note(audit, include_installers),
-        "ignored_vulnerable": [v.to_dict() for v in audit.ignored_vulnerable],
-        "vulnerable": [v.to_dict() for v in audit.vulnerable],
-    }
+    return DependencyDetails(
+        source=source,
+        paths=tuple(paths),
+        audited=len(audit.audited),
+        packages=tuple(audit.audited),
+        skipped=tuple(SkippedPackage(s.name, "", s.reason) for s in audit.skipped),
+        ignored=tuple(audit.ignored),
+        installers_counted=include_installers,
+        note=_installer_note(audit, include_installers),
+        ignored_vulnerable=_vulnerabilities(audit.ignored_vulnerable),
+        vulnerable=_vulnerabilities(audit.vulnerable),
+    )
 
 
 def _installer_note(audit: pip_audit_run.AuditReport, include_installers: bool) -> str:

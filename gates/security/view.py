@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from auditor.model import GateResult
-from reports import access, text
+from gates.security.details import BanditDetails, DependencyDetails, SecurityDetails
+from reports import text
 from reports.viewkit import LIST_LIMIT, count, files_by_findings, more
 
 
 @dataclass(frozen=True)
-class Vulnerability:
+class VulnerabilityRow:
     name: str
     version: str
     id: str
@@ -32,7 +33,7 @@ class SecurityView:
     skipped: list[tuple[str, str, str]]
     more_skipped: int
     ignored: list[str]
-    vulnerable: list[Vulnerability]
+    vulnerable: list[VulnerabilityRow]
     more_vulnerable: int
 
 
@@ -42,38 +43,32 @@ class SecurityReportView:
     details_keys: Mapping[str, type] = MappingProxyType({"bandit": dict, "dependencies": dict})
 
     def build(self, gate: GateResult) -> SecurityView:
-        bandit = access.mapping(gate.details.get("bandit"))
-        deps = access.mapping(gate.details.get("dependencies"))
-        vulnerable = access.records(deps.get("vulnerable"))
-        skipped = access.records(deps.get("skipped"))
+        details = SecurityDetails.from_dict(gate.details)
+        bandit = details.bandit or BanditDetails()
+        deps = details.dependencies
+        vulnerable = list(deps.vulnerable or ()) if deps else []
+        skipped = list(deps.skipped or ()) if deps else []
         order = {"HIGH": 0, "MEDIUM": 1, "LOW": 2, "UNDEFINED": 3}
-        counts = sorted(
-            access.counts(bandit.get("counts")).items(), key=lambda kv: order.get(kv[0], 9)
-        )
+        counts = sorted((bandit.counts or {}).items(), key=lambda kv: order.get(kv[0], 9))
         return SecurityView(
             counts=[(k, text.number(v)) for k, v in counts],
-            excluded=access.strings(bandit.get("excluded")),
-            audited_dependencies=bool(deps),
-            source=access.text(deps.get("source")),
-            audited=count(deps.get("audited")),
+            excluded=list(bandit.excluded or ()),
+            audited_dependencies=deps is not None and deps != DependencyDetails(),
+            source=(deps.source or "") if deps else "",
+            audited=count(deps.audited if deps else None),
             skipped=[
-                (
-                    access.text(s.get("name")),
-                    access.text(s.get("version")),
-                    text.shorten(access.text(s.get("reason")), 200),
-                )
-                for s in skipped[:LIST_LIMIT]
+                (s.name, s.version, text.shorten(s.reason, 200)) for s in skipped[:LIST_LIMIT]
             ],
             more_skipped=more(len(skipped)),
-            ignored=access.strings(deps.get("ignored")),
+            ignored=list(deps.ignored or ()) if deps else [],
             vulnerable=[
-                Vulnerability(
-                    name=access.text(v.get("name")),
-                    version=access.text(v.get("version")),
-                    id=access.text(v.get("id")),
-                    aliases=", ".join(access.strings(v.get("aliases"))),
-                    fixes=", ".join(access.strings(v.get("fix_versions"))),
-                    description=text.shorten(text.clean(access.text(v.get("description"))), 400),
+                VulnerabilityRow(
+                    name=v.name,
+                    version=v.version,
+                    id=v.id,
+                    aliases=", ".join(v.aliases),
+                    fixes=", ".join(v.fix_versions),
+                    description=text.shorten(text.clean(v.description), 400),
                 )
                 for v in vulnerable[:LIST_LIMIT]
             ],
@@ -83,13 +78,12 @@ class SecurityReportView:
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
         if condition_id != "vulnerabilities":
             return files_by_findings(gate, "critical") or files_by_findings(gate)
-        deps = access.mapping(gate.details.get("dependencies"))
+        deps = SecurityDetails.from_dict(gate.details).dependencies
         out: list[str] = []
-        for vuln in access.records(deps.get("vulnerable")):
-            fixes = access.strings(vuln.get("fix_versions"))
-            fix = f", fixed in {', '.join(fixes)}" if fixes else ", no fix released"
-            out.append(
-                f"{access.text(vuln.get('name'))} {access.text(vuln.get('version'))}: "
-                f"{access.text(vuln.get('id'))}{fix}"
+        for vuln in (deps.vulnerable or ()) if deps else ():
+            fix = (
+                f", fixed in {', '.join(vuln.fix_versions)}"
+                if vuln.fix_versions else ", no fix released"
             )
+            out.append(f"{vuln.name} {vuln.version}: {vuln.id}{fix}")
         return out

@@ -6,8 +6,11 @@ from auditor.errors import GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates import tools
 from gates.base import GateConfig, GateContext, GateView
+from gates.exclude import without
 from gates.tools import check_exit
 from gates.type import mypy_run
+from gates.type import targets as targets_mod
+from gates.type.details import AnyFigures, TypeDetails
 from gates.type.view import TypeReportView
 
 COVERAGE_HELP = (
@@ -56,18 +59,42 @@ def _blocked_reason(messages: list[mypy_run.MypyMessage], last_line: str) -> str
     return f"mypy stopped before checking the whole target: {shown}{more}"
 
 
-def _coverage_details(
-    modules: list[mypy_run.AnyCount], total: mypy_run.AnyCount
-) -> tuple[list[dict[str, object]], dict[str, object]]:
-    def row(count: mypy_run.AnyCount) -> dict[str, object]:
-        coverage = count.coverage
-        return {
-            "any": count.any,
-            "total": count.total,
-            "coverage": None if coverage is None else round(coverage, 2),
-        }
+def _figures(count: mypy_run.AnyCount, module: str | None) -> AnyFigures:
+    coverage = count.coverage
+    return AnyFigures(
+        any=count.any,
+        total=count.total,
+        coverage=None if coverage is None else round(coverage, 2),
+        module=module,
+    )
 
-    return [{"module": m.module, **row(m)} for m in modules], row(total)
+
+def _what_to_check(
+    ctx: GateContext, config: mypy_run.MypyConfig
+) -> tuple[list[str], str, list[str]]:
+    """The paths mypy is given (none: its configuration names them), why those, and the paths
+    in which `[tool.audit] exclude` is counted."""
+    targets = ctx.config.option_list("targets")
+    if targets:
+        return targets, "the `targets` option: " + ", ".join(targets), targets
+    if config.sets_targets:
+        name = config.path.name if config.path else ""
+        return [], f"files, modules or packages named in {name}", ["."]
+    found = targets_mod.default_targets(ctx.root)
+    paths = without(found.paths, ctx.exclude)
+    if found.paths and not paths:
+        raise GateError(
+            f"`exclude` in [tool.audit] leaves out every default target of mypy "
+            f"({', '.join(found.paths)}); set `targets` in [tool.audit.type] or `files` in "
+            "the project's mypy configuration"
+        )
+    what = f"{', '.join(paths)}: {found.why}" if paths else found.why
+    why = (
+        f"{what}, tests excluded as bandit excludes them (the project's mypy configuration "
+        "names no `files`, `modules` or `packages`; set them, or `targets` in "
+        "[tool.audit.type], to choose)"
+    )
+    return paths or ["."], why, list(found.paths) or ["."]
 
 
 class TypeGate:
@@ -88,8 +115,9 @@ class TypeGate:
                    "the mypy to run, as a command list (default: the bundled mypy)"),
         OptionSpec("targets", "str_list", [],
                    "paths to check, relative to the target root (default: `files`, `modules` or "
-                   "`packages` of the project's mypy configuration, else the whole root without "
-                   "virtual environments and build directories)"),
+                   "`packages` of the project's mypy configuration, else the project's "
+                   "importable packages (named in pyproject.toml, the src/ layout, or found at "
+                   "the root), tests excluded)"),
     )
 
     def skip_reason(self, config: GateConfig) -> str | None:
@@ -102,17 +130,12 @@ class TypeGate:
         resolved = tools.resolve(ctx, MYPY)
         mypy = list(resolved.command)
         config = mypy_run.find_config(ctx.root)
-        targets = ctx.config.option_list("targets")
+        targets, what, counted_in = _what_to_check(ctx, config)
         excludes: list[str] = []
-        if targets:
-            what = "the `targets` option: " + ", ".join(targets)
-        elif config.sets_targets:
-            what = f"files, modules or packages named in {config.path.name if config.path else ''}"
-        else:
-            targets = ["."]
-            excludes = mypy_run.default_excludes(ctx.root)
-            what = "the whole target root"
-
+        if targets and not ctx.config.option_list("targets"):
+            excludes = [*mypy_run.default_excludes(ctx.root), targets_mod.TESTS.mypy_regex()]
+        if ctx.exclude:
+            excludes.append(ctx.exclude.mypy_regex())
 
         ctx.progress("type checking")
         report_dir = ctx.workdir / "anyreport"
@@ -161,21 +184,26 @@ class TypeGate:
                 details={"log_tail": run.describe()},
             ) from None
         modules, total = mypy_run.parse_any_report(report_text)
-        module_rows, total_row = _coverage_details(modules, total)
-        details: dict[str, object] = {
-            "interpreter": str(ctx.python),
-            "config": config.description,
-            "checked": what,
-            "modules": module_rows,
-            "total": total_row,
-            "coverage_definition": COVERAGE_HELP,
-            "tools": [resolved.to_dict()],
-            "notes": [
+        excluded = (
+            ctx.exclude.record(ctx.exclude.python_files(ctx.root, counted_in))
+            if ctx.exclude else None
+        )
+        details = TypeDetails(
+            interpreter=str(ctx.python),
+            config=config.description,
+            checked=what,
+            checked_paths=tuple(targets),
+            modules=tuple(_figures(m, m.module) for m in modules),
+            total=_figures(total, None),
+            coverage_definition=COVERAGE_HELP,
+            tools=(resolved,),
+            notes=tuple(
                 f"{m.path}:{m.line}: {m.message}" if m.line else f"{m.path}: {m.message}"
                 for m in messages
                 if m.severity != "error"
-            ],
-        }
+            ),
+            exclusion=excluded,
+        )
         values = {"type_errors": float(len(errors))}
         skipped: dict[str, str] = {}
         if total.coverage is None:
@@ -189,8 +217,8 @@ class TypeGate:
             values=values,
             skipped=skipped,
             findings=_findings(messages),
-            details=details,
+            details=details.to_dict(),
             tool_name="mypy",
             tool_version=resolved.version,
-            warnings=mypy_run.config_warnings(run.stderr),
+            warnings=[*resolved.pin_warnings(), *mypy_run.config_warnings(run.stderr)],
         )

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from auditor.model import GateResult
-from reports import access, text
+from gates.type.details import AnyFigures, TypeDetails
+from reports import text
 from reports.viewkit import LIST_LIMIT, Bar, bar, count, files_by_findings, more, threshold
 
 
@@ -22,17 +23,19 @@ class TypeModule:
 @dataclass(frozen=True)
 class TypeView:
     interpreter: str
+    checked: str
+    """What mypy checked and why."""
     modules: list[TypeModule]
     more_modules: int
     total: TypeModule | None
 
 
-def _module(record: dict[str, object], target: float | None, name: str) -> TypeModule:
+def _module(figures: AnyFigures, target: float | None, name: str) -> TypeModule:
     return TypeModule(
         module=name,
-        bar=bar(access.num(record.get("coverage")), target),
-        any=count(record.get("any")),
-        total=count(record.get("total")),
+        bar=bar(figures.coverage, target),
+        any=count(figures.any),
+        total=count(figures.total),
     )
 
 
@@ -40,39 +43,30 @@ class TypeReportView:
     template = "type/view.html.j2"
     findings_noun = "type errors"
     details_keys: Mapping[str, type] = MappingProxyType(
-        {"interpreter": str, "modules": list, "total": dict}
+        {"interpreter": str, "modules": list, "total": dict, "checked": str}
     )
 
     def build(self, gate: GateResult) -> TypeView:
         target = threshold(gate, "type_coverage")
-        records = access.records(gate.details.get("modules"))
-        records.sort(
-            key=lambda m: (access.num(m.get("coverage")) or 0.0, access.text(m.get("module")))
-        )
-        total = access.mapping(gate.details.get("total"))
+        details = TypeDetails.from_dict(gate.details)
+        records = sorted(details.modules or (), key=lambda m: (m.coverage or 0.0, m.module or ""))
         return TypeView(
-            interpreter=access.text(gate.details.get("interpreter")),
-            modules=[
-                _module(m, target, access.text(m.get("module"))) for m in records[:LIST_LIMIT]
-            ],
+            interpreter=details.interpreter or "",
+            checked=details.checked or "",
+            modules=[_module(m, target, m.module or "") for m in records[:LIST_LIMIT]],
             more_modules=more(len(records)),
-            total=_module(total, target, "total") if total else None,
+            total=_module(details.total, target, "total") if details.total else None,
         )
 
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
         if condition_id != "type_coverage":
             return files_by_findings(gate)
+        measured = TypeDetails.from_dict(gate.details).modules or ()
         modules = sorted(
-            (
-                m
-                for m in access.records(gate.details.get("modules"))
-                if access.num(m.get("coverage")) is not None
-            ),
-            key=lambda m: access.num(m.get("coverage")) or 0.0,
+            (m for m in measured if m.coverage is not None), key=lambda m: m.coverage or 0.0
         )
         return [
-            f"{access.text(m.get('module'))} at "
-            f"{text.with_unit(access.num(m.get('coverage')), '%')}"
+            f"{m.module} at {text.with_unit(m.coverage, '%')}"
             for m in modules[:5]
-            if (access.num(m.get("coverage")) or 0.0) < 100
+            if (m.coverage or 0.0) < 100
         ]

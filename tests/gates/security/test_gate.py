@@ -421,3 +421,26 @@ def test_bad_configuration_is_a_usage_error(tmp_path: Path, config: str, message
                      "--out", tmp_path / "out")
     assert result.code == 2
     assert message in result.stderr
+
+
+def test_dependency_audit_turned_off_passes_on_bandit_alone(tmp_path: Path) -> None:
+    root = make_target(tmp_path)
+    config = tmp_path / "audit.toml"
+    # An unreachable service too: pip-audit must not even start.
+    config.write_text(
+        "[security]\naudit_dependencies = false\ncritical_findings = 100\n"
+        f'osv_url = "http://127.0.0.1:{closed_port()}/v1/query"\n',
+        encoding="utf-8",
+    )
+    code, security = run_security(root, tmp_path / "out", "--config", config)
+    assert code == 0
+    assert security["status"] == "passed"
+    critical = next(c for c in security["conditions"] if c["id"] == "critical_findings")
+    assert critical["status"] == "passed"
+    assert critical["value"] == bandit_by_hand(root, "HIGH", "MEDIUM") > 0
+    vulnerabilities = next(c for c in security["conditions"] if c["id"] == "vulnerabilities")
+    assert vulnerabilities["status"] == "skipped"
+    assert vulnerabilities["reason"] == "turned off in config"
+    assert vulnerabilities["value"] is None
+    assert [t["name"] for t in security["details"]["tools"]] == ["bandit"]
+    assert "dependencies" not in security["details"]
