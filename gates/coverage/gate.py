@@ -175,7 +175,8 @@ def build_measurement(
     if cov.statements == 0:
         raise GateError(
             "coverage measured no statements: the measured files are empty; check the "
-            "project's coverage `source`, `include` and `omit`"
+            "project's coverage `source`, `include` and `omit`",
+            details={"log_tail": run.log_tail},
         )
     if cov.statements == cov.missing and any(
         w.slug == "no-data-collected" for w in run.coverage_warnings
@@ -187,7 +188,8 @@ def build_measurement(
         raise GateError(
             "coverage collected no data while the tests ran (\"No data was collected\"), so "
             "its 0% measures nothing; check the project's coverage `source` and whether the "
-            "tests run the code in subprocesses"
+            "tests run the code in subprocesses",
+            details={"log_tail": run.log_tail},
         )
     globs = ctx.config.option_list("critical_paths")
     measured = {f.path for f in cov.files}

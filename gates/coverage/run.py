@@ -95,6 +95,8 @@ class SuiteRun:
     pytest_warnings: int = 0
     """The count of pytest's warnings summary."""
     pytest_warning_samples: list[str] = field(default_factory=list)
+    log_tail: str = ""
+    """The test run's command and output tail, kept when the gate errors after it ran."""
 
 
 def tool_env(ctx: GateContext, *, runs_target: bool) -> dict[str, str]:
@@ -280,10 +282,16 @@ def run_suite(
     try:
         data = json.loads(report.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GateError(f"coverage's JSON report could not be read: {exc}") from None
+        raise GateError(
+            f"coverage's JSON report could not be read: {exc}",
+            details={"log_tail": written.describe()},
+        ) from None
     totals = parse_coverage_json(data, ctx.root)
     if not totals.files:
-        raise GateError("coverage's JSON report lists no measured file")
+        raise GateError(
+            "coverage's JSON report lists no measured file",
+            details={"log_tail": result.describe(tail_lines=40)},
+        )
     meta = data.get("meta") if isinstance(data, dict) else None
     version = meta.get("version") if isinstance(meta, dict) else None
     return SuiteRun(
@@ -296,4 +304,5 @@ def run_suite(
         coverage_warnings=coverage_warnings(result.stderr + "\n" + written.stderr),
         pytest_warnings=plugin.warnings,
         pytest_warning_samples=plugin.samples,
+        log_tail=result.describe(tail_lines=40),
     )
