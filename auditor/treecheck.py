@@ -60,18 +60,20 @@ def _git_paths(root: Path) -> dict[str, str] | None:
              "--untracked-files=all", "--no-renames", "--", "."],
             cwd=root, timeout=60,
         )
-    except GateError:
+        if result.returncode != 0:
+            return None
+        prefix = procs.run(["git", "rev-parse", "--show-prefix"], cwd=root, timeout=10)
+    except GateError:  # no git, or the audit is being interrupted: the file listing serves
         return None
-    if result.returncode != 0:
-        return None
-    prefix = procs.run(["git", "rev-parse", "--show-prefix"], cwd=root, timeout=10).stdout.strip()
+    prefix_text = prefix.stdout.strip()
     paths: dict[str, str] = {}
     for entry in result.stdout.split("\0"):
         if len(entry) < 4:
             continue
         rel = entry[3:]
         # git names paths from the top of the checkout; the target may be a directory inside it.
-        paths[rel.removeprefix(prefix) if prefix and rel.startswith(prefix) else rel] = entry[:2]
+        inside = prefix_text and rel.startswith(prefix_text)
+        paths[rel.removeprefix(prefix_text) if inside else rel] = entry[:2]
     return paths
 
 

@@ -14,11 +14,13 @@ Figures (all at 2 decimal places, rounded as `coverage report --precision=2` rou
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates.base import GateConfig, GateContext, GateView
+from gates.coverage.details import CoverageDetails, FileRow, SuiteOutcomes, Totals
 from gates.coverage.parse import PRECISION, CoverageTotals, FileCoverage, SuiteCounts, case_file
 from gates.coverage.run import SuiteRun, Toolchain, probe, run_suite
 from gates.coverage.view import CoverageReportView
@@ -57,32 +59,25 @@ def split_critical(candidates: set[str], measured: set[str]) -> tuple[set[str], 
     return candidates & measured, unmeasured
 
 
-def _file_entry(f: FileCoverage, critical: bool) -> dict[str, object]:
-    entry: dict[str, object] = {
-        "path": f.path,
-        "statements": f.statements,
-        "missing": f.missing,
-        "percent": f.percent,
-        "missing_lines": f.missing_lines,
-        "critical": critical,
-        "measured": True,
-    }
-    if f.branches is not None:
-        entry["branches"] = f.branches
-        entry["missing_branches"] = f.missing_branches
-    return entry
+def _file_row(f: FileCoverage, critical: bool) -> FileRow:
+    return FileRow(
+        path=f.path,
+        statements=f.statements,
+        missing=f.missing,
+        percent=f.percent,
+        missing_lines=f.missing_lines,
+        critical=critical,
+        measured=True,
+        branches=f.branches,
+        missing_branches=f.missing_branches,
+    )
 
 
-def _unmeasured_entry(path: str) -> dict[str, object]:
-    return {
-        "path": path,
-        "statements": 0,
-        "missing": 0,
-        "percent": 0.0,
-        "missing_lines": "",
-        "critical": True,
-        "measured": False,
-    }
+def _unmeasured_row(path: str) -> FileRow:
+    return FileRow(
+        path=path, statements=0, missing=0, percent=0.0, missing_lines="", critical=True,
+        measured=False,
+    )
 
 
 def _test_findings(counts: SuiteCounts, root: Path) -> list[Finding]:
@@ -133,16 +128,17 @@ def _critical_findings(files: list[FileCoverage], unmeasured: set[str]) -> list[
     return findings
 
 
-def _totals(cov: CoverageTotals) -> dict[str, object]:
-    totals: dict[str, object] = {
-        "percent": cov.percent,
-        "percent_display": cov.display,
-        "statements": cov.statements,
-        "missing": cov.missing,
-        "statement_percent": cov.statement_percent,
-    }
+def _totals(cov: CoverageTotals) -> Totals:
+    totals = Totals(
+        percent=cov.percent,
+        percent_display=cov.display,
+        statements=cov.statements,
+        missing=cov.missing,
+        statement_percent=cov.statement_percent,
+    )
     if cov.branch:
-        totals.update(
+        totals = replace(
+            totals,
             branches=cov.branches,
             missing_branches=cov.missing_branches,
             branch_percent=cov.branch_percent,
@@ -180,7 +176,8 @@ def build_measurement(
     if cov.statements == 0:
         raise GateError(
             "coverage measured no statements: the measured files are empty; check the "
-            "project's coverage `source`, `include` and `omit`"
+            "project's coverage `source`, `include` and `omit`",
+            details={"log_tail": run.log_tail},
         )
     if cov.statements == cov.missing and any(
         w.slug == "no-data-collected" for w in run.coverage_warnings
@@ -192,7 +189,8 @@ def build_measurement(
         raise GateError(
             "coverage collected no data while the tests ran (\"No data was collected\"), so "
             "its 0% measures nothing; check the project's coverage `source` and whether the "
-            "tests run the code in subprocesses"
+            "tests run the code in subprocesses",
+            details={"log_tail": run.log_tail},
         )
     globs = ctx.config.option_list("critical_paths")
     measured = {f.path for f in cov.files}
@@ -206,28 +204,27 @@ def build_measurement(
     critical_value: float | None = None
     if globs:
         critical_value = 0.0 if unmeasured else min(f.percent for f in critical_files)
-    files = [_file_entry(f, f.path in critical) for f in cov.files]
-    files.extend(_unmeasured_entry(p) for p in sorted(unmeasured))
+    files = [_file_row(f, f.path in critical) for f in cov.files]
+    files.extend(_unmeasured_row(p) for p in sorted(unmeasured))
     counts = run.counts
-    details: dict[str, object] = {
-        "interpreter": str(ctx.python),
-        "python_version": toolchain.python_version if toolchain else "",
-        "command": " ".join(command),
-        "tests": counts.to_dict(),
-        "pytest_exit_code": run.exit_code,
-        "pytest_args_added": toolchain.pytest_args() if toolchain else [],
-        "branch": cov.branch,
-        "line_coverage_figure": LINE_FIGURE_BRANCH if cov.branch else LINE_FIGURE,
-        "totals": _totals(cov),
-        "files": files,
-        "measured_files": sorted(measured),
-        "skipped_files": run.skipped_files,
-        "critical_paths": globs,
-        "critical_unmeasured": sorted(unmeasured),
-        "combined_data_files": run.combined,
-        "precision": PRECISION,
-        **excluded_details(ctx.exclude, run.excluded_files),
-    }
+    details = CoverageDetails(
+        interpreter=str(ctx.python),
+        python_version=toolchain.python_version if toolchain else "",
+        command=" ".join(command),
+        tests=SuiteOutcomes.from_dict(counts.to_dict()),
+        pytest_exit_code=run.exit_code,
+        pytest_args_added=tuple(toolchain.pytest_args() if toolchain else ()),
+        branch=cov.branch,
+        line_coverage_figure=LINE_FIGURE_BRANCH if cov.branch else LINE_FIGURE,
+        totals=_totals(cov),
+        files=tuple(files),
+        measured_files=tuple(sorted(measured)),
+        skipped_files=tuple(run.skipped_files),
+        critical_paths=tuple(globs),
+        critical_unmeasured=tuple(sorted(unmeasured)),
+        combined_data_files=run.combined,
+        precision=PRECISION,
+    )
     versions = [f"coverage {run.coverage_version}".strip()]
     if toolchain:
         versions.insert(0, f"pytest {toolchain.pytest_version}")
@@ -248,7 +245,7 @@ def build_measurement(
         skipped=skipped,
         warnings=run_warnings(run),
         findings=_test_findings(counts, ctx.root) + _critical_findings(critical_files, unmeasured),
-        details=details,
+        details={**details.to_dict(), **excluded_details(ctx.exclude, run.excluded_files)},
         tool_name="pytest + coverage.py",
         tool_version=", ".join(versions),
     )

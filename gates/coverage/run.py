@@ -97,6 +97,8 @@ class SuiteRun:
     pytest_warning_samples: list[str] = field(default_factory=list)
     excluded_files: tuple[str, ...] = ()
     """Measured files `[tool.audit] exclude` left out of the report."""
+    log_tail: str = ""
+    """The test run's command and output tail, kept when the gate errors after it ran."""
 
 
 def tool_env(ctx: GateContext, *, runs_target: bool) -> dict[str, str]:
@@ -291,7 +293,10 @@ def run_suite(
         written, data = _json_report(ctx, coverage_cmd, report, tools_env, include=kept)
         totals = parse_coverage_json(data, ctx.root)
     if not totals.files:
-        raise GateError("coverage's JSON report lists no measured file")
+        raise GateError(
+            "coverage's JSON report lists no measured file",
+            details={"log_tail": result.describe(tail_lines=40)},
+        )
     meta = data.get("meta") if isinstance(data, dict) else None
     version = meta.get("version") if isinstance(meta, dict) else None
     return SuiteRun(
@@ -305,6 +310,7 @@ def run_suite(
         pytest_warnings=plugin.warnings,
         pytest_warning_samples=plugin.samples,
         excluded_files=tuple(excluded),
+        log_tail=result.describe(tail_lines=40),
     )
 
 
@@ -325,5 +331,8 @@ def _json_report(
     try:
         data: object = json.loads(report.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GateError(f"coverage's JSON report could not be read: {exc}") from None
+        raise GateError(
+            f"coverage's JSON report could not be read: {exc}",
+            details={"log_tail": written.describe()},
+        ) from None
     return written, data

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from auditor.model import GateResult
-from reports import access, text
+from gates.coverage.details import CoverageDetails
+from reports import text
 from reports.viewkit import LIST_LIMIT, Bar, bar, count, files_by_findings, more, threshold
 
 
@@ -51,62 +52,55 @@ class CoverageReportView:
     )
 
     def build(self, gate: GateResult) -> CoverageView:
-        details = gate.details
+        details = CoverageDetails.from_dict(gate.details)
         line_target = threshold(gate, "line_coverage")
         critical_target = threshold(gate, "critical_coverage")
-        records = access.records(details.get("files"))
-        records.sort(
-            key=lambda f: (access.num(f.get("percent")) or 0.0, access.text(f.get("path")))
-        )
+        records = sorted(details.files or (), key=lambda f: (f.percent or 0.0, f.path))
         files: list[CoverageFile] = []
         for record in records[:LIST_LIMIT]:
-            critical = record.get("critical") is True
-            branches = access.num(record.get("branches"))
-            missing_branches = access.num(record.get("missing_branches"))
+            critical = record.critical is True
             target = critical_target if critical and critical_target is not None else line_target
             files.append(
                 CoverageFile(
-                    path=access.text(record.get("path")),
-                    bar=bar(access.num(record.get("percent")), target),
-                    statements=count(record.get("statements")),
-                    missing=count(record.get("missing")),
-                    missing_lines=text.shorten(access.text(record.get("missing_lines")), 160),
+                    path=record.path,
+                    bar=bar(record.percent, target),
+                    statements=count(record.statements),
+                    missing=count(record.missing),
+                    missing_lines=text.shorten(record.missing_lines or "", 160),
                     branches=(
-                        f"{text.number(branches - (missing_branches or 0))}/{text.number(branches)}"
-                        if branches is not None
+                        f"{text.number(record.branches - (record.missing_branches or 0))}"
+                        f"/{text.number(record.branches)}"
+                        if record.branches is not None
                         else ""
                     ),
                     critical=critical,
                 )
             )
-        tests = access.mapping(details.get("tests"))
-        skipped = access.strings(details.get("skipped_files"))
-        precision = access.num(details.get("precision"))
+        tests = details.tests.to_dict() if details.tests else {}
+        skipped = list(details.skipped_files or ())
+        precision = details.precision
         return CoverageView(
             tests=[(k, count(v)) for k, v in tests.items()],
-            interpreter=access.text(details.get("interpreter")),
-            branch=details.get("branch") is True,
+            interpreter=details.interpreter or "",
+            branch=details.branch is True,
             precision=f"{text.number(precision)} decimal places" if precision is not None else "",
             files=files,
             more_files=more(len(records)),
             measured=len(records),
-            critical_files=sum(r.get("critical") is True for r in records),
+            critical_files=sum(r.critical is True for r in records),
             skipped_files=skipped[:LIST_LIMIT],
             more_skipped=more(len(skipped)),
         )
 
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
-        files = access.records(gate.details.get("files"))
-        if condition_id == "critical_coverage":
-            files = [f for f in files if f.get("critical") is True]
-        elif condition_id == "tests_failed":
+        if condition_id == "tests_failed":
             return files_by_findings(gate) or ["the failing tests in the test run's output"]
-        ranked = sorted(
-            (f for f in files if access.num(f.get("percent")) is not None),
-            key=lambda f: access.num(f.get("percent")) or 0.0,
-        )
+        files = CoverageDetails.from_dict(gate.details).files or ()
+        if condition_id == "critical_coverage":
+            files = tuple(f for f in files if f.critical is True)
+        ranked = sorted((f for f in files if f.percent is not None), key=lambda f: f.percent or 0.0)
         return [
-            f"{access.text(f.get('path'))} at {text.with_unit(access.num(f.get('percent')), '%')}"
+            f"{f.path} at {text.with_unit(f.percent, '%')}"
             for f in ranked[:5]
-            if (access.num(f.get("percent")) or 0.0) < 100
+            if (f.percent or 0.0) < 100
         ]

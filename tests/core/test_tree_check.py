@@ -139,3 +139,17 @@ def test_reports_inside_the_target_are_not_counted(tmp_path: Path) -> None:
     (root / "audit-report" / "scorecard.json").write_text("{}")
     watch.gate_finished("lint")
     assert watch.left() == []
+
+
+def test_target_inside_a_larger_checkout_gets_paths_relative_to_itself(tmp_path: Path) -> None:
+    repo = write_project(tmp_path / "repo", {"sub/app.py": "x = 1\n", "other.py": "y = 2\n"})
+    make_repo(repo)
+    watch = TreeWatch(repo / "sub")
+    watch.gate_started("coverage")
+    (repo / "sub" / "new.log").write_text("x")
+    (repo / "sub" / "app.py").write_text("x = 3\n")
+    (repo / "other.py").write_text("outside the target\n")
+    watch.gate_finished("coverage")
+    assert [(f.path, f.change) for f in watch.left()] == [
+        ("app.py", "modified"), ("new.log", "added"),
+    ]

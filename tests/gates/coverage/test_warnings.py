@@ -66,3 +66,4 @@ def test_no_data_collected_is_an_error(tmp_path: Path) -> None:
     result = run_gate("coverage", root, tmp_path / "out")
     assert result.status == "error"
     assert "coverage collected no data while the tests ran" in (result.reason or "")
+    assert "coverage run -m pytest" in result.details["log_tail"]
