@@ -212,7 +212,8 @@ def resolve(ctx: GateContext, tool: Tool, *, from_target: bool = True) -> Resolv
     check_exit(f"{tool.name} --version", result, (0,))
     return ResolvedTool(
         tool.name, tuple(command), source, parse_version(tool.name, result.stdout),
-        pins=tuple(project_pins(ctx.root, tool.name)),
+        # A tool that always comes from the auditor (pip-audit) is never the project's to pin.
+        pins=tuple(project_pins(ctx.root, tool.name)) if from_target else (),
     )
 
 
