@@ -131,9 +131,20 @@ class ResolvedTool:
         return f"{self.name}{version} ({SOURCE_TEXT.get(self.source, self.source)})"
 
     def pin_warnings(self) -> list[str]:
-        """One warning when the version that ran does not satisfy the project's pins."""
-        unmet = [pin for pin in self.pins if not pin.allows(self.version)]
-        if not unmet or self.source == "configured":
+        """One warning when the version that ran does not satisfy the project's pins.
+
+        A project may state different exact versions in different files (its pre-commit hook
+        and its lock file); running one of them satisfies the project, so only ranges must all
+        hold and one exact pin is enough.
+        """
+        if self.source == "configured" or not self.pins:
+            return []
+        exact = [pin for pin in self.pins if pin.spec.startswith("==")]
+        ranges = [pin for pin in self.pins if not pin.spec.startswith("==")]
+        unmet = [pin for pin in ranges if not pin.allows(self.version)]
+        if exact and not any(pin.allows(self.version) for pin in exact):
+            unmet = [*exact, *unmet]
+        if not unmet:
             return []
         stated = "; ".join(f"{self.name}{pin.spec} in {pin.where}" for pin in unmet)
         fix = (
@@ -142,7 +153,7 @@ class ResolvedTool:
             else "update the target's environment for the project's own figures"
         )
         return [
-            f"{self.name} {self.version} {SOURCE_TEXT[self.source]} ran, but the project pins "
+            f"{self.name} {self.version} ({SOURCE_TEXT[self.source]}) ran, but the project pins "
             f"{stated}: {fix}"
         ]
 
@@ -201,7 +212,8 @@ def resolve(ctx: GateContext, tool: Tool, *, from_target: bool = True) -> Resolv
     check_exit(f"{tool.name} --version", result, (0,))
     return ResolvedTool(
         tool.name, tuple(command), source, parse_version(tool.name, result.stdout),
-        pins=tuple(project_pins(ctx.root, tool.name)),
+        # A tool that always comes from the auditor (pip-audit) is never the project's to pin.
+        pins=tuple(project_pins(ctx.root, tool.name)) if from_target else (),
     )
 
 

@@ -71,7 +71,18 @@ def test_warning_only_for_an_unmet_pin() -> None:
     assert met.pin_warnings() == []
     unmet = ResolvedTool("ruff", ("ruff",), "bundled", "0.17.6", (Pin("==0.15.6", "uv.lock"),))
     [warning] = unmet.pin_warnings()
-    assert "ruff 0.17.6 bundled with the auditor ran" in warning
+    assert "ruff 0.17.6 (bundled with the auditor) ran" in warning
     assert "ruff==0.15.6 in uv.lock" in warning
     configured = ResolvedTool("ruff", ("x",), "configured", "0.17.6", (Pin("==0.15.6", "uv.lock"),))
     assert configured.pin_warnings() == []
+
+
+def test_one_exact_pin_met_is_enough_but_every_range_must_hold() -> None:
+    pins = (Pin("==0.15.6", ".pre-commit-config.yaml"), Pin("==0.15.5", "uv.lock"))
+    assert ResolvedTool("ruff", ("r",), "target", "0.15.6", pins).pin_warnings() == []
+    [warning] = ResolvedTool("ruff", ("r",), "target", "0.15.4", pins).pin_warnings()
+    assert "ruff==0.15.6 in .pre-commit-config.yaml; ruff==0.15.5 in uv.lock" in warning
+    ranged = (*pins, Pin("<0.15.6", "requirements.txt"))
+    [warning] = ResolvedTool("ruff", ("r",), "target", "0.15.6", ranged).pin_warnings()
+    assert "ruff<0.15.6 in requirements.txt" in warning
+    assert "uv.lock" not in warning

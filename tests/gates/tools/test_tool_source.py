@@ -126,11 +126,11 @@ def test_bundled_ruff_with_another_pin_is_reported_with_both_versions(tmp_path: 
     assert tool["source"] == "bundled"
     assert tool["version"] != pinned
     [warning] = details["warnings"]
-    assert f"ruff {tool['version']} bundled with the auditor ran" in warning
+    assert f"ruff {tool['version']} (bundled with the auditor) ran" in warning
     assert f"ruff=={pinned} in pyproject.toml [dependency-groups] lint" in warning
     markdown = (tmp_path / "out" / "scorecard.md").read_text(encoding="utf-8")
-    assert "bundled with the auditor ran, but the project pins" in markdown
-    assert f"warning: lint: ruff {tool['version']} bundled" in stdout
+    assert "(bundled with the auditor) ran, but the project pins" in markdown
+    assert f"warning: lint: ruff {tool['version']} (bundled" in stdout
     # The figures are the bundled ruff's own.
     assert condition(card, "lint", "max_warnings_per_file")["value"] == most_per_file(
         ruff_by_hand(sys.executable, root)
