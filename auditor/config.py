@@ -17,6 +17,7 @@ from auditor.errors import ConfigError
 from auditor.model import ConditionSpec, OptionSpec
 from gates.base import Gate, GateConfig
 from gates.registry import GATES
+from gates.service import inherit_service_keys
 
 FORMATS = ("html", "json", "junit", "sarif", "markdown", "badge")
 DEFAULT_FORMATS = ("html", "json")
@@ -210,6 +211,7 @@ def from_mapping(data: dict[str, Any], source: str, prefix: str) -> AuditConfig:
         name = f"{prefix}.{gate_id}" if prefix else gate_id
         if not isinstance(table, dict):
             raise ConfigError(f"[{name}] in {source} must be a table")
+        table = inherit_service_keys(gate_id, table, data)
         gates[gate_id], enabled[gate_id] = _gate_config(gate, table, name)
     where = f"in [{prefix}] of {source}" if prefix else f"in {source}"
     selected: tuple[str, ...] = tuple(GATES)
