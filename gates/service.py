@@ -62,8 +62,8 @@ def inherit_service_keys(gate_id: str, table: dict[str, Any],
     other = tables.get(source)
     if not isinstance(other, dict):
         return table
-    inherited = {key: other[key] for key in SERVICE_KEYS if key in other}
-    return {**inherited, **table}
+    own = {key: value for key, value in table.items() if key not in SERVICE_KEYS}
+    return {**own, **{key: other[key] for key in SERVICE_KEYS if key in other}}
 
 
 @dataclass(frozen=True)

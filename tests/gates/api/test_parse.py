@@ -130,6 +130,7 @@ def test_the_api_gate_starts_the_service_the_load_table_describes(tmp_path: Path
 
         [tool.audit.api]
         max_examples = 10
+        health = "/"
         """})
     cfg = config.load(root, None)
     assert cfg.gates["api"].options["start"] == "python -m app --port {port}"
