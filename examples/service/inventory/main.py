@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
 from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Path, Request
