@@ -48,11 +48,6 @@ def _without_port(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return json.loads(re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text))  # type: ignore[no-any-return]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="with these seeds and example counts schemathesis has not generated an integer "
-    "above 2**63 for this schema; the saved run against the example service shows the 500",
-)
 def test_a_large_integer_that_crashes_the_service_is_a_server_error_with_its_reproduction(
     tmp_path: Path,
 ) -> None:
@@ -61,7 +56,8 @@ def test_a_large_integer_that_crashes_the_service_is_a_server_error_with_its_rep
     assert _values(card)["server_errors"] == 1
     crash = next(f for f in gate(card, "api")["findings"] if f["rule"] == "not_a_server_error")
     assert crash["extra"]["operation"] == "POST /things"
-    assert crash["path"] == "api_services.py" or crash["path"].endswith("api_services.py") is False
+    # The handler's file is outside the audited root (the service lives in tests/fixtures).
+    assert crash["path"] == ""
     assert crash["extra"]["curl"].startswith("curl -X POST -H 'Content-Type: application/json'")
     failing = gate(card, "api")["details"]["failing"]
     problem = next(p for op in failing for p in op["problems"] if p["code"] == "ST101")
