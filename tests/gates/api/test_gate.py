@@ -15,7 +15,7 @@ import pytest
 
 from gates.api import parse
 from gates.service import free_port, port_accepts
-from tests.helpers import FIXTURES, audit, condition, gate, write_project
+from tests.helpers import FIXTURES, audit, condition, gate, tree_snapshot, write_project
 
 pytestmark = pytest.mark.slow
 
@@ -27,11 +27,14 @@ CONDITIONS = ("server_errors", "contract_violations", "invalid_input_accepted", 
 
 
 def _project(tmp_path: Path, kind: str, extra: str = "") -> Path:
-    start = shlex.join(["python", str(SERVICES), kind, "--port", "{port}"])
+    """A project holding the services' module, started as KIND; `app` names KIND's factory, so
+    the handlers' lines can be found."""
+    start = shlex.join(["python", SERVICES.name, kind, "--port", "{port}"])
     return write_project(tmp_path / kind, {
+        SERVICES.name: SERVICES.read_text(encoding="utf-8"),
         "pyproject.toml": '[project]\nname = "svc"\nversion = "0"\n\n[tool.audit.api]\n'
         f"start = {json.dumps(start)}\nhealth = \"/health\"\nmax_examples = {EXAMPLES}\n"
-        f"seed = {SEED}\n" + extra,
+        f"seed = {SEED}\napp = \"{SERVICES.stem}:{kind}\"\n" + extra,
     })
 
 
@@ -51,13 +54,17 @@ def _without_port(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_a_large_integer_that_crashes_the_service_is_a_server_error_with_its_reproduction(
     tmp_path: Path,
 ) -> None:
-    code, card = _run(_project(tmp_path, "overflow"), tmp_path / "out")
+    root = _project(tmp_path, "overflow")
+    before = tree_snapshot(root)
+    code, card = _run(root, tmp_path / "out")
+    assert tree_snapshot(root) == before, "the audit wrote into the target"
     assert code == 1
     assert _values(card)["server_errors"] == 1
     crash = next(f for f in gate(card, "api")["findings"] if f["rule"] == "not_a_server_error")
     assert crash["extra"]["operation"] == "POST /things"
-    # The handler's file is outside the audited root (the service lives in tests/fixtures).
-    assert crash["path"] == ""
+    assert crash["path"] == SERVICES.name
+    handler = (root / SERVICES.name).read_text(encoding="utf-8").splitlines()[crash["line"] - 1]
+    assert '@app.post("/things"' in handler
     assert crash["extra"]["curl"].startswith("curl -X POST -H 'Content-Type: application/json'")
     failing = gate(card, "api")["details"]["failing"]
     problem = next(p for op in failing for p in op["problems"] if p["code"] == "ST101")
