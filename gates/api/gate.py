@@ -133,6 +133,13 @@ class ApiGate:
             for op, found in sorted(problems.items())
         )
         values, skipped = _values(settings, failures, failing)
+        warnings = []
+        if parse.figures(failures) != parse.report_figures(run):
+            warnings.append(
+                "the failures read from schemathesis's JUnit report do not add up to the counts "
+                f"of its JSON report ({parse.report_figures(run)}); its report format may have "
+                "changed"
+            )
         details = ApiDetails(
             seed=settings.seed,
             max_examples=settings.max_examples,
@@ -153,6 +160,7 @@ class ApiGate:
             details=details.to_dict(),
             tool_name="schemathesis",
             tool_version=run.version,
+            warnings=warnings,
         )
 
 

@@ -136,6 +136,14 @@ def test_an_unreachable_schema_is_an_error(tmp_path: Path) -> None:
     assert all(c["status"] == "error" for c in api["conditions"])
 
 
+def test_a_service_that_dies_during_the_run_is_an_error_with_its_log(tmp_path: Path) -> None:
+    code, card = _run(_project(tmp_path, "dying"), tmp_path / "out")
+    assert code == 3
+    reason = gate(card, "api")["reason"]
+    assert "exited with code 3 during schemathesis's run" in reason
+    assert "giving up on" in reason
+
+
 def test_checks_left_out_are_skipped_with_the_reason(tmp_path: Path) -> None:
     root = _project(tmp_path, "clean", 'checks = ["server_errors"]\n')
     code, card = _run(root, tmp_path / "out")
