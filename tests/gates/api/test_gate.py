@@ -4,10 +4,12 @@ defect, started and stopped by the audit itself, with schemathesis run for real.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +53,23 @@ def _without_port(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return json.loads(re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text))  # type: ignore[no-any-return]
 
 
-def test_a_large_integer_that_crashes_the_service_is_a_server_error_with_its_reproduction(
-    tmp_path: Path,
-) -> None:
+@pytest.fixture(scope="module")
+def overflow_audit(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, int, dict[str, Any], dict[str, float]]:
+    """One audit of the overflow service, shared: its root, exit code, scorecard, and the tree
+    before it (for the tests that compare against it)."""
+    tmp_path = tmp_path_factory.mktemp("overflow")
     root = _project(tmp_path, "overflow")
     before = tree_snapshot(root)
     code, card = _run(root, tmp_path / "out")
+    return root, code, card, before
+
+
+def test_a_large_integer_that_crashes_the_service_is_a_server_error_with_its_reproduction(
+    overflow_audit: tuple[Path, int, dict[str, Any], dict[str, float]],
+) -> None:
+    root, code, card, before = overflow_audit
     assert tree_snapshot(root) == before, "the audit wrote into the target"
     assert code == 1
     assert _values(card)["server_errors"] == 1
@@ -73,10 +86,11 @@ def test_a_large_integer_that_crashes_the_service_is_a_server_error_with_its_rep
     assert gate(card, "api")["details"]["seed"] == SEED
 
 
-def test_the_same_seed_gives_the_same_findings(tmp_path: Path) -> None:
-    root = _project(tmp_path, "overflow")
-    first = _run(root, tmp_path / "one")[1]
-    second = _run(root, tmp_path / "two")[1]
+def test_the_same_seed_gives_the_same_findings(
+    tmp_path: Path, overflow_audit: tuple[Path, int, dict[str, Any], dict[str, float]],
+) -> None:
+    root, _, first, _ = overflow_audit
+    second = _run(root, tmp_path / "again")[1]
     assert _values(first) == _values(second)
     assert _without_port(gate(first, "api")["findings"]) == _without_port(
         gate(second, "api")["findings"]
@@ -153,20 +167,22 @@ def test_checks_left_out_are_skipped_with_the_reason(tmp_path: Path) -> None:
     assert "checks" in leaky["reason"]
 
 
-def test_figures_equal_schemathesiss_own_report_for_the_same_seed(tmp_path: Path) -> None:
+def test_figures_equal_schemathesiss_own_report_for_the_same_seed(
+    tmp_path: Path, overflow_audit: tuple[Path, int, dict[str, Any], dict[str, float]],
+) -> None:
     """schemathesis run by hand with the gate's seed and options: its JSON report's counts are
     the gate's figures."""
-    _, card = _run(_project(tmp_path, "overflow"), tmp_path / "out")
+    card = overflow_audit[2]
     port = free_port()
     service = subprocess.Popen(
         [sys.executable, str(SERVICES), "overflow", "--port", str(port)],
-        env={**__import__("os").environ, "TMPDIR": str(tmp_path)},
+        env={**os.environ, "TMPDIR": str(tmp_path)},
     )
     try:
         for _ in range(100):
             if port_accepts(port):
                 break
-            subprocess.run(["sleep", "0.1"], check=True)
+            time.sleep(0.1)
         report = tmp_path / "st.json"
         subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "run",
