@@ -159,3 +159,27 @@ def test_without_a_start_command_the_gate_is_skipped(tmp_path: Path) -> None:
     from gates.registry import GATES  # noqa: PLC0415
 
     assert "no `start` command" in (GATES["api"].skip_reason(cfg.gates["api"]) or "")
+
+
+def test_the_view_lists_failing_operations_with_their_reproduction() -> None:
+    from auditor.model import GateResult  # noqa: PLC0415
+    from gates.api.view import ApiReportView  # noqa: PLC0415
+
+    details = {"seed": 7, "max_examples": 5, "operations_tested": 2, "test_cases": 40,
+               "schema": "/openapi.json", "failing": [{
+                   "operation": "POST /things", "path": "app.py", "line": 9, "problems": [{
+                       "condition": "server_errors", "code": "ST101", "title": "Server error",
+                       "check": "not_a_server_error", "status": 500,
+                       "curl": "curl -X POST http://127.0.0.1:1/things",
+                       "log_lines": ["OverflowError"], "reproduced_status": 500}]}]}
+    result = GateResult(id="api", title="API", status="failed", score=0.0, duration_s=1.0,
+                        reason=None, tool={"name": "schemathesis", "version": "4"},
+                        conditions=[], findings=[], details=details)
+    view = ApiReportView()
+    built = view.build(result)
+    assert ("seed", "7") in built.figures
+    assert built.failing[0].problems[0].log_lines == ("OverflowError",)
+    pointers = view.where_to_look(result, "server_errors")
+    assert pointers == ["POST /things (app.py:9): ST101 Server error; reproduce: "
+                        "curl -X POST http://127.0.0.1:1/things"]
+    assert view.where_to_look(result, "auth_ignored") == []
