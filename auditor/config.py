@@ -18,6 +18,7 @@ from auditor.model import ConditionSpec, OptionSpec
 from gates.base import Gate, GateConfig
 from gates.exclude import check_globs
 from gates.registry import GATES
+from gates.service import inherit_service_keys
 from reports.registry import RENDERERS
 
 FORMATS = tuple(RENDERERS)
@@ -215,6 +216,7 @@ def from_mapping(data: dict[str, Any], source: str, prefix: str) -> AuditConfig:
         name = f"{prefix}.{gate_id}" if prefix else gate_id
         if not isinstance(table, dict):
             raise ConfigError(f"[{name}] in {source} must be a table")
+        table = inherit_service_keys(gate_id, table, data)
         gates[gate_id], enabled[gate_id] = _gate_config(gate, table, name)
     where = f"in [{prefix}] of {source}" if prefix else f"in {source}"
     selected: tuple[str, ...] = tuple(GATES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gates.api.gate import ApiGate
 from gates.base import Gate
 from gates.coverage.gate import CoverageGate
 from gates.lint.gate import LintGate
@@ -14,5 +15,6 @@ GATES: dict[str, Gate] = {
     "lint": LintGate(),
     "type": TypeGate(),
     "security": SecurityGate(),
+    "api": ApiGate(),
     "load": LoadGate(),
 }

@@ -72,6 +72,14 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         if finding.line is not None and finding.line >= 1:
             location["region"] = {"startLine": finding.line}
         result["locations"] = [{"physicalLocation": location}]
+    operation = finding.extra.get("operation")
+    if isinstance(operation, str) and operation:
+        # An HTTP operation (`POST /items`): where the api gate found it, with or without a file.
+        logical = {"name": operation, "kind": "function"}
+        if "locations" in result:
+            result["locations"][0]["logicalLocations"] = [logical]
+        else:
+            result["locations"] = [{"logicalLocations": [logical]}]
     if finding.extra:
         result["properties"] = dict(finding.extra)
     return result

@@ -39,13 +39,14 @@ from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
+from gates import service as load_service
 from gates.base import GateConfig, GateContext, GateView
 from gates.load import locust_run as load_locust
 from gates.load import scenario as load_scenario
-from gates.load import service as load_service
 from gates.load import settings as load_config
 from gates.load.settings import LoadSettings
 from gates.load.view import LoadReportView
+from gates.service import SERVICE_OPTIONS
 
 LOCUST_MARGIN_S = 30.0
 """Time locust may take beyond its stages: starting, spawning users, writing its CSV."""
@@ -79,14 +80,7 @@ class LoadGate:
                       "failed requests at peak (10x) load"),
     )
     options: tuple[OptionSpec, ...] = (
-        OptionSpec("start", "str", None,
-                   "command that starts the service (no shell); {port} is a free port, "
-                   "a leading `python` is the target's interpreter"),
-        OptionSpec("port", "int", None, "fixed port, for a start command without {port}"),
-        OptionSpec("cwd", "str", None, "directory to start the service in (default: the root)"),
-        OptionSpec("env", "table", None, "extra environment variables for the service"),
-        OptionSpec("health", "str", "/", "path polled until it answers 2xx"),
-        OptionSpec("startup_timeout", "number", 30, "seconds the service has to become healthy"),
+        *SERVICE_OPTIONS,
         OptionSpec("users", "int", 10, "simulated users at normal load"),
         OptionSpec("peak_users", "int", None, "simulated users at peak load (default 10x users)"),
         OptionSpec("spawn_rate", "number", None, "users started per second (default: all in 1 s)"),
@@ -134,7 +128,7 @@ class LoadGate:
             load_scenario.render(_scenario(settings, ctx.root), plan), encoding="utf-8"
         )
         wait_workers = settings.workers_timeout if settings.expect_workers else 0.0
-        needed = settings.startup_timeout + plan.total_s() + LOCUST_MARGIN_S + wait_workers
+        needed = settings.service.startup_timeout + plan.total_s() + LOCUST_MARGIN_S + wait_workers
         if ctx.remaining() < plan.total_s() + LOCUST_MARGIN_S / 2:
             raise GateError(
                 f"the gate's timeout ({ctx.config.timeout:g} s) is too short for two stages of "
@@ -144,7 +138,7 @@ class LoadGate:
         locust_log = out_dir / LOCUST_LOG
         ctx.progress("starting the service")
         with load_service.running(
-            settings, root=ctx.root, python=ctx.python, workdir=ctx.workdir,
+            settings.service, root=ctx.root, python=ctx.python, workdir=ctx.workdir,
             log_path=service_log, base_env=ctx.env(),
         ) as service:
             ctx.progress(

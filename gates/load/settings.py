@@ -6,10 +6,10 @@ Everything that cannot work is a ConfigError raised before anything runs (exit 2
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 
 from auditor.errors import ConfigError
+from gates.service import ServiceSettings, parse_service
 
 TABLE = "[tool.audit.load]"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -63,13 +63,8 @@ class WaitModel:
 class LoadSettings:
     """The validated `[tool.audit.load]` table."""
 
-    start: tuple[str, ...]
-    """The start command split into arguments, still holding `{port}` / `{python}`."""
-    port: int | None
-    cwd: str | None
-    env: dict[str, str]
-    health: str
-    startup_timeout: float
+    service: ServiceSettings
+    """How the service starts (`start`, `port`, `cwd`, `env`, `health`, `startup_timeout`)."""
     users: int
     peak_users: int
     spawn_rate: float
@@ -166,27 +161,6 @@ def parse_endpoint(table: dict[str, object], index: int) -> Endpoint:
     return Endpoint(path, method.upper(), weight, status, table.get("json"))
 
 
-def _start(text: str) -> tuple[str, ...]:
-    try:
-        parts = tuple(shlex.split(text))
-    except ValueError as exc:
-        raise ConfigError(f"{_where('start')} cannot be split into arguments: {exc}") from None
-    if not parts:
-        raise ConfigError(f"{_where('start')} is empty; give the command that starts the service")
-    return parts
-
-
-def _env(value: object) -> dict[str, str]:
-    if not isinstance(value, dict):
-        return {}
-    env: dict[str, str] = {}
-    for key, item in value.items():
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
-            raise ConfigError(f"`env.{key}` in {TABLE} must be a string or a number")
-        env[str(key)] = str(item)
-    return env
-
-
 def _check_positive(name: str, value: float) -> None:
     if value <= 0:
         raise ConfigError(f"{_where(name)} must be above 0")
@@ -194,20 +168,7 @@ def _check_positive(name: str, value: float) -> None:
 
 def parse(options: dict[str, object]) -> LoadSettings:
     """Check the options of `[tool.audit.load]`; the gate runs only when `start` is set."""
-    start_text = _str(options, "start") or ""
-    start = _start(start_text)
-    port = options.get("port")
-    fixed_port = port if isinstance(port, int) and not isinstance(port, bool) else None
-    if fixed_port is not None and not 1 <= fixed_port <= 65535:
-        raise ConfigError(f"{_where('port')} must be between 1 and 65535")
-    if "{port}" not in start_text and fixed_port is None:
-        raise ConfigError(
-            f"{_where('start')} has no `{{port}}`: put `{{port}}` where the service takes its "
-            "port (a free one is chosen), or set `port` to the fixed port it listens on"
-        )
-    health = _str(options, "health") or "/"
-    if not health.startswith("/"):
-        raise ConfigError(f"{_where('health')} must be a path starting with `/`")
+    service = parse_service(options, TABLE)
     raw_endpoints = options.get("endpoints")
     endpoint_tables = raw_endpoints if isinstance(raw_endpoints, list) else []
     endpoints = tuple(parse_endpoint(t, i) for i, t in enumerate(endpoint_tables))
@@ -231,12 +192,11 @@ def parse(options: dict[str, object]) -> LoadSettings:
     spawn_rate = _float(options, "spawn_rate", float(users))
     peak_spawn_rate = _float(options, "peak_spawn_rate", float(peak_users))
     duration = _float(options, "duration", 20.0)
-    startup_timeout = _float(options, "startup_timeout", 30.0)
     processes = _int(options, "processes", 1)
     for name, number in (
         ("users", users), ("peak_users", peak_users), ("spawn_rate", spawn_rate),
         ("peak_spawn_rate", peak_spawn_rate), ("duration", duration),
-        ("startup_timeout", startup_timeout), ("processes", processes),
+        ("processes", processes),
     ):
         _check_positive(name, number)
     expect_workers = _int(options, "expect_workers", 0)
@@ -250,12 +210,7 @@ def parse(options: dict[str, object]) -> LoadSettings:
         raise ConfigError(f"{_where('master_bind_port')} must be between 1 and 65535")
     command = options.get("locust_command")
     return LoadSettings(
-        start=start,
-        port=fixed_port,
-        cwd=_str(options, "cwd"),
-        env=_env(options.get("env")),
-        health=health,
-        startup_timeout=startup_timeout,
+        service=service,
         users=users,
         peak_users=peak_users,
         spawn_rate=spawn_rate,

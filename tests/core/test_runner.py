@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from auditor import runner, scoring
 from auditor.errors import GateError
@@ -157,3 +158,34 @@ def test_tool_warnings_reach_the_details(tmp_path: Path) -> None:
     details = data["details"]
     assert isinstance(details, dict)
     assert details["warnings"] == ["option x is deprecated"]
+
+
+class AloneGate(FakeGate):
+    """A gate that runs alone and records when it measured."""
+
+    runs_alone = True
+
+    def __init__(self, gate_id: str, order: list[str]) -> None:
+        super().__init__(Measurement(values={"critical_errors": 0, "coverage": 90}))
+        self.id = gate_id
+        self.order = order
+
+    def measure(self, ctx: GateContext) -> Measurement:
+        self.order.append(self.id)
+        return super().measure(ctx)
+
+
+def test_gates_that_run_alone_go_in_registry_order_whatever_the_selection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    order: list[str] = []
+    monkeypatch.setattr(runner, "GATES", {
+        "api": AloneGate("api", order), "load": AloneGate("load", order),
+    })
+    config = _plan(tmp_path).gates["coverage"]
+    plan = runner.Plan(root=tmp_path, python=Path("/usr/bin/python3"), python_source="test",
+                       out_dir=tmp_path / "out", gates={"api": config, "load": config},
+                       selected=("load", "api"), enabled={}, jobs=1)
+    card = runner.run_audit(plan)
+    assert order == ["api", "load"]
+    assert [g.id for g in card.gates] == ["load", "api"]

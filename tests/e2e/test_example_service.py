@@ -25,7 +25,8 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, An
     # Shorter load stages than the demo's, so the suite stays quick.
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
-        re.sub(r"(?m)^duration = \d+$", "duration = 3", pyproject.read_text(encoding="utf-8")),
+        re.sub(r"(?m)^duration = \d+$", "duration = 3", pyproject.read_text(encoding="utf-8"))
+        + "\n[tool.audit.api]\nmax_examples = 10\n",
         encoding="utf-8",
     )
     before = tree_snapshot(root)

@@ -112,3 +112,23 @@ def test_more_than_twenty_tools_are_folded_into_twenty_runs() -> None:
     note = last["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
     assert "more tools were left out" in note
     assert _errors(log) == []
+
+
+def test_an_http_operation_is_a_logical_location_with_or_without_a_file() -> None:
+    gate = replace(many_findings_gate(0, gate_id="api", tool="schemathesis"), findings=[
+        Finding("app/main.py", 12, "not_a_server_error", "critical", "POST /items: ST101",
+                extra={"operation": "POST /items", "curl": "curl -X POST ..."}),
+        Finding("", None, "status_code_conformance", "warning", "GET /x: ST103",
+                extra={"operation": "GET /x"}),
+    ])
+    log = sarif.build(with_gate(card("partial"), gate))
+    assert _errors(log) == []
+    run = next(r for r in log["runs"] if r["tool"]["driver"]["name"] == "schemathesis")
+    located, unlocated = sorted(run["results"], key=lambda r: r["level"])
+    assert located["locations"][0]["physicalLocation"]["region"] == {"startLine": 12}
+    assert located["locations"][0]["logicalLocations"] == [
+        {"name": "POST /items", "kind": "function"}
+    ]
+    assert unlocated["locations"] == [
+        {"logicalLocations": [{"name": "GET /x", "kind": "function"}]}
+    ]

@@ -5,11 +5,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Path, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from inventory import db
-from inventory.models import Item, NewItem, NewOrder, Order, Stock
+from inventory.models import MAX_ID, Item, NewItem, NewOrder, Order, Problem, Stock
 from inventory.orders import OrderError, place_order
 
 
@@ -20,6 +24,25 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(title="inventory", lifespan=lifespan)
+
+MALFORMED: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body is not JSON"}
+}
+
+
+@app.exception_handler(StarletteHTTPException)
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Errors as `{"detail": ...}`; a 405 lists in `Allow` every method the path has."""
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        methods = {
+            method
+            for route in app.router.routes
+            if route.matches(request.scope)[0] != Match.NONE
+            for method in getattr(route, "methods", None) or ()
+        }
+        headers["Allow"] = ", ".join(sorted(methods))
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
 
 def _item(row: sqlite3.Row) -> Item:
@@ -43,8 +66,8 @@ def list_items() -> list[Item]:
     return [_item(row) for row in rows]
 
 
-@app.get("/items/{item_id}")
-def get_item(item_id: int) -> Item:
+@app.get("/items/{item_id}", responses={404: {"model": Problem}})
+def get_item(item_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Item:
     with db.connect(db.database_path()) as conn:
         row = conn.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
     if row is None:
@@ -52,7 +75,7 @@ def get_item(item_id: int) -> Item:
     return _item(row)
 
 
-@app.post("/items", status_code=201)
+@app.post("/items", status_code=201, responses={**MALFORMED, 409: {"model": Problem}})
 def create_item(new: NewItem) -> Item:
     try:
         with db.connect(db.database_path()) as conn:
@@ -67,7 +90,10 @@ def create_item(new: NewItem) -> Item:
     return Item(id=item_id, name=new.name, price_cents=new.price_cents, stock=new.stock)
 
 
-@app.post("/orders", status_code=201)
+@app.post(
+    "/orders", status_code=201,
+    responses={**MALFORMED, 404: {"model": Problem}, 409: {"model": Problem}},
+)
 def create_order(order: NewOrder) -> Order:
     try:
         with db.connect(db.database_path()) as conn:

@@ -39,3 +39,29 @@ def test_invalid_item_is_422(client: TestClient) -> None:
 def test_stock_totals(client: TestClient) -> None:
     body = client.get("/stock").json()
     assert body == {"units": 1460, "value_cents": 120 * 4999 + 300 * 1999 + 40 * 18999 + 1000 * 499}
+
+
+def test_too_large_a_price_is_422_not_a_crash(client: TestClient) -> None:
+    response = client.post(
+        "/items", json={"name": "vault", "price_cents": 2**64, "stock": 1}
+    )
+    assert response.status_code == 422
+
+
+def test_a_boolean_is_not_a_count(client: TestClient) -> None:
+    response = client.post("/items", json={"name": "flag", "price_cents": 1, "stock": False})
+    assert response.status_code == 422
+
+
+def test_too_large_an_item_id_is_422(client: TestClient) -> None:
+    assert client.get(f"/items/{2**63}").status_code == 422
+
+
+def test_wrong_method_lists_every_method_of_the_path(client: TestClient) -> None:
+    response = client.delete("/items")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+
+
+def test_unknown_path_is_404(client: TestClient) -> None:
+    assert client.get("/nowhere").json() == {"detail": "Not Found"}

@@ -25,7 +25,7 @@ import pytest
 
 from auditor.scoring import round_value
 from gates.load import locust_run
-from gates.load.service import free_port
+from gates.service import free_port
 from tests.helpers import FIXTURES, condition, gate, load_scorecard, run_cli, write_project
 
 pytestmark = pytest.mark.slow

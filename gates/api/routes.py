@@ -1,0 +1,72 @@
+"""Where each operation's handler is in the source, for FastAPI (and Starlette) and Flask apps.
+
+The app is imported by the target's interpreter in a child process (never in the auditor's),
+which prints `{"GET /items/{item_id}": ["/abs/inventory/main.py", 42], ...}`; Flask's
+`<int:item_id>` becomes `{item_id}` as in the OpenAPI schema. An app that cannot be imported
+costs only the source locations, never the measurement.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+_APP_TOKEN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+
+PROBE = r"""
+import inspect, json, re, sys
+module_name, _, attr = sys.argv[1].partition(":")
+module = __import__(module_name, fromlist=["_"])
+app = getattr(module, attr or "app")
+if callable(app) and not hasattr(app, "routes") and not hasattr(app, "url_map"):
+    app = app()
+found = {}
+
+def where(func):
+    func = inspect.unwrap(func)
+    try:
+        return [inspect.getsourcefile(func), inspect.getsourcelines(func)[1]]
+    except (OSError, TypeError):
+        return None
+
+for route in getattr(app, "routes", []):
+    endpoint = getattr(route, "endpoint", None)
+    for method in sorted(getattr(route, "methods", None) or []):
+        if endpoint is not None and method not in ("HEAD", "OPTIONS"):
+            found[f"{method} {route.path}"] = where(endpoint)
+url_map = getattr(app, "url_map", None)
+if url_map is not None:
+    for rule in url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in sorted(rule.methods or []):
+            if method not in ("HEAD", "OPTIONS"):
+                found[f"{method} {path}"] = where(app.view_functions[rule.endpoint])
+print(json.dumps({k: v for k, v in found.items() if v}))
+"""
+
+
+def app_from_start(start: tuple[str, ...]) -> str | None:
+    """The `module:attribute` an ASGI/WSGI server was told to serve (`uvicorn pkg.main:app`,
+    `gunicorn pkg.wsgi:app`, `flask --app pkg.app:app run`)."""
+    return next((token for token in start if _APP_TOKEN.fullmatch(token)), None)
+
+
+def parse_probe(stdout: str, root: Path) -> dict[str, tuple[str, int]]:
+    """The probe's output as operation -> (path relative to the root, line); handlers outside the
+    root (a library's) are left out."""
+    try:
+        data = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {}
+    except ValueError:
+        return {}
+    found: dict[str, tuple[str, int]] = {}
+    if not isinstance(data, dict):
+        return found
+    resolved_root = root.resolve()
+    for operation, where in data.items():
+        if not (isinstance(where, list) and len(where) == 2 and isinstance(where[1], int)):
+            continue
+        path = Path(str(where[0])).resolve()
+        if path.is_relative_to(resolved_root):
+            found[str(operation)] = (path.relative_to(resolved_root).as_posix(), where[1])
+    return found

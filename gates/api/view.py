@@ -1,0 +1,71 @@
+"""The api gate in the reports: the run's seed and size, failing operations and reproductions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from auditor.model import GateResult
+from gates.api.details import ApiDetails, FailingOperation
+from reports import text
+from reports.viewkit import LIST_LIMIT, more
+
+CONDITION_NAMES = {
+    "server_errors": "server error",
+    "contract_violations": "contract",
+    "invalid_input_accepted": "invalid input accepted",
+    "auth_ignored": "authentication ignored",
+    "leaky_errors": "leaky error",
+}
+
+
+@dataclass(frozen=True)
+class ApiView:
+    figures: list[tuple[str, str]]
+    failing: list[FailingOperation]
+    more_failing: int
+    service_log: str
+    notes: list[str]
+
+
+class ApiReportView:
+    template = "api/view.html.j2"
+    findings_noun = "failures"
+    details_keys: Mapping[str, type] = MappingProxyType(
+        {"seed": int, "max_examples": int, "failing": list, "operations_tested": int}
+    )
+
+    def build(self, gate: GateResult) -> ApiView:
+        details = ApiDetails.from_dict(gate.details)
+
+        def shown(value: int | None) -> str:
+            return text.number(value) if value is not None else "—"
+
+        return ApiView(
+            figures=[
+                ("seed", str(details.seed) if details.seed is not None else "—"),
+                ("examples per operation", shown(details.max_examples)),
+                ("operations tested", shown(details.operations_tested)),
+                ("generated requests", shown(details.test_cases)),
+                ("schema", details.schema or "—"),
+            ],
+            failing=list(details.failing[:LIST_LIMIT]),
+            more_failing=more(len(details.failing)),
+            service_log=details.service_log,
+            notes=list(details.notes),
+        )
+
+    def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
+        details = ApiDetails.from_dict(gate.details)
+        pointers: list[str] = []
+        for op in details.failing:
+            for problem in op.problems:
+                if problem.condition != condition_id:
+                    continue
+                where = f" ({op.path}:{op.line})" if op.path and op.line else ""
+                pointers.append(
+                    f"{op.operation}{where}: {problem.code} {problem.title}; "
+                    f"reproduce: {text.shorten(problem.curl, 160)}"
+                )
+        return pointers[:5]

@@ -1,0 +1,264 @@
+"""The audited service: how it is configured, started, checked for health and stopped.
+
+One definition for every gate that needs the service running (api, load). Its keys (`start`,
+`port`, `cwd`, `env`, `health`, `startup_timeout`) are read from a gate's own table; the api
+gate inherits them from `[tool.audit.load]` when its own table has no `start`
+(`inherit_service_keys`), so an existing load configuration starts the service for both.
+
+The service runs from the `start` command, split like a shell would (shlex) but run without
+one, in its own process group: stopping it terminates and then kills the whole group, so a
+server that forks workers leaves nothing behind. Its output goes to a log next to the reports
+(`<gate>-service.log`). It listens on 127.0.0.1; `{port}` in the command is a free port chosen
+by binding 127.0.0.1:0, or the fixed `port` option. Each gate starts its own instance, and its
+temporary directory (TMPDIR) is inside that gate's work directory, so what one gate's requests
+stored in temporary files does not reach the next gate's service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import shlex
+import socket
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import ConfigError, GateError
+from auditor.model import OptionSpec
+from auditor.procs import Background
+
+LOOPBACK = "127.0.0.1"
+POLL_INTERVAL_S = 0.1
+LOG_TAIL_LINES = 30
+_PYTHON_NAMES = ("python", "python3")
+
+
+SERVICE_OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("start", "str", None,
+               "command that starts the service (no shell); {port} is a free port, "
+               "a leading `python` is the target's interpreter"),
+    OptionSpec("port", "int", None, "fixed port, for a start command without {port}"),
+    OptionSpec("cwd", "str", None, "directory to start the service in (default: the root)"),
+    OptionSpec("env", "table", None, "extra environment variables for the service"),
+    OptionSpec("health", "str", "/", "path polled until it answers 2xx"),
+    OptionSpec("startup_timeout", "number", 30, "seconds the service has to become healthy"),
+)
+SERVICE_KEYS = tuple(spec.name for spec in SERVICE_OPTIONS)
+INHERITS_SERVICE_FROM = {"api": "load"}
+"""Gates that start the service as another gate's table says, unless they set `start`."""
+
+
+def inherit_service_keys(gate_id: str, table: dict[str, Any],
+                         tables: Mapping[str, object]) -> dict[str, Any]:
+    """GATE_ID's config table, with the service keys of the gate it inherits them from when its
+    own table sets no `start` (all of them or none: a half-inherited service is a puzzle)."""
+    source = INHERITS_SERVICE_FROM.get(gate_id)
+    if source is None or "start" in table:
+        return table
+    other = tables.get(source)
+    if not isinstance(other, dict):
+        return table
+    own = {key: value for key, value in table.items() if key not in SERVICE_KEYS}
+    return {**own, **{key: other[key] for key in SERVICE_KEYS if key in other}}
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """The validated service keys of a gate's table."""
+
+    start: tuple[str, ...]
+    """The start command split into arguments, still holding `{port}` / `{python}`."""
+    port: int | None
+    cwd: str | None
+    env: dict[str, str]
+    health: str
+    startup_timeout: float
+
+
+def _split_start(text: str, where: str) -> tuple[str, ...]:
+    try:
+        parts = tuple(shlex.split(text))
+    except ValueError as exc:
+        raise ConfigError(f"{where} cannot be split into arguments: {exc}") from None
+    if not parts:
+        raise ConfigError(f"{where} is empty; give the command that starts the service")
+    return parts
+
+
+def _env(value: object, table: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    env: dict[str, str] = {}
+    for key, item in value.items():
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise ConfigError(f"`env.{key}` in {table} must be a string or a number")
+        env[str(key)] = str(item)
+    return env
+
+
+def parse_service(options: Mapping[str, object], table: str) -> ServiceSettings:
+    """Check the service keys of TABLE (e.g. `[tool.audit.load]`); ConfigError if they cannot
+    work."""
+    raw_start = options.get("start")
+    start_text = raw_start if isinstance(raw_start, str) else ""
+    start = _split_start(start_text, f"`start` in {table}")
+    port = options.get("port")
+    fixed_port = port if isinstance(port, int) and not isinstance(port, bool) else None
+    if fixed_port is not None and not 1 <= fixed_port <= 65535:
+        raise ConfigError(f"`port` in {table} must be between 1 and 65535")
+    if "{port}" not in start_text and fixed_port is None:
+        raise ConfigError(
+            f"`start` in {table} has no `{{port}}`: put `{{port}}` where the service takes its "
+            "port (a free one is chosen), or set `port` to the fixed port it listens on"
+        )
+    raw_health = options.get("health")
+    health = raw_health if isinstance(raw_health, str) and raw_health else "/"
+    if not health.startswith("/"):
+        raise ConfigError(f"`health` in {table} must be a path starting with `/`")
+    timeout = options.get("startup_timeout")
+    startup_timeout = (
+        float(timeout) if isinstance(timeout, int | float) and not isinstance(timeout, bool)
+        else 30.0
+    )
+    if startup_timeout <= 0:
+        raise ConfigError(f"`startup_timeout` in {table} must be above 0")
+    cwd = options.get("cwd")
+    return ServiceSettings(
+        start=start,
+        port=fixed_port,
+        cwd=cwd if isinstance(cwd, str) and cwd else None,
+        env=_env(options.get("env"), table),
+        health=health,
+        startup_timeout=startup_timeout,
+    )
+
+
+@dataclass(frozen=True)
+class RunningService:
+    """A service that answered its health check."""
+
+    port: int
+    base_url: str
+    log_path: Path
+    process: Background
+    startup_s: float
+
+
+def free_port() -> int:
+    """A port nothing listens on right now, chosen by the kernel."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_accepts(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((LOOPBACK, port)) == 0
+
+
+def expand_start(tokens: tuple[str, ...], port: int, python: Path) -> list[str]:
+    """The start command with `{port}` and `{python}` filled in.
+
+    A bare leading `python` / `python3` means the target's interpreter, so the service runs
+    with the target's installed dependencies rather than whatever is first on PATH.
+    """
+    cmd = [t.replace("{port}", str(port)).replace("{python}", str(python)) for t in tokens]
+    if cmd[0] in _PYTHON_NAMES:
+        cmd[0] = str(python)
+    return cmd
+
+
+def service_env(base: Mapping[str, str], settings: ServiceSettings, python: Path,
+                workdir: Path) -> dict[str, str]:
+    """The service's environment: the auditor's, the target interpreter's bin first on PATH,
+    bytecode caches kept out of the target's tree, a temporary directory of its own in the
+    gate's work directory, then the configured `env` on top."""
+    env = dict(base)
+    env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")])
+    env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
+    tmp = workdir / "service-tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    env["TMPDIR"] = str(tmp)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(settings.env)
+    return env
+
+
+def _health_status(port: int, path: str, timeout: float) -> str | int:
+    """The HTTP status of one health request, or why it failed."""
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    except (OSError, http.client.HTTPException) as exc:
+        return type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {exc}"
+    finally:
+        conn.close()
+
+
+def service_failure(message: str, process: Background) -> GateError:
+    """A GateError naming MESSAGE and the last lines of the service's log."""
+    tail = process.log_tail(LOG_TAIL_LINES)
+    shown = "\n".join("    " + line for line in tail.splitlines()) or "    (no output)"
+    return GateError(
+        f"{message}; the last lines of {process.log_path.name}:\n{shown}",
+        details={"log_tail": tail, "log": str(process.log_path)},
+    )
+
+
+def wait_healthy(process: Background, port: int, path: str, timeout_s: float) -> float:
+    """Poll `path` until it answers 2xx; seconds it took. GateError if the service exits or
+    does not become healthy in time."""
+    started = time.monotonic()
+    deadline = started + timeout_s
+    last: str | int = "no answer yet"
+    while True:
+        code = process.poll()
+        if code is not None:
+            raise service_failure(
+                f"the service exited with code {code} before {path} answered", process
+            )
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise service_failure(
+                f"the service did not answer 2xx at http://{LOOPBACK}:{port}{path} within "
+                f"{timeout_s:g} s (last: {last}); raise `startup_timeout` if it is only slow",
+                process,
+            )
+        last = _health_status(port, path, min(2.0, remaining))
+        if isinstance(last, int) and 200 <= last < 300:
+            return time.monotonic() - started
+        last = f"HTTP {last}" if isinstance(last, int) else last
+        time.sleep(POLL_INTERVAL_S)
+
+
+@contextlib.contextmanager
+def running(settings: ServiceSettings, *, root: Path, python: Path, workdir: Path,
+            log_path: Path, base_env: Mapping[str, str]) -> Iterator[RunningService]:
+    """Start the service, wait until healthy, and stop its whole process group afterwards,
+    however the block ends (pass, fail, error, timeout, Ctrl-C)."""
+    port = settings.port if settings.port is not None else free_port()
+    if port_accepts(port):
+        raise GateError(
+            f"port {port} already accepts connections before the service started; the audit "
+            "would measure whatever listens there: stop it or choose another `port`"
+        )
+    cwd = (root / settings.cwd) if settings.cwd else root
+    if not cwd.is_dir():
+        raise GateError(f"`cwd` {cwd} of the service is not a directory")
+    cmd = expand_start(settings.start, port, python)
+    process = Background(
+        cmd, cwd=cwd, log_path=log_path, env=service_env(base_env, settings, python, workdir)
+    )
+    try:
+        startup = wait_healthy(process, port, settings.health, settings.startup_timeout)
+        yield RunningService(port, f"http://{LOOPBACK}:{port}", log_path, process, startup)
+    finally:
+        process.stop()
