@@ -26,6 +26,7 @@ TOP_LEVEL_KEYS = {
     "out": "directory for reports",
     "format": "report formats",
     "jobs": "how many gates may run at once",
+    "history": "where runs are recorded: a SQLite file outside the target, or a postgresql:// URL",
 }
 GATE_COMMON_KEYS = ("timeout", "enabled")
 
@@ -41,6 +42,8 @@ class AuditConfig:
     out: str | None
     formats: tuple[str, ...] | None
     jobs: int | None
+    history: str | None
+    """Where runs are recorded (`history`), before --history and $AUDIT_HISTORY_URL apply."""
     source: str
     """Where it came from, for messages: a file path or 'defaults'."""
 
@@ -237,6 +240,7 @@ def from_mapping(data: dict[str, Any], source: str, prefix: str) -> AuditConfig:
         out=out,
         formats=formats,
         jobs=jobs,
+        history=_optional_str(data, "history", where),
         source=source,
     )
 

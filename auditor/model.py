@@ -214,9 +214,12 @@ class Scorecard:
     gates: list[GateResult]
     reason: str | None = None
     schema_version: int = SCHEMA_VERSION
+    history: dict[str, Any] | None = None
+    """Where the run was recorded, the run deltas are taken against, the trend of recent runs and
+    the success metrics over time (`auditor.history.section`); None without a history."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "schema_version": self.schema_version,
             "auditor_version": self.auditor_version,
             "target": self.target,
@@ -228,6 +231,9 @@ class Scorecard:
             "reason": self.reason,
             "gates": [g.to_dict() for g in self.gates],
         }
+        if self.history is not None:
+            out["history"] = self.history
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Scorecard:
@@ -242,4 +248,5 @@ class Scorecard:
             grade=data["grade"],
             reason=data.get("reason"),
             gates=[GateResult.from_dict(g) for g in data["gates"]],
+            history=dict(data["history"]) if isinstance(data.get("history"), dict) else None,
         )

@@ -7,13 +7,14 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from auditor import __version__, gitinfo, procs, scoring
-from auditor.errors import GateError
+from auditor.errors import GateError, SkipGateError
+from auditor.history.location import HistoryRef
 from auditor.model import GateResult, Scorecard
 from gates.base import Gate, GateConfig, GateContext
 from gates.registry import GATES
@@ -54,6 +55,8 @@ class Plan:
     selected: tuple[str, ...]
     enabled: dict[str, bool]
     jobs: int
+    history: HistoryRef | None = None
+    """Where earlier runs are recorded, for gates that read them; None: no history."""
 
 
 def _skipped(gate: Gate, reason: str) -> GateResult:
@@ -94,6 +97,25 @@ def _errored(
     )
 
 
+def _skipped_measuring(
+    gate: Gate, config: GateConfig, skip: SkipGateError, started: float
+) -> GateResult:
+    """A gate that ran and found nothing to measure, with no fault: every condition skipped."""
+    reason = str(skip)
+    return replace(
+        _skipped(gate, reason),
+        duration_s=round(time.monotonic() - started, 3),
+        conditions=[
+            scoring.unscored(
+                spec, config.thresholds[spec.id], config.blocking[spec.id], "skipped",
+                skip.conditions.get(spec.id, reason),
+            )
+            for spec in gate.conditions
+        ],
+        details=dict(skip.details),
+    )
+
+
 def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResult:
     """Run one gate to a result; every failure to measure becomes an `error` result."""
     config = plan.gates[gate.id]
@@ -109,12 +131,15 @@ def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResul
         config=config,
         deadline=started + config.timeout,
         progress=lambda message: events.gate_progress(gate.id, message),
+        history=plan.history,
     )
     try:
         measurement = gate.measure(ctx)
         result = scoring.score_measurement(
             gate, config, measurement, time.monotonic() - started
         )
+    except SkipGateError as exc:
+        result = _skipped_measuring(gate, config, exc, started)
     except GateError as exc:
         result = _errored(
             gate, config, str(exc), started, {"interpreter": str(plan.python), **exc.details}
@@ -155,6 +180,10 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
             alone.append(gate)
         else:
             parallel.append(gate)
+    # Gates that run alone go in the registry's order: the history gate, which reads only what
+    # earlier runs recorded, comes last.
+    order = list(GATES)
+    alone.sort(key=lambda gate: order.index(gate.id) if gate.id in order else len(order))
     workdir = Path(tempfile.mkdtemp(prefix="audit-work-"))
     executor = ThreadPoolExecutor(max_workers=max(1, plan.jobs), thread_name_prefix="gate")
     try:

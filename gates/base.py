@@ -11,6 +11,7 @@ from typing import Protocol
 
 from auditor import procs
 from auditor.errors import GateError, ProcessTimeoutError
+from auditor.history.location import HistoryRef
 from auditor.model import ConditionSpec, GateResult, Measurement, OptionSpec
 
 SCRUBBED_ENV_PREFIXES = ("COVERAGE_", "PYTEST_CURRENT_TEST")
@@ -51,6 +52,8 @@ class GateContext:
     """time.monotonic() value by which the gate must be done."""
     progress: Callable[[str], None] = field(default=lambda _msg: None)
     """Reports a short status line (a stage) to the live display."""
+    history: HistoryRef | None = None
+    """The history of earlier runs (store, target identity, main branch); None when it is off."""
 
     def remaining(self) -> float:
         """Seconds left before the gate's timeout."""

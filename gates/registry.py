@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gates.base import Gate
 from gates.coverage.gate import CoverageGate
+from gates.history.gate import HistoryGate
 from gates.lint.gate import LintGate
 from gates.load.gate import LoadGate
 from gates.security.gate import SecurityGate
@@ -15,4 +16,6 @@ GATES: dict[str, Gate] = {
     "type": TypeGate(),
     "security": SecurityGate(),
     "load": LoadGate(),
+    # Reads only what earlier runs recorded; runs last.
+    "history": HistoryGate(),
 }
