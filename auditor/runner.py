@@ -10,14 +10,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from auditor import __version__, gitinfo, procs, scoring
 from auditor.errors import GateError, SkipGateError
-from auditor.history.location import HistoryRef
 from auditor.model import GateResult, Scorecard
 from gates.base import Gate, GateConfig, GateContext
 from gates.registry import GATES
+
+if TYPE_CHECKING:
+    from auditor.history.location import HistoryRef
 
 
 class Events(Protocol):

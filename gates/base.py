@@ -7,12 +7,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from auditor import procs
 from auditor.errors import GateError, ProcessTimeoutError
-from auditor.history.location import HistoryRef
 from auditor.model import ConditionSpec, GateResult, Measurement, OptionSpec
+
+if TYPE_CHECKING:
+    from auditor.history.location import HistoryRef
 
 SCRUBBED_ENV_PREFIXES = ("COVERAGE_", "PYTEST_CURRENT_TEST")
 

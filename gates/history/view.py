@@ -44,39 +44,7 @@ class HistoryReportView:
     )
 
     def build(self, gate: GateResult) -> HistoryView:
-        details = gate.details
-        figures = access.mapping(details.get("figures"))
-        rows = []
-        for key, (title, basis) in TITLES.items():
-            figure = access.mapping(figures.get(key))
-            rows.append((
-                title,
-                _value(key, access.num(figure.get("value"))),
-                f"{count_text(figure.get('basis'))} {basis}",
-                access.text(figure.get("reason")),
-            ))
-        episodes = [
-            (
-                text.timestamp(access.text(e.get("failed_at"))),
-                text.timestamp(access.text(e.get("recovered_at"))) or "not yet",
-                _value("mttr_minutes", access.num(e.get("minutes"))),
-            )
-            for e in access.records(details.get("episodes"))
-        ]
-        firsts = [
-            (access.text(f.get("branch")), text.timestamp(access.text(f.get("at"))),
-             access.text(f.get("status")))
-            for f in access.records(details.get("first_audits"))
-        ]
-        return HistoryView(
-            window_days=count_text(details.get("window_days")),
-            main_branch=access.text(details.get("main_branch")),
-            main_branch_source=access.text(details.get("main_branch_source")),
-            since=text.timestamp(access.text(details.get("since"))),
-            figures=rows,
-            episodes=episodes,
-            first_audits=firsts,
-        )
+        return metrics_view(gate.details)
 
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
         details = gate.details
@@ -91,6 +59,42 @@ class HistoryReportView:
             f"{access.text(details.get('main_branch'))}"
             for e in access.records(details.get("episodes"))
         ][-5:]
+
+
+def metrics_view(details: Mapping[str, object]) -> HistoryView:
+    """The metrics as shown, from the gate's details or the scorecard's history section."""
+    figures = access.mapping(details.get("figures"))
+    rows = []
+    for key, (title, basis) in TITLES.items():
+        figure = access.mapping(figures.get(key))
+        rows.append((
+            title,
+            _value(key, access.num(figure.get("value"))),
+            f"{count_text(figure.get('basis'))} {basis}",
+            access.text(figure.get("reason")),
+        ))
+    episodes = [
+        (
+            text.timestamp(access.text(e.get("failed_at"))),
+            text.timestamp(access.text(e.get("recovered_at"))) or "not yet",
+            _value("mttr_minutes", access.num(e.get("minutes"))),
+        )
+        for e in access.records(details.get("episodes"))
+    ]
+    firsts = [
+        (access.text(f.get("branch")), text.timestamp(access.text(f.get("at"))),
+         access.text(f.get("status")))
+        for f in access.records(details.get("first_audits"))
+    ]
+    return HistoryView(
+        window_days=count_text(details.get("window_days")),
+        main_branch=access.text(details.get("main_branch")),
+        main_branch_source=access.text(details.get("main_branch_source")),
+        since=text.timestamp(access.text(details.get("since"))),
+        figures=rows,
+        episodes=episodes,
+        first_audits=firsts,
+    )
 
 
 def count_text(value: object) -> str:
