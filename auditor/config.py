@@ -26,7 +26,8 @@ TOP_LEVEL_KEYS = {
     "out": "directory for reports",
     "format": "report formats",
     "jobs": "how many gates may run at once",
-    "history": "where runs are recorded: a SQLite file outside the target, or a postgresql:// URL",
+    "history": "where runs are recorded: a SQLite file outside the target, or a postgresql:// "
+    "URL (short for `store` in [tool.audit.history])",
 }
 GATE_COMMON_KEYS = ("timeout", "enabled")
 
@@ -210,6 +211,9 @@ def from_mapping(data: dict[str, Any], source: str, prefix: str) -> AuditConfig:
             ))
     for gate_id, gate in GATES.items():
         table = data.get(gate_id, {})
+        if gate_id in TOP_LEVEL_KEYS and isinstance(table, str):
+            # `history = "FILE"` is the short form of the gate's table with only its `store`.
+            table = {"store": table}
         name = f"{prefix}.{gate_id}" if prefix else gate_id
         if not isinstance(table, dict):
             raise ConfigError(f"[{name}] in {source} must be a table")
@@ -240,7 +244,7 @@ def from_mapping(data: dict[str, Any], source: str, prefix: str) -> AuditConfig:
         out=out,
         formats=formats,
         jobs=jobs,
-        history=_optional_str(data, "history", where),
+        history=gates["history"].option_str("store") or None,
         source=source,
     )
 

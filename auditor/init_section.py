@@ -30,8 +30,6 @@ def render() -> str:
         '# out = "audit-report"            # where reports go',
         '# format = ["html", "json"]       # also: junit, sarif, markdown, badge',
         '# python = ".venv"                # the target interpreter (default: .venv, then active)',
-        "# history = \"FILE or postgresql://...\"  # where runs are recorded "
-        "(default: a file per project in the user's data directory; $AUDIT_HISTORY_URL)",
         "",
     ]
     for gate in GATES.values():

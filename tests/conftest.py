@@ -11,7 +11,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _private_user_data() -> Iterator[Path]:
+def private_user_data() -> Iterator[Path]:
     """Every audit the tests start records its history under a temporary data directory
     (platformdirs follows XDG_DATA_HOME), never in the real per-user one; $AUDIT_HISTORY_URL
     of the machine is ignored."""
