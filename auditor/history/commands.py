@@ -22,7 +22,7 @@ from auditor.history import location
 from auditor.history.location import HistoryRef, StoreLocation
 from auditor.history.recorder import MetricSettings, describe
 from auditor.history.section import key_condition
-from auditor.history.store import Run, Store
+from auditor.history.store import Run, Store, opened
 from auditor.safetext import visible
 from gates.history.gate import settings
 
@@ -57,11 +57,8 @@ def _read_runs(where: StoreLocation, target: str, branch: str | None, limit: int
     if _missing_file(where):
         return []
     try:
-        store = Store(where)
-        try:
+        with opened(where) as store:
             return store.runs(target, branch=branch, limit=limit)
-        finally:
-            store.close()
     except Exception as exc:  # one sentence, never a traceback
         raise ConfigError(
             f"the history at {where.shown} could not be read: {describe(exc)}"

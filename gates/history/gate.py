@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from auditor.errors import ConfigError, SkipGateError
 from auditor.history import metrics
 from auditor.history.recorder import describe
-from auditor.history.store import Store
+from auditor.history.store import opened
 from auditor.model import ConditionSpec, Measurement, OptionSpec
 from gates.base import GateConfig, GateContext, GateView
 from gates.history.view import HistoryReportView
@@ -87,11 +87,8 @@ class HistoryGate:
         window, min_runs = settings(ctx.config)
         ctx.progress("reading the history")
         try:
-            store = Store(ref.location)
-            try:
+            with opened(ref.location) as store:
                 records = store.builds(ref.target)
-            finally:
-                store.close()
         except Exception as exc:  # an unreadable history is a warning, never an error
             raise SkipGateError(
                 f"the history at {ref.location.shown} could not be read: {describe(exc)}"

@@ -94,9 +94,10 @@ main_branch = "main"
 
 def test_the_history_gate_shows_the_known_answers_in_the_scorecard_and_the_html(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    store_url: str,
 ) -> None:
     root = write_project(tmp_path / "proj", {"ok.py": "x = 1\n", "pyproject.toml": ENABLED})
-    store = tmp_path / "history.sqlite"
+    store = store_url
     start = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(hours=5)
     history = [
         card(start, tests_failed=1),                                   # main fails
