@@ -11,6 +11,7 @@ from reports import text
 
 WIDTH, HEIGHT = 360, 150
 LEFT, RIGHT, TOP, BOTTOM = 46.0, WIDTH - 10.0, 14.0, HEIGHT - 26.0
+SCORE_UNIT = "/100"
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,17 @@ class Trend:
     charts: list[LineChart]
 
 
-def _bounds(values: list[float], target: float | None) -> tuple[float, float]:
+def _bounds(values: list[float], target: float | None, unit: str) -> tuple[float, float]:
+    """The value range drawn: the figures and the target with a margin, never below 0 for
+    figures that cannot be negative nor above 100 for percentages and scores."""
     figures = [*values, *([target] if target is not None else [])]
     low, high = min(figures), max(figures)
     pad = (high - low) * 0.1 or max(abs(high) * 0.1, 1.0)
     low, high = low - pad, high + pad
     if min(figures) >= 0:
         low = max(low, 0.0)
+    if unit in ("%", SCORE_UNIT) and max(figures) <= 100:
+        high = min(high, 100.0)
     return low, high
 
 
@@ -63,7 +68,7 @@ def chart(
     known = [v for v in values if v is not None]
     if not known:
         return None
-    low, high = _bounds(known, target)
+    low, high = _bounds(known, target, unit)
     step = (RIGHT - LEFT) / max(len(values) - 1, 1)
 
     def y_of(value: float) -> float:
@@ -73,7 +78,7 @@ def chart(
         Point(
             round(LEFT + i * step if len(values) > 1 else (LEFT + RIGHT) / 2, 1), y_of(v),
             f"{text.timestamp(runs[i].started_at)} {(runs[i].commit or '')[:10]}: "
-            f"{text.with_unit(v, unit)}",
+            f"{text.with_unit(v, '' if unit == SCORE_UNIT else unit)}",
         )
         for i, v in enumerate(values)
         if v is not None
@@ -82,8 +87,8 @@ def chart(
         id=chart_id, title=title, width=WIDTH, height=HEIGHT, points=points,
         polyline=" ".join(f"{p.x},{p.y}" for p in points),
         target_y=y_of(target) if target is not None else None, target_label=target_label,
-        ticks=[(y_of(high), text.with_unit(round(high, 2), unit)),
-               (y_of(low), text.with_unit(round(low, 2), unit))],
+        ticks=[(y_of(high), text.with_unit(round(high, 2), "" if unit == SCORE_UNIT else unit)),
+               (y_of(low), text.with_unit(round(low, 2), "" if unit == SCORE_UNIT else unit))],
         first=text.timestamp(runs[0].started_at), last=text.timestamp(runs[-1].started_at),
         plot=(LEFT, TOP, RIGHT, BOTTOM),
     )
@@ -96,7 +101,7 @@ def trend(card: Scorecard) -> Trend | None:
         return None
     runs = section.trend
     charts: list[LineChart] = []
-    score = chart("score", "Score", runs, [r.score for r in runs], "", None, "")
+    score = chart("score", "Score", runs, [r.score for r in runs], SCORE_UNIT, None, "")
     if score is not None:
         charts.append(score)
     for gate in card.gates:

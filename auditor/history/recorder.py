@@ -118,9 +118,9 @@ def _read(
         if base is None and section.base_branch is not None:
             previous = store.runs(ref.target, branch=section.base_branch, limit=1)
             base = _base_of(previous[0]) if previous else None
-        earlier = (
-            store.runs(ref.target, branch=section.branch, limit=TREND_RUNS - 1)
-            if section.branch else []
+        earlier = store.runs(
+            ref.target, branch=section.branch, unnamed_branch=section.branch is None,
+            limit=TREND_RUNS - 1,
         )
         figures = metrics.compute(
             store.builds(ref.target), main_branch=ref.main_branch,

@@ -197,12 +197,15 @@ class Store:
 
     def runs(
         self, target: str, *, branch: str | None = None, limit: int = 20,
-        since: datetime | None = None,
+        since: datetime | None = None, unnamed_branch: bool = False,
     ) -> list[Run]:
-        """The target's runs, newest first; only `branch` when given."""
+        """The target's runs, newest first; only `branch` when given, only runs outside any
+        branch (no git, detached HEAD) with `unnamed_branch`."""
         query = select(runs).where(runs.c.target == target)
         if branch is not None:
             query = query.where(runs.c.branch == branch)
+        elif unnamed_branch:
+            query = query.where(runs.c.branch.is_(None))
         if since is not None:
             query = query.where(runs.c.started_at >= since)
         query = query.order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -12,9 +13,11 @@ from auditor.history import location
 from auditor.history.section import BaseRun, HistorySection, TrendRun
 from auditor.model import Scorecard
 from reports.deltas import deltas, lead
+from reports.html import HtmlRenderer
 from reports.markdown import MarkdownRenderer
 from tests.helpers import audit, condition, write_project
 from tests.history.cards import card
+from tests.reports.support import chromium, dump_dom, screenshot
 
 
 def _with_base(
@@ -90,3 +93,25 @@ def test_a_remote_is_the_identity_without_its_credentials() -> None:
     assert location.without_credentials("git@git.example:org/app.git") == (
         "git@git.example:org/app.git"
     )
+
+
+@pytest.mark.skipif(chromium() is None, reason="headless Chromium is not installed")
+def test_the_trend_section_renders_in_chromium_without_script(tmp_path: Path) -> None:
+    runs = [card(datetime(2026, 3, 2, 9 + i), line_coverage=v, commit=f"{i}" * 12)
+            for i, v in enumerate((84.0, 82.5, 86.0))]
+    section = HistorySection(
+        store="h.sqlite", target="t", branch="main", base_branch="main", main_branch="main",
+        recorded=True, warnings=[], base=BaseRun.of_scorecard(runs[1], "history", "main"),
+        trend=[TrendRun.of_scorecard(r) for r in runs], metrics=None,
+    )
+    page = tmp_path / "scorecard.html"
+    page.write_text(HtmlRenderer().render(replace(runs[2], history=section.to_dict())), "utf-8")
+    dom = dump_dom(page, tmp_path / "profile")
+    assert "<script" not in dom
+    charts = dict(re.findall(r'data-chart="([^"]+)".*?points="([^"]+)"', dom, flags=re.DOTALL))
+    assert set(charts) == {"score", "coverage.line_coverage", "lint.critical_errors"}
+    heights = [float(p.split(",")[1]) for p in charts["coverage.line_coverage"].split()]
+    assert heights[1] > heights[0] > heights[2]  # 82.5 lowest on the page, 86 highest
+    assert dom.count('class="target"') == 2  # coverage >= 80 and critical errors <= 0
+    assert "+3.5 vs main @ 1111111111" in dom
+    screenshot(page, tmp_path / "page.png", tmp_path / "profile", size="1280,1600")
