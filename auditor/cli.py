@@ -16,8 +16,7 @@ from rich.console import Console
 from auditor import config as config_mod
 from auditor import init_section, interpreter, runner, scorecard, scoring
 from auditor.errors import ConfigError
-from auditor.history import commands as history_commands
-from auditor.history import recorder
+from auditor.history import setup as history_setup
 from auditor.history.section import BaseRun
 from auditor.progress import LiveProgress, verdict_table, warning_lines
 from auditor.safetext import visible
@@ -117,7 +116,7 @@ def run(
         BaseRun.of_scorecard(scorecard.read(compare), "compare", compare.name)
         if compare is not None else None
     )
-    ref = history_commands.history_ref(root, cfg, history, no_history)
+    ref = history_setup.history_ref(root, cfg, history, no_history)
     plan = runner.Plan(
         root=root,
         python=target_python,
@@ -133,9 +132,13 @@ def run(
     err.print(visible(f"Auditing {root} with {target_python} ({python_source})"))
     with LiveProgress(err, list(selected)) as progress:
         card = runner.run_audit(plan, progress)
-    card = recorder.attach_and_record(
-        card, ref, compare_base, history_commands.metric_settings(cfg)
-    )
+    if ref is not None or compare_base is not None:
+        # The database layer loads only when there is a history or a scorecard to compare with.
+        from auditor.history import recorder  # noqa: PLC0415
+
+        card = recorder.attach_and_record(
+            card, ref, compare_base, history_setup.metric_settings(cfg)
+        )
     written = write_reports(card, chosen_formats, out_dir)
     console = Console(highlight=False, markup=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
@@ -179,6 +182,8 @@ def history_command(
     history: Annotated[str | None, HISTORY_OPTION] = None,
 ) -> int:
     """The recorded runs of PATH; `audit history import SCORECARD...` records saved scorecards."""
+    from auditor.history import commands as history_commands  # noqa: PLC0415
+
     words = list(args or [])
     if words and words[0] == "import":
         return history_commands.import_scorecards(

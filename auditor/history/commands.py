@@ -19,33 +19,13 @@ from auditor import config as config_mod
 from auditor import scorecard
 from auditor.errors import ConfigError
 from auditor.history import location
-from auditor.history.location import HistoryRef, StoreLocation
-from auditor.history.recorder import MetricSettings, describe
+from auditor.history.location import StoreLocation
+from auditor.history.recorder import describe
 from auditor.history.section import key_condition
 from auditor.history.store import Run, Store, opened
 from auditor.safetext import visible
-from gates.history.gate import settings
 
 FORMATS = ("table", "json", "csv")
-
-
-def history_ref(
-    root: Path, cfg: config_mod.AuditConfig, option: str | None, no_history: bool
-) -> HistoryRef | None:
-    """The history `audit run` reads and records into, or None with --no-history."""
-    if no_history:
-        if option:
-            raise ConfigError("--history and --no-history contradict each other; give one")
-        return None
-    target = location.identity(root)
-    configured = cfg.gates["history"].option_str("main_branch") or ""
-    main, source = location.main_branch(root, configured)
-    return HistoryRef(location.resolve(option, cfg.history, root, target), target, main, source)
-
-
-def metric_settings(cfg: config_mod.AuditConfig) -> MetricSettings:
-    window, min_runs = settings(cfg.gates["history"])
-    return MetricSettings(window_days=window, min_runs=min_runs)
 
 
 def _missing_file(where: StoreLocation) -> bool:

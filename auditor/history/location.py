@@ -16,8 +16,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
 
 from auditor import procs
 from auditor.errors import ConfigError, GateError
@@ -99,6 +97,9 @@ def _inside(path: Path, root: Path) -> bool:
 def from_text(text: str, origin: str, root: Path | None, base: Path) -> StoreLocation:
     """A store from a FILE or URL; a relative FILE is taken from `base`. A file inside the target
     would change its tree, so it is refused."""
+    from sqlalchemy.engine import URL, make_url  # noqa: PLC0415  # loads only with a history
+    from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+
     if "://" in text:
         try:
             url = make_url(text)

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from auditor.history.store import BuildRecord
+if TYPE_CHECKING:
+    from auditor.history.store import BuildRecord
 
 MAX_LISTED = 50
 """Episodes and branches listed in the details; the figures count them all."""

@@ -5,7 +5,7 @@ warning in the scorecard; the scorecard itself and the verdict never depend on i
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from auditor.history import metrics
 from auditor.history.location import HistoryRef
@@ -17,17 +17,12 @@ from auditor.history.section import (
     TrendRun,
     git_of,
 )
+from auditor.history.setup import MetricSettings
 from auditor.history.store import Run, Store, parse_time
 from auditor.model import Scorecard
 
 BASE_BRANCH_VARIABLES = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
 """Where CI names the branch a pull request goes into; deltas are taken against it."""
-
-
-@dataclass(frozen=True)
-class MetricSettings:
-    window_days: int
-    min_runs: int
 
 
 def describe(exc: BaseException) -> str:

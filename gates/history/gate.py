@@ -7,9 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from auditor.errors import ConfigError, SkipGateError
-from auditor.history import metrics
-from auditor.history.recorder import describe
-from auditor.history.store import opened
 from auditor.model import ConditionSpec, Measurement, OptionSpec
 from gates.base import GateConfig, GateContext, GateView
 from gates.history.view import HistoryReportView
@@ -84,6 +81,11 @@ class HistoryGate:
         if ref is None:
             raise SkipGateError("the history is off (--no-history), so there are no earlier runs "
                               "to compute the metrics from")
+        # The database layer loads only when the gate runs.
+        from auditor.history import metrics  # noqa: PLC0415
+        from auditor.history.recorder import describe  # noqa: PLC0415
+        from auditor.history.store import opened  # noqa: PLC0415
+
         window, min_runs = settings(ctx.config)
         ctx.progress("reading the history")
         try:
