@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from auditor.history import location
+from auditor.history import location, tables
 from auditor.history.store import Store
 from tests.history.cards import card, cli, save
 
@@ -32,8 +32,11 @@ def test_the_migrations_create_the_schema_from_nothing(store_url: str) -> None:
     Store(where).close()  # a second opening finds the newest revision and changes nothing
     engine = create_engine(where.url)
     try:
-        tables = set(inspect(engine).get_table_names())
-        assert {"runs", "run_conditions", "alembic_version"} <= tables
+        names = set(inspect(engine).get_table_names())
+        assert {"runs", "run_conditions", "alembic_version"} <= names
+        for table in (tables.runs, tables.conditions):  # the migrations build what queries use
+            columns = {c["name"] for c in inspect(engine).get_columns(table.name)}
+            assert columns == set(table.c.keys())
         indexed = {c for ix in inspect(engine).get_indexes("run_conditions")
                    for c in ix["column_names"]}
         assert {"gate", "condition", "value", "status", "run_id"} <= indexed
@@ -114,7 +117,7 @@ WRITER = """
 import sys, time
 from datetime import datetime, timedelta
 from pathlib import Path
-from auditor.history import location
+from auditor.history import location, tables
 from auditor.history.store import Store
 from tests.history.cards import card
 url, name, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
