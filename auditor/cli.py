@@ -149,6 +149,8 @@ def run(
         console.print(line)
     for warning in (card.history or {}).get("warnings", []):
         console.print(visible(f"warning: history: {warning}"), style="yellow")
+    if card.history and card.history.get("recorded"):
+        console.print(visible(f"history: recorded in {card.history.get('store')}"))
     if card.reason:
         console.print(visible(card.reason))
     console.print(

@@ -44,8 +44,10 @@ def test_the_default_history_is_per_user_and_keyed_by_the_target(
     tmp_path: Path, private_user_data: Path,
 ) -> None:
     root = _project(tmp_path)
-    _, card = audit(root, tmp_path / "out", gates="lint")
+    result = run_cli("run", root, "--gates", "lint", "--out", tmp_path / "out", "--format", "json")
+    card = load_scorecard(tmp_path / "out")
     store = Path(card["history"]["store"])
+    assert f"history: recorded in {store}" in result.stdout
     assert store.is_file()
     assert private_user_data in store.parents
     assert store.name.startswith("proj-")
