@@ -50,7 +50,8 @@ class HistoryGate:
         OptionSpec("store", "str", "",
                    "where runs are recorded: a SQLite file outside the target or a "
                    "postgresql:// URL (default: $AUDIT_HISTORY_URL, else a file per project in "
-                   "the user's data directory); `history = \"...\"` in [tool.audit] says the same"),
+                   "the user's data directory); the short form is `history = \"...\"` under "
+                   "tool.audit"),
         OptionSpec("enabled", "bool", False,
                    "score the success metrics over time as conditions (they are always shown "
                    "in the scorecard's history section)"),
