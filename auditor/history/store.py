@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -22,7 +20,7 @@ from sqlalchemy.pool import NullPool
 from auditor.history import migrations
 from auditor.history.location import StoreLocation
 from auditor.history.section import git_of
-from auditor.history.tables import conditions, runs
+from auditor.history.tables import HEAD_REVISION, alembic_version, conditions, runs
 from auditor.model import Scorecard
 
 BUSY_TIMEOUT_S = 30.0
@@ -112,9 +110,25 @@ def _engine(location: StoreLocation) -> Engine:
     )
 
 
+def _revision(engine: Engine) -> str | None:
+    """The store's schema revision, or None when it has none yet (or it cannot be read here)."""
+    try:
+        with engine.begin() as connection:
+            found = connection.execute(select(alembic_version.c.version_num)).scalar()
+    except (OperationalError, ProgrammingError):
+        return None
+    return found if isinstance(found, str) else None
+
+
 def _migrate(engine: Engine) -> None:
     """Create or upgrade the schema to the newest revision. Two first runs at once: the loser
     of the race sees the winner's tables on its second try."""
+    if _revision(engine) == HEAD_REVISION:
+        return
+    # The migration tool loads only when the schema must change.
+    from alembic import command  # noqa: PLC0415
+    from alembic.config import Config  # noqa: PLC0415
+
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     for attempt in (1, 2):

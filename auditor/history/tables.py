@@ -63,3 +63,11 @@ conditions = Table(
     Index("ix_run_conditions_id_value", "gate", "condition", "value"),
     Index("ix_run_conditions_id_status", "gate", "condition", "status"),
 )
+
+HEAD_REVISION = "0001"
+"""The newest migration; a store already there is opened without loading the migration tool."""
+
+alembic_version = Table(
+    "alembic_version", MetaData(), Column("version_num", String(32), primary_key=True)
+)
+"""Where the migrations record the store's revision (never created from this definition)."""

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-from auditor.history import location, tables
+from auditor.history import location, migrations, tables
 from auditor.history.store import Store
 from tests.history.cards import card, cli, save
 
@@ -41,7 +42,9 @@ def test_the_migrations_create_the_schema_from_nothing(store_url: str) -> None:
                    for c in ix["column_names"]}
         assert {"gate", "condition", "value", "status", "run_id"} <= indexed
         with engine.connect() as conn:
-            assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+            revision = conn.execute(text("select version_num from alembic_version")).scalar()
+        scripts = ScriptDirectory(str(Path(migrations.__file__).parent))
+        assert revision == tables.HEAD_REVISION == scripts.get_current_head()
     finally:
         engine.dispose()
 
@@ -117,7 +120,7 @@ WRITER = """
 import sys, time
 from datetime import datetime, timedelta
 from pathlib import Path
-from auditor.history import location, tables
+from auditor.history import location, migrations, tables
 from auditor.history.store import Store
 from tests.history.cards import card
 url, name, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
