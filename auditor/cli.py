@@ -16,6 +16,8 @@ from rich.console import Console
 from auditor import __version__, init_section, interpreter, runner, scorecard, scoring
 from auditor import config as config_mod
 from auditor.errors import ConfigError
+from auditor.history import setup as history_setup
+from auditor.history.section import BaseRun
 from auditor.progress import LiveProgress, tool_lines, verdict_table, warning_lines
 from auditor.safetext import visible
 from gates.registry import GATES
@@ -31,6 +33,13 @@ app = typer.Typer(
 )
 
 DEFAULT_OUT = "audit-report"
+HISTORY_OPTION = typer.Option(
+    "--history", metavar="FILE|URL",
+    help="Where runs are recorded: a SQLite file or a postgresql:// URL (default: "
+    "$AUDIT_HISTORY_URL, else `history` in [tool.audit], else a file per project in the "
+    "user's data directory).",
+)
+NO_HISTORY_OPTION = typer.Option("--no-history", help="Record nothing and read no history.")
 
 
 def _err_console() -> Console:
@@ -94,6 +103,16 @@ def run(
         int | None,
         typer.Option("--jobs", min=1, help="How many gates may run at once (default: all)."),
     ] = None,
+    history: Annotated[str | None, HISTORY_OPTION] = None,
+    no_history: Annotated[bool, NO_HISTORY_OPTION] = False,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare", metavar="SCORECARD",
+            help="Deltas against this scorecard.json instead of the previous run on the base "
+            "branch.",
+        ),
+    ] = None,
 ) -> int:
     """Audit PATH against its quality gates; exit 0 passed, 1 failed, 2 usage error, 3 error."""
     if not path.exists():
@@ -113,6 +132,11 @@ def run(
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"--out {out_dir} is a file; give a directory for the reports")
     target_python, python_source = interpreter.resolve(root, python, cfg.python)
+    compare_base = (
+        BaseRun.of_scorecard(scorecard.read(compare), "compare", compare.name)
+        if compare is not None else None
+    )
+    ref = history_setup.history_ref(root, cfg, history, no_history)
     plan = runner.Plan(
         root=root,
         python=target_python,
@@ -123,11 +147,19 @@ def run(
         enabled=cfg.enabled,
         jobs=jobs or cfg.jobs or len(selected),
         exclude=cfg.exclude,
+        history=ref,
     )
     err = _err_console()
     err.print(visible(f"Auditing {root} with {target_python} ({python_source})"))
     with LiveProgress(err, list(selected)) as progress:
         card = runner.run_audit(plan, progress)
+    if ref is not None or compare_base is not None:
+        # The database layer loads only when there is a history or a scorecard to compare with.
+        from auditor.history import recorder  # noqa: PLC0415
+
+        card = recorder.attach_and_record(
+            card, ref, compare_base, history_setup.metric_settings(cfg)
+        )
     written = write_reports(card, chosen_formats, out_dir)
     console = Console(highlight=False, markup=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
@@ -136,6 +168,10 @@ def run(
     console.print(verdict_table(card))
     for line in [*tool_lines(card), *warning_lines(card)]:
         console.print(line)
+    for warning in (card.history or {}).get("warnings", []):
+        console.print(visible(f"warning: history: {warning}"), style="yellow")
+    if card.history and card.history.get("recorded"):
+        console.print(visible(f"history: recorded in {card.history.get('store')}"))
     if card.reason:
         console.print(visible(card.reason))
     console.print(
@@ -143,6 +179,51 @@ def run(
         f"in {card.duration_s:.1f}s; reports: {', '.join(str(p) for p in written)}"
     )
     return scoring.exit_code(card.status)
+
+
+@app.command(
+    "history",
+    context_settings={"allow_interspersed_args": True},
+)
+def history_command(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="PATH (default: the current directory), or `import SCORECARD...` to record "
+            "saved scorecards.", metavar="[PATH] | import SCORECARD...",
+        ),
+    ] = None,
+    branch: Annotated[
+        str | None, typer.Option("--branch", help="Only runs of this branch.")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="How many runs, newest first (default 20).")
+    ] = 20,
+    output: Annotated[
+        str, typer.Option("--format", help="table, json or csv (default table).")
+    ] = "table",
+    history: Annotated[str | None, HISTORY_OPTION] = None,
+) -> int:
+    """The recorded runs of PATH; `audit history import SCORECARD...` records saved scorecards."""
+    from auditor.history import commands as history_commands  # noqa: PLC0415
+
+    words = list(args or [])
+    if words and words[0] == "import":
+        return history_commands.import_scorecards(
+            [Path(w) for w in words[1:]], history, _err_console()
+        )
+    if len(words) > 1:
+        raise ConfigError(
+            f"`audit history` takes one PATH, not {len(words)}; to record saved scorecards "
+            "use `audit history import SCORECARD...`"
+        )
+    if output not in history_commands.FORMATS:
+        raise ConfigError(
+            f"--format {output} is not one of {', '.join(history_commands.FORMATS)}"
+        )
+    path = Path(words[0]) if words else Path()
+    sys.stdout.write(history_commands.listing(path, history, branch, limit, output))
+    return 0
 
 
 @app.command()

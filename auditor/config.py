@@ -30,6 +30,8 @@ TOP_LEVEL_KEYS = {
     "format": "report formats",
     "jobs": "how many gates may run at once",
     "exclude": "globs (relative to the target root) of vendored or generated code no gate judges",
+    "history": "where runs are recorded: a SQLite file outside the target, or a postgresql:// "
+    "URL (short for `store` in [tool.audit.history])",
 }
 GATE_COMMON_KEYS = ("timeout", "enabled")
 
@@ -45,6 +47,8 @@ class AuditConfig:
     out: str | None
     formats: tuple[str, ...] | None
     jobs: int | None
+    history: str | None
+    """Where runs are recorded (`history`), before --history and $AUDIT_HISTORY_URL apply."""
     source: str
     """Where it came from, for messages: a file path or 'defaults'."""
     exclude: tuple[str, ...] = ()
@@ -213,6 +217,9 @@ def from_mapping(data: dict[str, Any], source: str, prefix: str) -> AuditConfig:
             ))
     for gate_id, gate in GATES.items():
         table = data.get(gate_id, {})
+        if gate_id in TOP_LEVEL_KEYS and isinstance(table, str):
+            # `history = "FILE"` is the short form of the gate's table with only its `store`.
+            table = {"store": table}
         name = f"{prefix}.{gate_id}" if prefix else gate_id
         if not isinstance(table, dict):
             raise ConfigError(f"[{name}] in {source} must be a table")
@@ -251,6 +258,7 @@ def from_mapping(data: dict[str, Any], source: str, prefix: str) -> AuditConfig:
         out=out,
         formats=formats,
         jobs=jobs,
+        history=gates["history"].option_str("store") or None,
         source=source,
     )
 

@@ -24,3 +24,17 @@ class ToolMissingError(GateError):
 
 class ProcessTimeoutError(GateError):
     """An external command ran past its time limit and was killed with its process group."""
+
+
+class SkipGateError(AuditError):
+    """A gate found nothing it could measure for a reason that is no fault (too few recorded
+    runs): the gate is skipped, each condition with its reason, and the verdict is unchanged."""
+
+    def __init__(
+        self, reason: str, *, conditions: dict[str, str] | None = None,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.conditions: dict[str, str] = dict(conditions or {})
+        """Reasons by condition id; a condition not named gets the gate's reason."""
+        self.details: dict[str, object] = dict(details or {})

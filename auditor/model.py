@@ -246,6 +246,9 @@ class Scorecard:
     left_in_target: list[LeftFile] | None = None
     """What the audit changed in the target's tree; empty when it left it as found, None when
     the tree was not checked (a scorecard written before the check existed)."""
+    history: dict[str, Any] | None = None
+    """Where the run was recorded, the run deltas are taken against, the trend of recent runs and
+    the success metrics over time (`auditor.history.section`); None without a history."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -262,6 +265,8 @@ class Scorecard:
         }
         if self.left_in_target is not None:
             out["left_in_target"] = [f.to_dict() for f in self.left_in_target]
+        if self.history is not None:
+            out["history"] = self.history
         return out
 
     @classmethod
@@ -282,4 +287,5 @@ class Scorecard:
                 if isinstance(left := data.get("left_in_target"), list)
                 else None
             ),
+            history=dict(data["history"]) if isinstance(data.get("history"), dict) else None,
         )

@@ -7,17 +7,20 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from auditor import __version__, gitinfo, procs, scoring, treecheck
-from auditor.errors import GateError
+from auditor.errors import GateError, SkipGateError
 from auditor.model import GateResult, Scorecard
 from gates.base import Gate, GateConfig, GateContext
 from gates.exclude import Exclusion
 from gates.registry import GATES
+
+if TYPE_CHECKING:
+    from auditor.history.location import HistoryRef
 
 
 class Events(Protocol):
@@ -57,6 +60,8 @@ class Plan:
     jobs: int
     exclude: tuple[str, ...] = ()
     """`[tool.audit] exclude`: globs every gate leaves out."""
+    history: HistoryRef | None = None
+    """Where earlier runs are recorded, for gates that read them; None: no history."""
 
 
 def _skipped(gate: Gate, reason: str) -> GateResult:
@@ -97,6 +102,25 @@ def _errored(
     )
 
 
+def _skipped_measuring(
+    gate: Gate, config: GateConfig, skip: SkipGateError, started: float
+) -> GateResult:
+    """A gate that ran and found nothing to measure, with no fault: every condition skipped."""
+    reason = str(skip)
+    return replace(
+        _skipped(gate, reason),
+        duration_s=round(time.monotonic() - started, 3),
+        conditions=[
+            scoring.unscored(
+                spec, config.thresholds[spec.id], config.blocking[spec.id], "skipped",
+                skip.conditions.get(spec.id, reason),
+            )
+            for spec in gate.conditions
+        ],
+        details=dict(skip.details),
+    )
+
+
 def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResult:
     """Run one gate to a result; every failure to measure becomes an `error` result."""
     config = plan.gates[gate.id]
@@ -113,12 +137,15 @@ def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResul
         deadline=started + config.timeout,
         exclude=Exclusion(plan.exclude),
         progress=lambda message: events.gate_progress(gate.id, message),
+        history=plan.history,
     )
     try:
         measurement = gate.measure(ctx)
         result = scoring.score_measurement(
             gate, config, measurement, time.monotonic() - started
         )
+    except SkipGateError as exc:
+        result = _skipped_measuring(gate, config, exc, started)
     except GateError as exc:
         result = _errored(
             gate, config, str(exc), started, {"interpreter": str(plan.python), **exc.details}
@@ -182,8 +209,10 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
     watch = treecheck.TreeWatch(plan.root, skip=plan.out_dir)
     watched = _Watched(events, watch)
     # Gates that run alone go in the registry's order whatever the selection's order: the api
-    # gate's generated requests come before the load gate, which starts the service anew.
-    alone.sort(key=lambda gate: list(GATES).index(gate.id))
+    # gate's generated requests come before the load gate, which starts the service anew, and
+    # the history gate, which reads only what earlier runs recorded, comes last.
+    order = list(GATES)
+    alone.sort(key=lambda gate: order.index(gate.id) if gate.id in order else len(order))
     workdir = Path(tempfile.mkdtemp(prefix="audit-work-"))
     executor = ThreadPoolExecutor(max_workers=max(1, plan.jobs), thread_name_prefix="gate")
     try:

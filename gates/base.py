@@ -7,12 +7,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from auditor import procs
 from auditor.errors import GateError, ProcessTimeoutError
 from auditor.model import ConditionSpec, GateResult, Measurement, OptionSpec
 from gates.exclude import Exclusion
+
+if TYPE_CHECKING:
+    from auditor.history.location import HistoryRef
 
 SCRUBBED_ENV_PREFIXES = ("COVERAGE_", "PYTEST_CURRENT_TEST")
 
@@ -54,6 +57,8 @@ class GateContext:
     """`[tool.audit] exclude`: files no gate judges."""
     progress: Callable[[str], None] = field(default=lambda _msg: None)
     """Reports a short status line (a stage) to the live display."""
+    history: HistoryRef | None = None
+    """The history of earlier runs (store, target identity, main branch); None when it is off."""
 
     def remaining(self) -> float:
         """Seconds left before the gate's timeout."""

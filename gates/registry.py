@@ -5,6 +5,7 @@ from __future__ import annotations
 from gates.api.gate import ApiGate
 from gates.base import Gate
 from gates.coverage.gate import CoverageGate
+from gates.history.gate import HistoryGate
 from gates.lint.gate import LintGate
 from gates.load.gate import LoadGate
 from gates.security.gate import SecurityGate
@@ -17,4 +18,6 @@ GATES: dict[str, Gate] = {
     "security": SecurityGate(),
     "api": ApiGate(),
     "load": LoadGate(),
+    # Reads only what earlier runs recorded; runs last.
+    "history": HistoryGate(),
 }

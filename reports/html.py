@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from auditor.model import Scorecard
 from reports import gate_views, summary
+from reports.history_card import history_card
 from reports.templating import html_environment
 
 
@@ -18,4 +19,5 @@ class HtmlRenderer:
             attention=summary.attention(scorecard),
             gates=summary.gate_rows(scorecard),
             sections=[gate_views.section(g) for g in scorecard.gates],
+            history=history_card(scorecard),
         )

@@ -6,6 +6,7 @@ import re
 
 from auditor.model import Scorecard
 from reports import summary, text
+from reports.deltas import lead
 from reports.templating import text_environment
 
 # Characters that would start Markdown markup inside a table cell or list item.
@@ -39,5 +40,7 @@ class MarkdownRenderer:
             head=summary.headline(scorecard),
             gates=summary.gate_rows(scorecard),
             attention=summary.attention(scorecard, where_limit=2),
+            lead=lead(scorecard),
+            history_warnings=(scorecard.history or {}).get("warnings") or [],
         )
         return re.sub(r"\n{3,}", "\n\n", rendered).strip() + "\n"

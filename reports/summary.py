@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from auditor.model import Condition, GateResult, Scorecard
 from reports import access, hints, text
+from reports.deltas import Delta, deltas
 from reports.viewkit import exclusion_note, tool_text, tool_warnings, tools_used
 
 
@@ -46,6 +47,8 @@ class ConditionRow:
     blocking: bool
     reason: str | None = None
     """Why it was skipped or not measured, when that differs from the gate's own reason."""
+    delta: Delta | None = None
+    """Its change against the base run, when the scorecard has one."""
 
     @property
     def advisory(self) -> bool:
@@ -127,7 +130,7 @@ def left_in_target(card: Scorecard) -> list[str]:
     return [text.clean(left.describe()) for left in card.left_in_target or []]
 
 
-def _row(gate: GateResult, condition: Condition) -> ConditionRow:
+def _row(gate: GateResult, condition: Condition, delta: Delta | None = None) -> ConditionRow:
     reason = condition.reason if condition.reason != gate.reason else None
     return ConditionRow(
         gate_id=gate.id,
@@ -139,16 +142,20 @@ def _row(gate: GateResult, condition: Condition) -> ConditionRow:
         status=condition.status,
         blocking=condition.blocking,
         reason=reason,
+        delta=delta,
     )
 
 
-def condition_rows(gate: GateResult) -> list[ConditionRow]:
-    return [_row(gate, c) for c in gate.conditions]
+def condition_rows(
+    gate: GateResult, changes: dict[tuple[str, str], Delta] | None = None
+) -> list[ConditionRow]:
+    return [_row(gate, c, (changes or {}).get((gate.id, c.id))) for c in gate.conditions]
 
 
 
 def gate_rows(card: Scorecard) -> list[GateRows]:
     out: list[GateRows] = []
+    changes = deltas(card)
     for gate in card.gates:
         out.append(
             GateRows(
@@ -159,7 +166,7 @@ def gate_rows(card: Scorecard) -> list[GateRows]:
                 tool=tool_text(gate),
                 duration=text.duration(gate.duration_s),
                 reason=gate.reason,
-                rows=condition_rows(gate),
+                rows=condition_rows(gate, changes),
                 findings=len(gate.findings),
                 warnings=tool_warnings(gate),
                 tools=tools_used(gate),

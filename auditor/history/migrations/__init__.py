@@ -1,0 +1,1 @@
+"""Schema migrations of the history store (alembic), applied by the store itself on opening."""

@@ -1,0 +1,38 @@
+"""What `audit run` needs to know of the history before it runs, without loading the database
+layer: where the history is, whose it is, the main branch, and the metrics' window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor import config as config_mod
+from auditor.errors import ConfigError
+from auditor.history import location
+from auditor.history.location import HistoryRef
+from gates.history.gate import settings
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    window_days: int
+    min_runs: int
+
+
+def history_ref(
+    root: Path, cfg: config_mod.AuditConfig, option: str | None, no_history: bool
+) -> HistoryRef | None:
+    """The history `audit run` reads and records into, or None with --no-history."""
+    if no_history:
+        if option:
+            raise ConfigError("--history and --no-history contradict each other; give one")
+        return None
+    target = location.identity(root)
+    configured = cfg.gates["history"].option_str("main_branch") or ""
+    main, source = location.main_branch(root, configured)
+    return HistoryRef(location.resolve(option, cfg.history, root, target), target, main, source)
+
+
+def metric_settings(cfg: config_mod.AuditConfig) -> MetricSettings:
+    window, min_runs = settings(cfg.gates["history"])
+    return MetricSettings(window_days=window, min_runs=min_runs)

@@ -1,0 +1,1 @@
+"""The history gate: success metrics over many recorded runs."""

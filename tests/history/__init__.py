@@ -1,0 +1,1 @@
+"""Tests of the history: store, listing, import, deltas, trends and the success metrics."""
