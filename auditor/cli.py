@@ -18,6 +18,7 @@ from auditor import init_section, interpreter, runner, scorecard, scoring
 from auditor.errors import ConfigError
 from auditor.progress import LiveProgress, verdict_table, warning_lines
 from auditor.safetext import visible
+from gates.coverage import reuse
 from gates.registry import GATES
 from reports.writer import write_reports
 
@@ -75,6 +76,16 @@ def run(
         int | None,
         typer.Option("--jobs", min=1, help="How many gates may run at once (default: all)."),
     ] = None,
+    coverage_data: Annotated[
+        list[str] | None,
+        typer.Option("--coverage-data", metavar="PATTERN", help="Reuse coverage.py data files "
+                     "(repeatable; shards are combined) instead of running the suite."),
+    ] = None,
+    junit: Annotated[
+        list[str] | None,
+        typer.Option("--junit", metavar="PATTERN",
+                     help="Reuse JUnit XML files for the test counts (repeatable)."),
+    ] = None,
 ) -> int:
     """Audit PATH against its quality gates; exit 0 passed, 1 failed, 2 usage error, 3 error."""
     if not path.exists():
@@ -93,12 +104,18 @@ def run(
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"--out {out_dir} is a file; give a directory for the reports")
     target_python, python_source = interpreter.resolve(root, python, cfg.python)
+    gate_configs = dict(cfg.gates)
+    if "coverage" in selected:
+        gate_configs["coverage"] = reuse.prepare(
+            cfg.gates["coverage"], root=root, cwd=Path.cwd(), python=target_python,
+            cli_data=coverage_data or [], cli_junit=junit or [],
+        )
     plan = runner.Plan(
         root=root,
         python=target_python,
         python_source=python_source,
         out_dir=out_dir,
-        gates=cfg.gates,
+        gates=gate_configs,
         selected=selected,
         enabled=cfg.enabled,
         jobs=jobs or cfg.jobs or len(selected),

@@ -159,7 +159,6 @@ def run_suite(
     tools_env = tool_env(ctx, runs_target=False)
     data_file = ctx.workdir / ".coverage"
     junit = ctx.workdir / "junit.xml"
-    report = ctx.workdir / "coverage.json"
     extra = toolchain.pytest_args() if toolchain is not None else []
     ctx.progress("running the tests under coverage")
     result = ctx.run(
@@ -188,6 +187,31 @@ def run_suite(
             details={"log_tail": result.describe(tail_lines=40)},
         )
 
+    report = read_report(ctx, coverage_cmd, tools_env)
+    return SuiteRun(
+        exit_code=result.returncode,
+        counts=counts,
+        coverage=report.totals,
+        coverage_version=report.version,
+        skipped_files=report.skipped_files,
+        combined=len(parallel),
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    """What coverage's JSON report of the data file in the work directory says."""
+
+    totals: CoverageTotals
+    version: str
+    skipped_files: list[str]
+
+
+def read_report(
+    ctx: GateContext, coverage_cmd: Sequence[str], tools_env: dict[str, str]
+) -> Report:
+    """Write coverage's JSON report of the work directory's data file and read it."""
+    report = ctx.workdir / "coverage.json"
     ctx.progress("reading coverage")
     written = ctx.run(
         [*coverage_cmd, "json", "-o", str(report), "--ignore-errors"], env=tools_env
@@ -202,11 +226,8 @@ def run_suite(
         raise GateError("coverage's JSON report lists no measured file")
     meta = data.get("meta") if isinstance(data, dict) else None
     version = meta.get("version") if isinstance(meta, dict) else None
-    return SuiteRun(
-        exit_code=result.returncode,
-        counts=counts,
-        coverage=totals,
-        coverage_version=version if isinstance(version, str) else "",
+    return Report(
+        totals=totals,
+        version=version if isinstance(version, str) else "",
         skipped_files=parse_skipped(written.stderr, ctx.root),
-        combined=len(parallel),
     )
