@@ -15,6 +15,7 @@ from rich.console import Console
 
 from auditor import config as config_mod
 from auditor import init_section, interpreter, runner, scorecard, scoring
+from auditor.cache import ResultCache
 from auditor.errors import ConfigError
 from auditor.progress import LiveProgress, verdict_table, warning_lines
 from auditor.safetext import visible
@@ -86,6 +87,9 @@ def run(
         typer.Option("--junit", metavar="PATTERN",
                      help="Reuse JUnit XML files for the test counts (repeatable)."),
     ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Measure every gate again; reuse no result.")
+    ] = False,
 ) -> int:
     """Audit PATH against its quality gates; exit 0 passed, 1 failed, 2 usage error, 3 error."""
     if not path.exists():
@@ -119,6 +123,7 @@ def run(
         selected=selected,
         enabled=cfg.enabled,
         jobs=jobs or cfg.jobs or len(selected),
+        cache=None if no_cache else ResultCache(root, target_python),
     )
     err = _err_console()
     err.print(visible(f"Auditing {root} with {target_python} ({python_source})"))

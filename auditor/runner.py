@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from auditor import __version__, gitinfo, procs, scoring
+from auditor.cache import ResultCache
 from auditor.errors import GateError
 from auditor.model import GateResult, Scorecard
 from gates.base import Gate, GateConfig, GateContext
@@ -54,6 +55,8 @@ class Plan:
     selected: tuple[str, ...]
     enabled: dict[str, bool]
     jobs: int
+    cache: ResultCache | None = None
+    """Reuses gate results (and keeps tools' incremental caches) between audits; None: off."""
 
 
 def _skipped(gate: Gate, reason: str) -> GateResult:
@@ -97,8 +100,20 @@ def _errored(
 def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResult:
     """Run one gate to a result; every failure to measure becomes an `error` result."""
     config = plan.gates[gate.id]
-    started = time.monotonic()
     events.gate_started(gate.id)
+    if plan.cache is None:
+        result = _measure(gate, plan, workdir, events)
+    else:
+        result = plan.cache.through(
+            gate, config, lambda: _measure(gate, plan, workdir, events)
+        )
+    events.gate_finished(result)
+    return result
+
+
+def _measure(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResult:
+    config = plan.gates[gate.id]
+    started = time.monotonic()
     gate_dir = workdir / gate.id
     gate_dir.mkdir(parents=True, exist_ok=True)
     ctx = GateContext(
@@ -109,26 +124,25 @@ def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResul
         config=config,
         deadline=started + config.timeout,
         progress=lambda message: events.gate_progress(gate.id, message),
+        cache_dir=plan.cache.tool_dir() if plan.cache is not None else None,
     )
     try:
         measurement = gate.measure(ctx)
-        result = scoring.score_measurement(
+        return scoring.score_measurement(
             gate, config, measurement, time.monotonic() - started
         )
     except GateError as exc:
-        result = _errored(
+        return _errored(
             gate, config, str(exc), started, {"interpreter": str(plan.python), **exc.details}
         )
     except Exception as exc:
-        result = _errored(
+        return _errored(
             gate,
             config,
             f"the gate crashed: {type(exc).__name__}: {exc}",
             started,
             {"traceback": traceback.format_exc()},
         )
-    events.gate_finished(result)
-    return result
 
 
 def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:

@@ -51,6 +51,16 @@ class GateContext:
     """time.monotonic() value by which the gate must be done."""
     progress: Callable[[str], None] = field(default=lambda _msg: None)
     """Reports a short status line (a stage) to the live display."""
+    cache_dir: Path | None = None
+    """A per-user directory of this target for tools' incremental caches (mypy's, ruff's),
+    kept between audits and never inside the target; None when caching is off."""
+
+    def tool_cache(self, tool: str) -> Path:
+        """Where TOOL keeps its incremental cache: the per-target cache directory, else the
+        gate's private work directory."""
+        path = (self.cache_dir or self.workdir) / f"{tool}-cache"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
 
     def remaining(self) -> float:
         """Seconds left before the gate's timeout."""

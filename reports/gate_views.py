@@ -55,7 +55,7 @@ def section(gate: GateResult) -> Section:
         status=gate.status,
         score=text.number(gate.score),
         tool=tool,
-        duration=text.duration(gate.duration_s),
+        duration=text.gate_duration(gate),
         reason=gate.reason,
         log_tail=log_tail,
         log_cut=log_cut,

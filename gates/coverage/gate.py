@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
+from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates.base import GateConfig, GateContext, GateView
@@ -229,6 +230,9 @@ class CoverageGate:
     tool = "pytest + coverage.py"
     runs_alone = False
     default_timeout = 900.0
+    # The tests may read any file: every tracked and untracked, not ignored, file counts; so do
+    # reused data and JUnit files wherever they lie.
+    cache = CacheSpec(files=None, interpreter=True, inputs=reuse.inputs)
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("tests_failed", "Failing tests", "", "<=", 0, "count",
                       "tests that failed or errored"),

@@ -68,6 +68,11 @@ print(json.dumps(sorted(data.measured_files())))
 """
 
 
+def inputs(config: GateConfig) -> list[str]:
+    """The reused data and JUnit files (absolute once prepared), for the result cache's key."""
+    return [*config.option_list(DATA_OPTION), *config.option_list(JUNIT_OPTION)]
+
+
 def requested(config: GateConfig) -> bool:
     """Whether the gate reuses coverage data instead of running the suite."""
     return bool(config.option_list(DATA_OPTION))

@@ -99,9 +99,12 @@ def find_config(root: Path, configured: str | None) -> Selection:
     return Selection(("--isolated",), description)
 
 
-def check_command(ruff: Sequence[str], selection: Selection, critical: Sequence[str]) -> list[str]:
-    """`ruff check` that never edits files nor writes a cache, with the critical rules added."""
-    cmd = [*ruff, "check", "--no-fix", "--no-cache", "--output-format", "json"]
+def check_command(
+    ruff: Sequence[str], selection: Selection, critical: Sequence[str], cache_dir: Path
+) -> list[str]:
+    """`ruff check` that never edits files, with its cache in CACHE_DIR (never in the target)
+    and the critical rules added."""
+    cmd = [*ruff, "check", "--no-fix", "--cache-dir", str(cache_dir), "--output-format", "json"]
     if critical:
         cmd += ["--extend-select", ",".join(critical)]
     return [*cmd, *selection.args, "--", "."]
