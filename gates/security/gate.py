@@ -15,6 +15,7 @@ from gates import tools
 from gates.base import GateConfig, GateContext, GateView
 from gates.security import bandit_run, pip_audit_run
 from gates.security.osv_db import OsvDatabase
+from gates.security.osv_index import IndexedOsvDatabase
 from gates.security.osv_server import OsvServer
 from gates.security.view import SecurityReportView
 
@@ -30,7 +31,11 @@ def _vulnerability_source(ctx: GateContext) -> Iterator[tuple[list[str], str]]:
     if osv_db:
         root = (ctx.root / osv_db).resolve()
         ctx.progress(f"loading OSV advisories from {root}")
-        database = OsvDatabase.load(root)
+        database: OsvDatabase | IndexedOsvDatabase = (
+            IndexedOsvDatabase.load(root, ctx.cache_dir / "osv-index")
+            if ctx.cache_dir is not None
+            else OsvDatabase.load(root)
+        )
         with OsvServer(database) as server:
             yield (
                 ["--vulnerability-service", "osv", "--osv-url", server.url],
