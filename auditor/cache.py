@@ -224,6 +224,33 @@ class ResultCache:
             self._inputs_digest(spec.inputs(config)) if spec.inputs else None,
         )
 
+    # -- expected durations: the longest gate starts first -------------------------------------
+
+    def _durations_file(self) -> Path:
+        return self.directory.parent / "durations" / f"{_digest(str(self.root))[:20]}.json"
+
+    def expected_durations(self) -> dict[str, float]:
+        """Seconds each gate took when it last measured this target; empty when unknown."""
+        try:
+            data = json.loads(self._durations_file().read_text(encoding="utf-8"))
+            return {str(k): float(v) for k, v in data.items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return {}
+
+    def remember_durations(self, results: Iterable[GateResult]) -> None:
+        """Keep how long each gate that measured took, for the next audit's order."""
+        known = self.expected_durations()
+        known.update({r.id: r.duration_s for r in results
+                      if r.cached is None and r.status in ("passed", "failed")})
+        path = self._durations_file()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}")
+            temp.write_text(json.dumps(known), encoding="utf-8")
+            temp.replace(path)
+        except OSError:
+            return
+
     # -- entries -----------------------------------------------------------------------------
 
     def _entry(self, gate_id: str, key: str) -> Path:

@@ -75,7 +75,8 @@ def run(
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", min=1, help="How many gates may run at once (default: all)."),
+        typer.Option("--jobs", min=1,
+                     help="How many gates may run at once (default: one per CPU core)."),
     ] = None,
     coverage_data: Annotated[
         list[str] | None,
@@ -122,7 +123,7 @@ def run(
         gates=gate_configs,
         selected=selected,
         enabled=cfg.enabled,
-        jobs=jobs or cfg.jobs or len(selected),
+        jobs=jobs or cfg.jobs or min(len(selected), os.cpu_count() or 1),
         cache=None if no_cache else ResultCache(root, target_python),
     )
     err = _err_console()

@@ -169,6 +169,10 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
             alone.append(gate)
         else:
             parallel.append(gate)
+    if plan.cache is not None:
+        # The longest first, so that the last to finish does not start last (as measured before).
+        expected = plan.cache.expected_durations()
+        parallel.sort(key=lambda gate: -expected.get(gate.id, 0.0))
     workdir = Path(tempfile.mkdtemp(prefix="audit-work-"))
     executor = ThreadPoolExecutor(max_workers=max(1, plan.jobs), thread_name_prefix="gate")
     try:
@@ -187,6 +191,8 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
         executor.shutdown(wait=True)
         shutil.rmtree(workdir, ignore_errors=True)
     ordered = [results[g] for g in plan.selected]
+    if plan.cache is not None:
+        plan.cache.remember_durations(ordered)
     status = scoring.overall_status(ordered)
     score = scoring.overall_score(ordered)
     reason = None

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +197,12 @@ def test_the_oldest_entries_are_evicted_beyond_the_bound(tmp_path: Path) -> None
     size = (results.directory / "lint" / "new.json").stat().st_size
     results.evict(max_bytes=2 * size)
     assert sorted(p.stem for p in (results.directory / "lint").glob("*.json")) == ["mid", "new"]
+
+
+def test_durations_are_remembered_for_the_next_order(tmp_path: Path) -> None:
+    results = cache.ResultCache(tmp_path, Path(sys.executable), tmp_path / "cache")
+    assert results.expected_durations() == {}
+    slow = replace(_result("coverage"), duration_s=9.0)
+    reused = replace(_result("type"), duration_s=0.1, cached={"measured_at": "x"})
+    results.remember_durations([slow, _result("lint"), reused])
+    assert results.expected_durations() == {"coverage": 9.0, "lint": 1.5}
