@@ -560,7 +560,8 @@ def report(
     print(f"OSV db   {osv_db} (loaded in {_number(extra.get('osv_load_s')) or 0:.2f} s: "
           "the auditor pays this on each run, the by-hand side queries a running server)")
     print(f"Machine  {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end; "
-          f"median of {n} interleaved run(s) per side; audit --jobs {jobs or 'default (one per core)'}")
+          f"median of {n} interleaved run(s) per side; "
+          f"audit --jobs {jobs or 'default (one per core)'}")
     print()
     header = f"{'':34}{'auditor':>12}{'by hand':>12}"
     print(header)
