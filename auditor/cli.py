@@ -15,11 +15,13 @@ from rich.console import Console
 
 from auditor import __version__, init_section, interpreter, runner, scorecard, scoring
 from auditor import config as config_mod
+from auditor.cache import ResultCache
 from auditor.errors import ConfigError
 from auditor.history import setup as history_setup
 from auditor.history.section import BaseRun
 from auditor.progress import LiveProgress, tool_lines, verdict_table, warning_lines
 from auditor.safetext import visible
+from gates.coverage import reuse
 from gates.registry import GATES
 from reports.writer import write_reports
 
@@ -101,7 +103,8 @@ def run(
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", min=1, help="How many gates may run at once (default: all)."),
+        typer.Option("--jobs", min=1,
+                     help="How many gates may run at once (default: one per CPU core)."),
     ] = None,
     history: Annotated[str | None, HISTORY_OPTION] = None,
     no_history: Annotated[bool, NO_HISTORY_OPTION] = False,
@@ -113,6 +116,19 @@ def run(
             "branch.",
         ),
     ] = None,
+    coverage_data: Annotated[
+        list[str] | None,
+        typer.Option("--coverage-data", metavar="PATTERN", help="Reuse coverage.py data files "
+                     "(repeatable; shards are combined) instead of running the suite."),
+    ] = None,
+    junit: Annotated[
+        list[str] | None,
+        typer.Option("--junit", metavar="PATTERN",
+                     help="Reuse JUnit XML files for the test counts (repeatable)."),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Measure every gate again; reuse no result.")
+    ] = False,
 ) -> int:
     """Audit PATH against its quality gates; exit 0 passed, 1 failed, 2 usage error, 3 error."""
     if not path.exists():
@@ -132,6 +148,12 @@ def run(
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"--out {out_dir} is a file; give a directory for the reports")
     target_python, python_source = interpreter.resolve(root, python, cfg.python)
+    gate_configs = dict(cfg.gates)
+    if "coverage" in selected:
+        gate_configs["coverage"] = reuse.prepare(
+            cfg.gates["coverage"], root=root, cwd=Path.cwd(), python=target_python,
+            cli_data=coverage_data or [], cli_junit=junit or [],
+        )
     compare_base = (
         BaseRun.of_scorecard(scorecard.read(compare), "compare", compare.name)
         if compare is not None else None
@@ -142,12 +164,13 @@ def run(
         python=target_python,
         python_source=python_source,
         out_dir=out_dir,
-        gates=cfg.gates,
+        gates=gate_configs,
         selected=selected,
         enabled=cfg.enabled,
-        jobs=jobs or cfg.jobs or len(selected),
+        jobs=jobs or cfg.jobs or min(len(selected), os.cpu_count() or 1),
         exclude=cfg.exclude,
         history=ref,
+        cache=None if no_cache else ResultCache(root, target_python),
     )
     err = _err_console()
     err.print(visible(f"Auditing {root} with {target_python} ({python_source})"))

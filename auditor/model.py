@@ -170,9 +170,12 @@ class GateResult:
     conditions: list[Condition]
     findings: list[Finding]
     details: dict[str, Any]
+    cached: dict[str, Any] | None = None
+    """Set when the result was reused from the result cache: `measured_at` (ISO-8601 UTC),
+    `commit` and `duration_s` of the run that measured it."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "status": self.status,
@@ -184,6 +187,9 @@ class GateResult:
             "findings": [f.to_dict() for f in self.findings],
             "details": self.details,
         }
+        if self.cached is not None:
+            out["cached"] = self.cached
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GateResult:
@@ -198,6 +204,7 @@ class GateResult:
             conditions=[Condition.from_dict(c) for c in data.get("conditions", [])],
             findings=[Finding.from_dict(f) for f in data.get("findings", [])],
             details=dict(data.get("details") or {}),
+            cached=data.get("cached"),
         )
 
 

@@ -91,10 +91,12 @@ class LiveProgress:
 
     def gate_finished(self, result: GateResult) -> None:
         with self._lock:
-            self._state[result.id] = (result.status, result.reason or "", result.duration_s)
+            note = result.reason or ("cached" if result.cached else "")
+            self._state[result.id] = (result.status, note, result.duration_s)
             if self._live is None:
                 self._console.print(
-                    f"{result.id}: {result.status} ({result.duration_s:.1f}s)", highlight=False
+                    f"{result.id}: {result.status} ({result.duration_s:.1f}s"
+                    f"{', cached' if result.cached else ''})", highlight=False
                 )
             self._update()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from auditor import __version__, gitinfo, procs, scoring, treecheck
+from auditor.cache import ResultCache
 from auditor.errors import GateError, SkipGateError
 from auditor.model import GateResult, Scorecard
 from gates.base import Gate, GateConfig, GateContext
@@ -62,6 +63,8 @@ class Plan:
     """`[tool.audit] exclude`: globs every gate leaves out."""
     history: HistoryRef | None = None
     """Where earlier runs are recorded, for gates that read them; None: no history."""
+    cache: ResultCache | None = None
+    """Reuses gate results (and keeps tools' incremental caches) between audits; None: off."""
 
 
 def _skipped(gate: Gate, reason: str) -> GateResult:
@@ -124,8 +127,20 @@ def _skipped_measuring(
 def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResult:
     """Run one gate to a result; every failure to measure becomes an `error` result."""
     config = plan.gates[gate.id]
-    started = time.monotonic()
     events.gate_started(gate.id)
+    if plan.cache is None:
+        result = _measure(gate, plan, workdir, events)
+    else:
+        result = plan.cache.through(
+            gate, config, lambda: _measure(gate, plan, workdir, events)
+        )
+    events.gate_finished(result)
+    return result
+
+
+def _measure(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResult:
+    config = plan.gates[gate.id]
+    started = time.monotonic()
     gate_dir = workdir / gate.id
     gate_dir.mkdir(parents=True, exist_ok=True)
     ctx = GateContext(
@@ -138,28 +153,27 @@ def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResul
         exclude=Exclusion(plan.exclude),
         progress=lambda message: events.gate_progress(gate.id, message),
         history=plan.history,
+        cache_dir=plan.cache.tool_dir() if plan.cache is not None else None,
     )
     try:
         measurement = gate.measure(ctx)
-        result = scoring.score_measurement(
+        return scoring.score_measurement(
             gate, config, measurement, time.monotonic() - started
         )
     except SkipGateError as exc:
-        result = _skipped_measuring(gate, config, exc, started)
+        return _skipped_measuring(gate, config, exc, started)
     except GateError as exc:
-        result = _errored(
+        return _errored(
             gate, config, str(exc), started, {"interpreter": str(plan.python), **exc.details}
         )
     except Exception as exc:
-        result = _errored(
+        return _errored(
             gate,
             config,
             f"the gate crashed: {type(exc).__name__}: {exc}",
             started,
             {"traceback": traceback.format_exc()},
         )
-    events.gate_finished(result)
-    return result
 
 
 class _Watched:
@@ -213,6 +227,10 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
     # the history gate, which reads only what earlier runs recorded, comes last.
     order = list(GATES)
     alone.sort(key=lambda gate: order.index(gate.id) if gate.id in order else len(order))
+    if plan.cache is not None:
+        # The longest first, so that the last to finish does not start last (as measured before).
+        expected = plan.cache.expected_durations()
+        parallel.sort(key=lambda gate: -expected.get(gate.id, 0.0))
     workdir = Path(tempfile.mkdtemp(prefix="audit-work-"))
     executor = ThreadPoolExecutor(max_workers=max(1, plan.jobs), thread_name_prefix="gate")
     try:
@@ -231,6 +249,8 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
         executor.shutdown(wait=True)
         shutil.rmtree(workdir, ignore_errors=True)
     ordered = [results[g] for g in plan.selected]
+    if plan.cache is not None:
+        plan.cache.remember_durations(ordered)
     status = scoring.overall_status(ordered)
     score = scoring.overall_score(ordered)
     reason = None

@@ -30,7 +30,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -261,7 +261,17 @@ def auditor_figures(card: Json) -> tuple[dict[str, float | None], dict[str, floa
     return figures, steps, problems
 
 
-def run_auditor(target: Target, osv_db: Path, scratch: Path, jobs: int | None) -> SideRun:
+def run_auditor(
+    target: Target,
+    osv_db: Path,
+    scratch: Path,
+    jobs: int | None,
+    *,
+    cache_dir: Path,
+    extra: Sequence[str] = (),
+) -> SideRun:
+    """One audit in a child Python, with its result cache (and tools' caches) in CACHE_DIR: a
+    fresh directory is a cold run, the directory of an earlier run of the same code a warm one."""
     scratch.mkdir(parents=True)
     config = scratch / "audit.toml"
     config.write_text(f"[security]\nosv_db = {json.dumps(str(osv_db))}\n", encoding="utf-8")
@@ -271,11 +281,12 @@ def run_auditor(target: Target, osv_db: Path, scratch: Path, jobs: int | None) -
         sys.executable, "-c", AUDITOR_CHILD, str(usage),
         "run", str(target.root), "--gates", GATES, "--python", str(target.python),
         "--out", str(out), "--config", str(config),
-        *(["--jobs", str(jobs)] if jobs else []),
+        *(["--jobs", str(jobs)] if jobs else []), *extra,
     ]
+    env = {**os.environ, "AUDIT_CACHE_DIR": str(cache_dir)}
     with (scratch / "stdout.txt").open("wb") as so, (scratch / "stderr.txt").open("wb") as se:
         started = time.perf_counter()
-        code = subprocess.run(cmd, stdout=so, stderr=se, check=False).returncode
+        code = subprocess.run(cmd, stdout=so, stderr=se, env=env, check=False).returncode
         wall = time.perf_counter() - started
     problem = None if code in (0, 1) else f"audit exited with code {code}"
     try:
@@ -322,7 +333,7 @@ def by_hand_commands(
     no_proxy = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     return [
         ("tests", [str(python), "-m", "coverage", "run", "-m", "pytest", "-p",
-                   "no:cacheprovider", "-q"], own_env),
+                   "no:cacheprovider", "-q", f"--junitxml={work / 'junit.xml'}"], own_env),
         ("coverage json", [str(python), "-m", "coverage", "json", "-o",
                            str(work / "coverage.json")], own_env),
         # --isolated: the project has no ruff configuration, and the one of the repository the
@@ -549,7 +560,8 @@ def report(
     print(f"OSV db   {osv_db} (loaded in {_number(extra.get('osv_load_s')) or 0:.2f} s: "
           "the auditor pays this on each run, the by-hand side queries a running server)")
     print(f"Machine  {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the end; "
-          f"median of {n} interleaved run(s) per side; audit --jobs {jobs or 'default (all)'}")
+          f"median of {n} interleaved run(s) per side; "
+          f"audit --jobs {jobs or 'default (one per core)'}")
     print()
     header = f"{'':34}{'auditor':>12}{'by hand':>12}"
     print(header)
@@ -601,6 +613,93 @@ def report(
     return agree
 
 
+def modes_report(
+    modes: Mapping[str, list[SideRun]], by_hand: list[SideRun]
+) -> tuple[bool, list[str]]:
+    """Each audit mode against the by-hand side of the same repeat: wall time, ratio, the
+    auditor's own CPU share and peak memory; whether each mode's figures equal the by-hand ones.
+    """
+    print(f"\n{'mode':8}{'wall s':>9}{'/ by hand':>11}{'/ cold':>8}{'own CPU s':>11}"
+          f"{'own CPU %':>11}{'own MiB':>9}")
+    agree = True
+    lines: list[str] = []
+    cold = modes["cold"]
+    for mode, runs in modes.items():
+        if not runs:
+            continue
+        ratio = _median([r.timing.wall_s / h.timing.wall_s
+                         for r, h in zip(runs, by_hand, strict=True) if h.timing.wall_s])
+        to_cold = _median([r.timing.wall_s / c.timing.wall_s
+                           for r, c in zip(runs, cold, strict=True) if c.timing.wall_s])
+        own = _median([r.timing.self_cpu_s for r in runs])
+        share = _median([
+            100 * r.timing.self_cpu_s / (r.timing.self_cpu_s + r.timing.children_cpu_s)
+            for r in runs if r.timing.self_cpu_s + r.timing.children_cpu_s
+        ])
+        mib = _median([r.timing.self_maxrss_kb / 1024 for r in runs])
+        line = (f"{mode:8}{_median([r.timing.wall_s for r in runs]):>9.2f}{ratio:>11.2f}"
+                f"{to_cold:>8.2f}{own:>11.2f}{share:>11.1f}{mib:>9.0f}")
+        print(line)
+        lines.append(line)
+        for run, hand in zip(runs, by_hand, strict=True):
+            if run.problem:
+                agree = False
+                print(f"  {mode}: {run.problem}")
+            differ = [n for n in hand.figures if not same(n, run.figures.get(n), hand.figures[n])]
+            if differ:
+                agree = False
+                print(f"  {mode}: figures differ from the by-hand run: {', '.join(differ)}")
+    print("  (ratios are per repeat, against the by-hand run of the same repeat, then the median;"
+          " own CPU % = the auditor process's CPU / all CPU of the audit, tools included)")
+    return agree, lines
+
+
+@dataclass
+class Rounds:
+    """Every run of every side and mode so far."""
+
+    auditor: list[SideRun] = field(default_factory=list)
+    warm: list[SideRun] = field(default_factory=list)
+    reuse: list[SideRun] = field(default_factory=list)
+    by_hand: list[SideRun] = field(default_factory=list)
+    extra: Json = field(default_factory=dict)
+    untouched: bool = True
+
+
+def one_round(rounds: Rounds, i: int, args: argparse.Namespace, target: Target, osv_db: Path,
+              scratch: Path, say: Callable[[str], None]) -> None:
+    """Repeat I: a cold audit (and a warm one), the tools by hand, and an audit reusing the
+    by-hand test run; the project tree is checked around each side."""
+    # Alternate which side goes first, so neither always meets the warmer caches.
+    order = ("auditor", "by hand") if i % 2 == 0 else ("by hand", "auditor")
+    for side in order:
+        say(f"run {i + 1}/{args.repeat}: {side}")
+        before = snapshot(target.root)
+        if side == "auditor":
+            cache_dir = scratch / f"cache-{i}"
+            rounds.auditor.append(run_auditor(target, osv_db, scratch / f"auditor-{i}",
+                                              args.jobs, cache_dir=cache_dir))
+            if args.warm:
+                say(f"run {i + 1}/{args.repeat}: auditor, warm")
+                rounds.warm.append(run_auditor(target, osv_db, scratch / f"warm-{i}",
+                                               args.jobs, cache_dir=cache_dir))
+        else:
+            run, rounds.extra = run_by_hand(target, osv_db, scratch / f"by-hand-{i}")
+            rounds.by_hand.append(run)
+        touched = changes(before, snapshot(target.root))
+        if touched:
+            rounds.untouched = False
+            say(f"{side} changed the project tree: " + ", ".join(touched[:10]))
+    if args.reuse:
+        say(f"run {i + 1}/{args.repeat}: auditor, reusing the by-hand test run")
+        work = scratch / f"by-hand-{i}" / "work"
+        rounds.reuse.append(run_auditor(
+            target, osv_db, scratch / f"reuse-{i}", args.jobs,
+            cache_dir=scratch / f"reuse-cache-{i}",
+            extra=("--coverage-data", str(work / ".coverage"), "--junit", str(work / "junit.xml")),
+        ))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["--by-hand-child"] and len(args_list) == 3:
@@ -617,6 +716,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         + " or ".join(str(p.relative_to(REPO)) for p in OSV_CANDIDATES) + ")")
     parser.add_argument("--jobs", type=int, default=None,
                         help="passed to `audit run --jobs` (default: all gates at once)")
+    parser.add_argument("--warm", action="store_true",
+                        help="after each cold audit, audit again with nothing changed")
+    parser.add_argument("--reuse", action="store_true",
+                        help="also audit with the coverage data and JUnit results of the "
+                        "by-hand test run (--coverage-data, --junit)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the reports and tool outputs of every run and say where")
     args = parser.parse_args(args_list)
@@ -635,30 +739,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"error: {exc}")
         return 2
     scratch = Path(tempfile.mkdtemp(prefix="audit-bench-"))
-    auditor: list[SideRun] = []
-    by_hand: list[SideRun] = []
-    extra: Json = {}
-    untouched = True
+    rounds = Rounds()
     try:
         for i in range(args.repeat):
-            # Alternate which side goes first, so neither always meets the warmer caches.
-            order = ("auditor", "by hand") if i % 2 == 0 else ("by hand", "auditor")
-            for side in order:
-                say(f"run {i + 1}/{args.repeat}: {side}")
-                before = snapshot(target.root)
-                if side == "auditor":
-                    auditor.append(
-                        run_auditor(target, osv_db, scratch / f"auditor-{i}", args.jobs)
-                    )
-                else:
-                    run, extra = run_by_hand(target, osv_db, scratch / f"by-hand-{i}")
-                    by_hand.append(run)
-                touched = changes(before, snapshot(target.root))
-                if touched:
-                    untouched = False
-                    say(f"{side} changed the project tree: " + ", ".join(touched[:10]))
-        agree = report(auditor, by_hand, extra, target=target, osv_db=osv_db, jobs=args.jobs)
-        print("The project tree was left " + ("unchanged by both sides." if untouched
+            one_round(rounds, i, args, target, osv_db, scratch, say)
+        auditor, by_hand = rounds.auditor, rounds.by_hand
+        agree = report(auditor, by_hand, rounds.extra, target=target, osv_db=osv_db,
+                       jobs=args.jobs)
+        if args.warm or args.reuse:
+            modes_agree, _ = modes_report(
+                {"cold": auditor, "warm": rounds.warm, "reuse": rounds.reuse}, by_hand
+            )
+            agree &= modes_agree
+        print("The project tree was left " + ("unchanged by both sides." if rounds.untouched
                                               else "CHANGED (see above)."))
     except SetupError as exc:
         say(f"error: {exc}")

@@ -59,6 +59,16 @@ class GateContext:
     """Reports a short status line (a stage) to the live display."""
     history: HistoryRef | None = None
     """The history of earlier runs (store, target identity, main branch); None when it is off."""
+    cache_dir: Path | None = None
+    """A per-user directory of this target for tools' incremental caches (mypy's, ruff's),
+    kept between audits and never inside the target; None when caching is off."""
+
+    def tool_cache(self, tool: str) -> Path:
+        """Where TOOL keeps its incremental cache: the per-target cache directory, else the
+        gate's private work directory."""
+        path = (self.cache_dir or self.workdir) / f"{tool}-cache"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
 
     def remaining(self) -> float:
         """Seconds left before the gate's timeout."""

@@ -63,7 +63,7 @@ def section(gate: GateResult) -> Section:
         status=gate.status,
         score=text.number(gate.score),
         tool=tool_text(gate),
-        duration=text.duration(gate.duration_s),
+        duration=text.gate_duration(gate),
         reason=gate.reason,
         log_tail=log_tail,
         log_cut=log_cut,

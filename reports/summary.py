@@ -164,7 +164,7 @@ def gate_rows(card: Scorecard) -> list[GateRows]:
                 status=gate.status,
                 score=text.number(gate.score),
                 tool=tool_text(gate),
-                duration=text.duration(gate.duration_s),
+                duration=text.gate_duration(gate),
                 reason=gate.reason,
                 rows=condition_rows(gate, changes),
                 findings=len(gate.findings),

@@ -5,12 +5,44 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+)
+from jinja2.bccache import Bucket
 
 import gates
+from auditor.cache import cache_root
 
 GATES_DIR = Path(gates.__file__).parent
 """Gates' own HTML partials are named by their path under it (`coverage/view.html.j2`)."""
+
+
+class _QuietBytecodeCache(FileSystemBytecodeCache):
+    """Compiled templates kept between runs; one that cannot be written is compiled again."""
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            return
+
+
+@cache
+def _bytecode_cache() -> BytecodeCache | None:
+    """Compiling the templates is most of a report's CPU time; jinja2 keys the compiled code by
+    the template's source checksum and its own version, so a changed template is recompiled."""
+    directory = cache_root() / "templates"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _QuietBytecodeCache(str(directory))
 
 
 @cache
@@ -19,6 +51,7 @@ def html_environment() -> Environment:
     return Environment(
         loader=ChoiceLoader([PackageLoader("reports", "templates"), FileSystemLoader(GATES_DIR)]),
         autoescape=True,
+        bytecode_cache=_bytecode_cache(),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -33,6 +66,7 @@ def text_environment() -> Environment:
         loader=PackageLoader("reports", "templates"),
         # Markdown output: cells are escaped by the `md` filter, not as HTML.
         autoescape=False,  # noqa: S701  # nosec B701
+        bytecode_cache=_bytecode_cache(),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

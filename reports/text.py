@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from auditor.model import Condition
+from auditor.model import Condition, GateResult
 
 OP_SYMBOLS = {"<": "<", "<=": "≤", ">=": "≥", "==": "="}
 """Operators as a reader writes them."""
@@ -100,6 +100,15 @@ def duration(seconds: float) -> str:
         return f"{minutes} min {secs:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+def gate_duration(gate: GateResult) -> str:
+    """How long a gate took; for a result reused from the cache, which run measured it."""
+    if gate.cached is None:
+        return duration(gate.duration_s)
+    commit = gate.cached.get("commit")
+    at = f" at {str(commit)[:8]}" if commit else ""
+    return f"cached, measured {timestamp(str(gate.cached.get('measured_at', '')))}{at}"
 
 
 def timestamp(iso: str) -> str:

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the test suite needs on a fresh machine, then runs it.
 # Usage: scripts/test.sh [pytest args...]
+# With TEST_RESULTS_DIR set (CI), the suite runs under coverage.py and leaves its coverage data
+# (.coverage.*) and JUnit results (junit.xml) there, for `audit run --coverage-data` to reuse.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,5 +32,12 @@ if [ ! -f tests/.toolenv/.installed ]; then
   python3 -m venv --clear tests/.toolenv
   tests/.toolenv/bin/python -m pip install -q -r tests/fixtures/pinned-tools.txt
   touch tests/.toolenv/.installed
+fi
+if [ -n "${TEST_RESULTS_DIR:-}" ]; then
+  mkdir -p "$TEST_RESULTS_DIR"
+  rm -f "$TEST_RESULTS_DIR"/.coverage "$TEST_RESULTS_DIR"/.coverage.* "$TEST_RESULTS_DIR"/junit.xml
+  # Absolute: the tests' child processes, measured too, run in other directories.
+  export COVERAGE_FILE="$(cd "$TEST_RESULTS_DIR" && pwd)/.coverage"
+  exec .venv/bin/python -m coverage run -p -m pytest --junitxml="$TEST_RESULTS_DIR/junit.xml" "$@"
 fi
 exec .venv/bin/python -m pytest "$@"

@@ -17,9 +17,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates.base import GateConfig, GateContext, GateView
+from gates.coverage import reuse
 from gates.coverage.details import CoverageDetails, FileRow, SuiteOutcomes, Totals
 from gates.coverage.parse import PRECISION, CoverageTotals, FileCoverage, SuiteCounts, case_file
 from gates.coverage.run import SuiteRun, Toolchain, probe, run_suite
@@ -258,6 +260,9 @@ class CoverageGate:
     tool = "pytest + coverage.py"
     runs_alone = False
     default_timeout = 900.0
+    # The tests may read any file: every tracked and untracked, not ignored, file counts; so do
+    # reused data and JUnit files wherever they lie.
+    cache = CacheSpec(files=None, interpreter=True, inputs=reuse.inputs)
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("tests_failed", "Failing tests", "", "<=", 0, "count",
                       "tests that failed or errored"),
@@ -278,6 +283,13 @@ class CoverageGate:
         OptionSpec("coverage_command", "str_list", [],
                    "the command that runs coverage.py; default: the target's interpreter "
                    "with `-m coverage`"),
+        OptionSpec(reuse.DATA_OPTION, "str_list", [],
+                   "coverage.py data files an earlier step wrote, reused instead of running "
+                   "the suite (globs relative to the target root; shards are combined with the "
+                   "project's [paths]); --coverage-data replaces it"),
+        OptionSpec(reuse.JUNIT_OPTION, "str_list", [],
+                   "JUnit XML files of the run that wrote `data`, for the test counts (globs); "
+                   "--junit replaces it"),
     )
 
     def skip_reason(self, config: GateConfig) -> str | None:
@@ -303,6 +315,11 @@ class CoverageGate:
                 "fix the globs (relative to the target root) or remove them"
             )
         command = ctx.config.option_list("coverage_command")
+        if reuse.requested(ctx.config):
+            command = command or [str(ctx.python), "-m", "coverage"]
+            reused, has_junit = reuse.reused_run(ctx, command)
+            measurement = build_measurement(ctx, reused, None, command, candidates)
+            return reuse.adjust(ctx, measurement, has_junit)
         toolchain: Toolchain | None = None
         if not command:
             ctx.progress("checking the target's interpreter")

@@ -243,7 +243,6 @@ def run_suite(
     tools_env = tool_env(ctx, runs_target=False)
     data_file = ctx.workdir / ".coverage"
     junit = ctx.workdir / "junit.xml"
-    report = ctx.workdir / "coverage.json"
     outcomes = ctx.workdir / "outcomes.json"
     env.update(_outcomes_plugin_env(ctx.workdir, env, outcomes))
     extra = toolchain.pytest_args() if toolchain is not None else []
@@ -276,6 +275,40 @@ def run_suite(
             details={"log_tail": result.describe(tail_lines=40)},
         )
 
+    report = read_report(ctx, coverage_cmd, tools_env)
+    return SuiteRun(
+        exit_code=result.returncode,
+        counts=counts,
+        coverage=report.totals,
+        coverage_version=report.version,
+        skipped_files=report.skipped_files,
+        combined=len(parallel),
+        coverage_warnings=coverage_warnings(result.stderr + "\n" + report.coverage_stderr),
+        pytest_warnings=plugin.warnings,
+        pytest_warning_samples=plugin.samples,
+        excluded_files=report.excluded_files,
+        log_tail=result.describe(tail_lines=40),
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    """What coverage's JSON report of the data file in the work directory says."""
+
+    totals: CoverageTotals
+    version: str
+    skipped_files: list[str]
+    coverage_stderr: str
+    """What `coverage json` wrote to stderr: its warnings."""
+    excluded_files: tuple[str, ...]
+    """Measured files `[tool.audit] exclude` left out of the report."""
+
+
+def read_report(
+    ctx: GateContext, coverage_cmd: Sequence[str], tools_env: dict[str, str]
+) -> Report:
+    """Write coverage's JSON report of the work directory's data file and read it."""
+    report = ctx.workdir / "coverage.json"
     ctx.progress("reading coverage")
     written, data = _json_report(ctx, coverage_cmd, report, tools_env, include=[])
     totals = parse_coverage_json(data, ctx.root)
@@ -295,22 +328,16 @@ def run_suite(
     if not totals.files:
         raise GateError(
             "coverage's JSON report lists no measured file",
-            details={"log_tail": result.describe(tail_lines=40)},
+            details={"log_tail": written.describe(tail_lines=40)},
         )
     meta = data.get("meta") if isinstance(data, dict) else None
     version = meta.get("version") if isinstance(meta, dict) else None
-    return SuiteRun(
-        exit_code=result.returncode,
-        counts=counts,
-        coverage=totals,
-        coverage_version=version if isinstance(version, str) else "",
+    return Report(
+        totals=totals,
+        version=version if isinstance(version, str) else "",
         skipped_files=parse_skipped(written.stderr, ctx.root),
-        combined=len(parallel),
-        coverage_warnings=coverage_warnings(result.stderr + "\n" + written.stderr),
-        pytest_warnings=plugin.warnings,
-        pytest_warning_samples=plugin.samples,
+        coverage_stderr=written.stderr,
         excluded_files=tuple(excluded),
-        log_tail=result.describe(tail_lines=40),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates import tools
@@ -74,6 +75,9 @@ class LintGate:
     tool = "ruff"
     runs_alone = False
     default_timeout = 300.0
+    # ruff reads Python sources, notebooks and its configuration; the target's own ruff, when
+    # installed there, is one of the interpreter's distributions.
+    cache = CacheSpec(files=("*.py", "*.pyi", "*.ipynb", "*.toml"), tools=("ruff",))
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("critical_errors", "Critical lint errors", "", "<=", 0, "count",
                       "ruff findings of the critical rules (syntax errors, undefined names, ...)"),
@@ -120,7 +124,9 @@ class LintGate:
             excluded = ctx.exclude.record(sorted(set(every) - set(files)))
 
         ctx.progress(f"checking {len(files)} files")
-        check = ctx.run(ruff_run.check_command(ruff, selection, critical, ctx.exclude))
+        check = ctx.run(ruff_run.check_command(
+            ruff, selection, critical, ctx.tool_cache("ruff"), ctx.exclude
+        ))
         check_exit("ruff check", check, ruff_run.RUFF_OK_CODES)
         try:
             parsed = ruff_run.parse_findings(check.stdout, ctx.root)

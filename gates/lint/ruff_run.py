@@ -104,11 +104,12 @@ def check_command(
     ruff: Sequence[str],
     selection: Selection,
     critical: Sequence[str],
+    cache_dir: Path,
     exclusion: Exclusion = NOTHING,
 ) -> list[str]:
-    """`ruff check` that never edits files nor writes a cache, with the critical rules added and
-    `[tool.audit] exclude` added to the project's excludes."""
-    cmd = [*ruff, "check", "--no-fix", "--no-cache", "--output-format", "json"]
+    """`ruff check` that never edits files, with its cache in CACHE_DIR (never in the target),
+    the critical rules added and `[tool.audit] exclude` added to the project's excludes."""
+    cmd = [*ruff, "check", "--no-fix", "--cache-dir", str(cache_dir), "--output-format", "json"]
     if critical:
         cmd += ["--extend-select", ",".join(critical)]
     return [*cmd, *exclusion.ruff_args(), *selection.args, "--", "."]

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
 from gates import tools
@@ -21,6 +22,7 @@ from gates.security.details import (
     Vulnerability,
 )
 from gates.security.osv_db import OsvDatabase
+from gates.security.osv_index import IndexedOsvDatabase
 from gates.security.osv_server import OsvServer
 from gates.security.view import SecurityReportView
 
@@ -36,7 +38,11 @@ def _vulnerability_source(ctx: GateContext) -> Iterator[tuple[list[str], str]]:
     if osv_db:
         root = (ctx.root / osv_db).resolve()
         ctx.progress(f"loading OSV advisories from {root}")
-        database = OsvDatabase.load(root)
+        database: OsvDatabase | IndexedOsvDatabase = (
+            IndexedOsvDatabase.load(root, ctx.cache_dir / "osv-index")
+            if ctx.cache_dir is not None
+            else OsvDatabase.load(root)
+        )
         with OsvServer(database) as server:
             yield (
                 ["--vulnerability-service", "osv", "--osv-url", server.url],
@@ -55,6 +61,11 @@ class SecurityGate:
     tool = "bandit + pip-audit"
     runs_alone = False
     default_timeout = 600.0
+    # bandit reads sources (and an offline advisory directory may lie in the tree); pip-audit
+    # reads the interpreter's distributions. Advisories change daily: the result expires.
+    cache = CacheSpec(
+        files=None, tools=("bandit", "pip-audit"), expires_option="vulnerability_cache_hours"
+    )
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("critical_findings", "Critical security findings", "", "<=", 0, "count",
                       "bandit findings of HIGH severity with MEDIUM or higher confidence"),
@@ -65,6 +76,9 @@ class SecurityGate:
         OptionSpec("osv_db", "str", None,
                    "a directory of OSV advisories (YAML or JSON), offline; relative to the target"),
         OptionSpec("osv_url", "str", None, "an OSV-compatible /v1/query URL"),
+        OptionSpec("vulnerability_cache_hours", "number", 12,
+                   "hours a cached result of this gate stays valid: advisories are published "
+                   "daily (0: never reuse it)"),
         OptionSpec("exclude", "str_list", list(bandit_run.DEFAULT_EXCLUDE),
                    "globs of files and directories bandit does not scan (a name anywhere, or a "
                    "path with `/` relative to the target root); default: tests, venvs, builds"),

@@ -125,7 +125,7 @@ def affects(affected: Mapping[str, JsonValue], version_text: str) -> bool:
     )
 
 
-def _pypi_names(record: Record) -> set[str]:
+def pypi_names(record: Record) -> set[str]:
     names: set[str] = set()
     for affected in _list(record.get("affected")):
         package = _dict(_dict(affected).get("package"))
@@ -199,10 +199,10 @@ class OsvDatabase:
             raise GateError(f"the OSV database {root} is not a directory")
         by_name: dict[str, list[Record]] = {}
         count = 0
-        for path in sorted(_record_files(root)):
+        for path in sorted(record_files(root)):
             record = load_record(path)
             count += 1
-            for name in _pypi_names(record):
+            for name in pypi_names(record):
                 by_name.setdefault(name, []).append(record)
         if count == 0:
             raise GateError(
@@ -219,7 +219,7 @@ class OsvDatabase:
         ]
 
 
-def _record_files(root: Path) -> Iterable[Path]:
+def record_files(root: Path) -> Iterable[Path]:
     for path in root.rglob("*"):
         hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
         if path.suffix in RECORD_SUFFIXES and path.is_file() and not hidden:

@@ -12,8 +12,15 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Protocol
 
-from gates.security.osv_db import ECOSYSTEM, OsvDatabase
+from gates.security.osv_db import ECOSYSTEM, Record
+
+
+class Advisories(Protocol):
+    """What the server answers from: an OsvDatabase or an IndexedOsvDatabase."""
+
+    def query(self, name: str, version: str) -> list[Record]: ...
 
 QUERY_PATH = "/v1/query"
 MAX_BODY = 1024 * 1024
@@ -22,7 +29,7 @@ MAX_BODY = 1024 * 1024
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, database: OsvDatabase) -> None:
+    def __init__(self, database: Advisories) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.database = database
         self.queries = 0
@@ -72,7 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
 class OsvServer:
     """`with OsvServer(db) as server:` serves DB at `server.url` until the block ends."""
 
-    def __init__(self, database: OsvDatabase) -> None:
+    def __init__(self, database: Advisories) -> None:
         self._server = _Server(database)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="osv-server", daemon=True

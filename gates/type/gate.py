@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auditor.cache import CacheSpec
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates import tools
@@ -104,6 +105,11 @@ class TypeGate:
     tool = "mypy"
     runs_alone = False
     default_timeout = 600.0
+    # mypy reads sources, stubs, marker files and its configuration, and the packages installed
+    # in the target's interpreter.
+    cache = CacheSpec(
+        files=("*.py", "*.pyi", "py.typed", "*.toml", "*.cfg", "*.ini"), tools=("mypy",)
+    )
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("type_errors", "Type errors", "", "<=", 0, "count", "mypy errors"),
         ConditionSpec("type_coverage", "Type coverage", "%", ">=", 100, "percent",
@@ -144,7 +150,7 @@ class TypeGate:
                 mypy,
                 config=config,
                 python=ctx.python,
-                cache_dir=ctx.workdir / "mypy_cache",
+                cache_dir=ctx.tool_cache("mypy"),
                 report_dir=report_dir,
                 targets=targets,
                 excludes=excludes,
