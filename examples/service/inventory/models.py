@@ -33,3 +33,11 @@ class Order(BaseModel):
 class Stock(BaseModel):
     units: int
     value_cents: int
+
+
+class ItemSales(BaseModel):
+    item_id: int
+    name: str
+    orders: int
+    units: int
+    revenue_cents: int
