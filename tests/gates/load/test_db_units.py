@@ -264,3 +264,45 @@ def test_sqlite_connect_keeps_its_signature_for_positional_factories(tmp_path: P
     assert result.stdout.split() == ["True", "1"]
     write_stage(timing.control, "end")
     assert sqlite3.connect(":memory:").execute("SELECT 2").fetchone() == (2,)
+
+
+SQLALCHEMY_SERVICE = """
+import sqlite3, sys, time
+from pathlib import Path
+import sqlalchemy
+
+hooked = sqlalchemy.create_engine("sqlite://")
+# A connection the sqlite3 hook never saw: only SQLAlchemy's events can time it.
+unhooked = sqlite3.connect.__wrapped__
+plain = sqlalchemy.create_engine("sqlite://", creator=lambda: unhooked(":memory:"))
+Path(sys.argv[1]).joinpath("stage").write_text("normal")
+time.sleep(0.3)
+for engine, table in ((hooked, "a"), (plain, "b")):
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(f"CREATE TABLE {table} (x INTEGER)"))
+        conn.execute(sqlalchemy.text(f"INSERT INTO {table} VALUES (:x)"), [{"x": 1}, {"x": 2}])
+        print(conn.execute(sqlalchemy.text(f"SELECT SUM(x) FROM {table}")).scalar())
+"""
+
+
+def test_sqlalchemy_statements_are_timed_once_whatever_the_driver(tmp_path: Path) -> None:
+    pytest.importorskip("sqlalchemy", reason="SQLAlchemy is not installed (test extras have it)")
+    timing = PythonTiming(tmp_path)
+    script = tmp_path / "service.py"
+    script.write_text(SQLALCHEMY_SERVICE)
+    env = {**_base_env(), **timing.service_env({}, {})}
+    result = subprocess.run([sys.executable, str(script), str(timing.directory)],
+                            capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "3"]
+    stage = aggregates.read_stage(timing.directory, "normal")
+    counts = {s.text: s.count for s in stage.statements}
+    # SQLAlchemy's own first-connect query on the hooked engine is a statement too.
+    assert counts.pop("PRAGMA read_uncommitted", 1) == 1
+    # The hooked engine's statements through sqlite3, the other's through SQLAlchemy's events;
+    # none twice (executemany is one execution).
+    assert counts == {
+        "CREATE TABLE a (x INTEGER)": 1, "INSERT INTO a VALUES (?)": 1, "SELECT SUM(x) FROM a": 1,
+        "CREATE TABLE b (x INTEGER)": 1, "INSERT INTO b VALUES (?)": 1, "SELECT SUM(x) FROM b": 1,
+    }
+    assert set(stage.hooked) == {"sqlite3", "sqlalchemy"}
