@@ -26,8 +26,8 @@ clock and locust's phases would have to agree); its cost is a boundary blurred b
 POLL_S, when users are stopped anyway (the shape pauses between stages). A forked child starts
 with empty aggregates and its own thread; a process that exits writes what it has.
 
-The statement path holds a lock for a dict update; its cost per statement is measured at start
-(`overhead_us` in `hello-<pid>.json`) and reported with the figures.
+The statement path holds a lock for a dict update; its cost per statement is measured when the
+first stage begins (`overhead_us` in the stage files) and reported with the figures.
 """
 
 # This file runs inside the service, on whatever Python it has, where str paths and os.path
@@ -60,25 +60,29 @@ MAX_STATEMENTS = 5000
 OTHER = "(other statements)"
 _CACHE_LIMIT = 4096
 
-_STRING = re.compile(r"'(?:[^']|'')*'")
-_NUMBER = re.compile(r"(?<![\w$.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\b")
-_PLACEHOLDER = re.compile(r"%\(\w+\)s|%s|\$\d+|(?<![:\w]):\w+|\?")
-_LIST = re.compile(r"\(\s*\?(?:\s*,\s*\?)+\s*\)")
-_ROWS = re.compile(r"\(\.\.\.\)(?:\s*,\s*\(\.\.\.\))+")
-_SPACE = re.compile(r"\s+")
+# (pattern, replacement) in order; compiled on first use, not while the service starts.
+_RULES = (
+    (r"'(?:[^']|'')*'", "?"),  # string literals
+    (r"%\(\w+\)s|%s|\$\d+|(?<![:\w]):\w+|\?", "?"),  # placeholders of every paramstyle
+    (r"(?<![\w$.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\b", "?"),  # numbers
+    (r"\(\s*\?(?:\s*,\s*\?)+\s*\)", "(...)"),  # lists of values
+    (r"\(\.\.\.\)(?:\s*,\s*\(\.\.\.\))+", "(...)"),  # rows of values
+    (r"\s+", " "),
+)
+_compiled: tuple[tuple[Any, str], ...] = ()
 _TEXT_TYPES = (str, bytes)
 """Statement texts worth caching (a tuple, not `str | bytes`: this file runs on Python 3.8)."""
 
 
 def normalise(sql: str) -> str:
     """The statement's shape: literals and placeholders as `?`, lists as `(...)`, one space."""
-    text = _STRING.sub("?", sql)
-    text = _PLACEHOLDER.sub("?", text)
-    text = _NUMBER.sub("?", text)
-    text = _LIST.sub("(...)", text)
-    text = _ROWS.sub("(...)", text)
-    text = _SPACE.sub(" ", text).strip().rstrip(";").strip()
-    return text[:MAX_TEXT]
+    global _compiled  # noqa: PLW0603  # compiled once, assigned whole (threads see all or none)
+    if not _compiled:
+        _compiled = tuple((re.compile(pattern), replacement) for pattern, replacement in _RULES)
+    text = sql
+    for pattern, replacement in _compiled:
+        text = pattern.sub(replacement, text)
+    return text.strip().rstrip(";").strip()[:MAX_TEXT]
 
 
 class Recorder:
@@ -476,13 +480,12 @@ class _Stages:
     def _hello(self) -> None:
         _write(os.path.join(self.directory, f"hello-{os.getpid()}.json"), {
             "pid": os.getpid(), "python": sys.version.split()[0],
-            "overhead_us": self.overhead_us, "hooked": sorted(set(_hooked)),
+            "hooked": sorted(set(_hooked)),
             "problems": list(_problems),
         })
 
     def _loop(self) -> None:
         try:
-            self.overhead_us = calibrate()
             self._hello()
             while True:
                 stage = _read_stage(self.directory)
@@ -495,6 +498,10 @@ class _Stages:
             _problems.append(f"stage thread: {type(exc).__name__}: {exc}")
 
     def switch(self, new: str | None) -> None:
+        if not self.overhead_us:
+            # Measured at the first stage (the warm-up, by default), not while the service
+            # starts, where it would compete with the service's own start-up.
+            self.overhead_us = calibrate()
         with self.lock:
             old, self.stage = self.stage, new
             stats, started = RECORDER.take()

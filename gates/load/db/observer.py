@@ -159,8 +159,7 @@ class PythonTiming:
         except (GateError, OSError) as exc:
             observed.error = f"the timing files in {self.directory} could not be read: {exc}"
             return observed
-        overheads = [float(us) for h in hellos
-                     if isinstance(us := h.get("overhead_us"), int | float)]
+        overheads = [s.overhead_us for s in observed.stages.values() if s.overhead_us]
         observed.overhead_us = max(overheads) if overheads else None
         observed.hooked = tuple(sorted({m for s in observed.stages.values() for m in s.hooked}))
         problems = [p for h in hellos for p in aggregates.str_list(h.get("problems"))]
