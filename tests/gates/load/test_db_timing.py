@@ -69,7 +69,7 @@ def _project(root: Path, database: str, own_log: Path, endpoints: str, extra: st
         'health = "/health"',
         "users = 2",
         "peak_users = 4",
-        "warmup = 1",
+        "warmup = 2",
         f"duration = {duration}",
         'wait = "constant_throughput(4)"',
         f"db_max_ms = {SLOW_MS}",
