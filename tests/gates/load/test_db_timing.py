@@ -171,6 +171,11 @@ def test_sqlite_full_scan_fails_db_max_then_the_index_passes(
     assert set(flagged) == {ONE_CUSTOMER_TEXT}, normal["top"]
     assert 4.5 <= flagged[ONE_CUSTOMER_TEXT]["per_request"] <= 7.5
     _check_against_own_timing(card, own_log)
+    # The HTML report's load section has the database table, the N+1 flag included.
+    html = (tmp_path / "out-fast" / "scorecard.html").read_text(encoding="utf-8")
+    assert "Database statements" in html
+    assert f"<code>{ONE_CUSTOMER_TEXT}</code>" in html
+    assert "likely N+1" in html
 
 
 @pytest.fixture(scope="module")
