@@ -51,7 +51,7 @@ ANALYZE;
 """  # noqa: S608  # fixed test data
 ADD_INDEX = "CREATE INDEX events_customer ON events (customer_id)"
 SLOW_ENDPOINTS = '[{ path = "/lookup" }]'
-MIXED_ENDPOINTS = '[{ path = "/lookup" }, { path = "/customers", weight = 3 }]'
+MIXED_ENDPOINTS = '[{ path = "/lookup" }, { path = "/customers", weight = 9 }]'
 OWN_SITECUSTOMIZE = """\
 import os
 from pathlib import Path
@@ -107,7 +107,9 @@ def _check_against_own_timing(card: dict[str, Any], own_log: Path) -> None:
     # A statement finishing within the poll interval of the boundary may fall on either side.
     assert abs(len(own) - normal["statements"]) <= 2, (len(own), normal["statements"])
     own_avg = sum(own) / len(own)
-    measured = condition(card, "load", "db_avg_ms")["value"]
+    measured = normal["avg_ms"]
+    # The condition holds it at the precision it is compared at (0.1 ms).
+    assert condition(card, "load", "db_avg_ms")["value"] == pytest.approx(measured, abs=0.051)
     overhead_ms = database["overhead_us"] / 1000
     # The service's own timing wraps the driver call and so includes the instrumentation.
     # Margins: the overhead stated (a few µs) thrice (cursor creation is timed by the
@@ -167,9 +169,10 @@ def test_sqlite_full_scan_fails_db_max_then_the_index_passes(
     assert marker.read_text() == "the service's own sitecustomize ran"
     normal = load["details"]["database"]["stages"]["normal"]
     flagged = {s["text"]: s for s in normal["n_plus_one"]}
-    # 3 of 4 requests list 8 customers one by one: 6 statements per request.
+    # 9 of 10 requests (chosen at random) list 8 customers one by one: about 7 statements
+    # per request.
     assert set(flagged) == {ONE_CUSTOMER_TEXT}, normal["top"]
-    assert 4.5 <= flagged[ONE_CUSTOMER_TEXT]["per_request"] <= 7.5
+    assert 5 <= flagged[ONE_CUSTOMER_TEXT]["per_request"] <= 8
     _check_against_own_timing(card, own_log)
     # The HTML report's load section has the database table, the N+1 flag included.
     html = (tmp_path / "out-fast" / "scorecard.html").read_text(encoding="utf-8")
