@@ -12,10 +12,11 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-# The history tests start a throwaway PostgreSQL cluster of their own (Debian's package).
+# The history and database timing tests start a throwaway PostgreSQL cluster of their own
+# (Debian's package; its `postgres` user runs the server, which refuses to run as root).
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1 \
     && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  echo "Installing postgresql for the history tests..."
+  echo "Installing postgresql for the history and database timing tests..."
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi
 

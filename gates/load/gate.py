@@ -33,6 +33,7 @@ inflated.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import re
 from pathlib import Path
@@ -44,6 +45,9 @@ from gates.base import GateConfig, GateContext, GateView
 from gates.load import locust_run as load_locust
 from gates.load import scenario as load_scenario
 from gates.load import settings as load_config
+from gates.load.db import observer as db_observer
+from gates.load.db import report as db_report
+from gates.load.db import settings as db_settings
 from gates.load.settings import LoadSettings
 from gates.load.view import LoadReportView
 from gates.service import SERVICE_OPTIONS
@@ -78,6 +82,7 @@ class LoadGate:
                       "95th percentile response time at peak (10x) load"),
         ConditionSpec("peak_error_rate", "Peak error rate", "%", "<", 0.1, "percent",
                       "failed requests at peak (10x) load"),
+        *db_settings.CONDITIONS,
     )
     options: tuple[OptionSpec, ...] = (
         *SERVICE_OPTIONS,
@@ -106,6 +111,7 @@ class LoadGate:
         OptionSpec("workers_timeout", "number", 60, "seconds to wait for the expected workers"),
         OptionSpec("locust_command", "str_list", [],
                    "command that runs locust (default: the auditor's own, python -m locust)"),
+        *db_settings.OPTIONS,
     )
 
     def skip_reason(self, config: GateConfig) -> str | None:
@@ -116,13 +122,18 @@ class LoadGate:
     def validate(self, config: GateConfig) -> None:
         if config.options.get("start"):
             load_config.parse(config.options)
+            db_settings.parse(config.options)
 
     def measure(self, ctx: GateContext) -> Measurement:
         settings = load_config.parse(ctx.config.options)
         out_dir = ctx.out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_outputs(out_dir)
-        plan = _stage_plan(settings, out_dir / NORMAL_PREFIX)
+        db = db_observer.observer(db_settings.parse(ctx.config.options), ctx.workdir, ctx.env())
+        settings = dataclasses.replace(
+            settings, env={**settings.env, **db.service_env(settings.env, ctx.env())}
+        )
+        plan = _stage_plan(settings, out_dir / NORMAL_PREFIX, db.stage_file)
         locustfile = ctx.workdir / "audit_locustfile.py"
         locustfile.write_text(
             load_scenario.render(_scenario(settings, ctx.root), plan), encoding="utf-8"
@@ -147,14 +158,16 @@ class LoadGate:
             )
             cmd = load_locust.command(settings, locustfile, out_dir / PEAK_PREFIX,
                                       service.base_url)
-            log_text = load_locust.run(
-                cmd,
-                cwd=ctx.workdir,
-                env=load_locust.environment(ctx.env(), ctx.workdir),
-                log_path=locust_log,
-                timeout_s=min(plan.total_s() + LOCUST_MARGIN_S + wait_workers,
-                              ctx.remaining()),
-            )
+            with db.watching():
+                log_text = load_locust.run(
+                    cmd,
+                    cwd=ctx.workdir,
+                    env=load_locust.environment(ctx.env(), ctx.workdir),
+                    log_path=locust_log,
+                    timeout_s=min(plan.total_s() + LOCUST_MARGIN_S + wait_workers,
+                                  ctx.remaining()),
+                )
+                observed = db.finish()
             service_code = service.process.poll()
             startup_s = service.startup_s
         try:
@@ -170,6 +183,10 @@ class LoadGate:
             notes.append(load_locust.SATURATION_NOTE)
         if service_code is not None:
             notes.append(f"the service exited with code {service_code} during the load")
+        database = db_report.measurement(
+            observed, {"normal": normal.total.requests, "peak": peak.total.requests}
+        )
+        notes += database.notes
         details: dict[str, object] = {
             "stages": {
                 "normal": normal.to_details(plan.normal.users, plan.normal.duration_s),
@@ -192,6 +209,8 @@ class LoadGate:
                 "peak": str(out_dir / f"{PEAK_PREFIX}_stats.csv"),
             },
         }
+        if database.details:
+            details["database"] = database.details
         return Measurement(
             values={
                 "p95_ms": normal.total.p95_ms,
@@ -199,14 +218,18 @@ class LoadGate:
                 "error_rate": normal.error_rate,
                 "peak_p95_ms": peak.total.p95_ms,
                 "peak_error_rate": peak.error_rate,
+                **database.values,
             },
+            skipped=database.skipped,
+            unmeasured=database.unmeasured,
             details=details,
             tool_name="locust",
             tool_version=_version(log_text),
         )
 
 
-def _stage_plan(settings: LoadSettings, normal_prefix: Path) -> load_scenario.StagePlan:
+def _stage_plan(settings: LoadSettings, normal_prefix: Path,
+                stage_file: Path | None = None) -> load_scenario.StagePlan:
     return load_scenario.StagePlan(
         normal=load_scenario.Stage("normal", settings.users, settings.spawn_rate,
                                    settings.duration),
@@ -216,6 +239,7 @@ def _stage_plan(settings: LoadSettings, normal_prefix: Path) -> load_scenario.St
         warmup_s=settings.warmup,
         distributed=settings.distributed,
         normal_csv_prefix=normal_prefix,
+        stage_file=stage_file,
     )
 
 

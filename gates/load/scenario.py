@@ -47,6 +47,9 @@ class StagePlan:
     """Whether statistics arrive from workers (late), so warm-up needs a settle pause too."""
     normal_csv_prefix: Path
     """Prefix of the normal stage's CSV files (`<prefix>_stats.csv`, `<prefix>_failures.csv`)."""
+    stage_file: Path | None = None
+    """Where the shape names the stage that runs (`warmup`, `normal`, `peak`) as it begins,
+    for the database timing (gates/load/db); None: not written."""
 
     def total_s(self) -> float:
         """Seconds all phases take, a little less than the run (the shape ticks each second)."""
@@ -59,6 +62,7 @@ _HEADER = '''\
 import csv
 import inspect
 import json
+import os
 
 from locust import LoadTestShape, User, between, constant, constant_pacing, constant_throughput
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
@@ -142,10 +146,18 @@ def _write_stage_csv(environment, prefix):
         writer.exceptions_csv(csv.writer(handle))
 
 
+def _mark_stage(path, stage):
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        handle.write(stage)
+    os.replace(path + ".tmp", path)
+
+
 class AuditStages(LoadTestShape):
-    # (action, users, spawn rate, seconds): "run" holds a user count for that long.
+    # (action, users, spawn rate, seconds): "run" holds a user count for that long;
+    # "mark:<stage>" names the stage that begins in STAGE_FILE.
     PHASES = {phases}
     NORMAL_PREFIX = {normal_prefix}
+    STAGE_FILE = {stage_file}
     _index = 0
     _phase_start = 0.0
 
@@ -161,6 +173,8 @@ class AuditStages(LoadTestShape):
             elif action == "reset":
                 environment.stats.reset_all()
                 self.runner.exceptions = {{}}
+            elif action.startswith("mark:") and self.STAGE_FILE:
+                _mark_stage(self.STAGE_FILE, action[len("mark:"):])
             self._index += 1
             self._phase_start = now
         return None
@@ -195,15 +209,18 @@ def phases(plan: StagePlan) -> list[tuple[str, int, float, float]]:
     normal, peak = plan.normal, plan.peak
     steps: list[tuple[str, int, float, float]] = []
     if plan.warmup_s > 0:
+        steps.append(("mark:warmup", 0, 0.0, 0.0))
         steps.append(("run", normal.users, normal.spawn_rate, plan.warmup_s))
         if plan.distributed:
             steps.append(("run", 0, normal.spawn_rate, plan.settle_s))
         steps.append(("reset", 0, 0.0, 0.0))
     steps += [
+        ("mark:normal", 0, 0.0, 0.0),
         ("run", normal.users, normal.spawn_rate, normal.duration_s),
         ("run", 0, normal.spawn_rate, plan.settle_s),
         ("write_normal", 0, 0.0, 0.0),
         ("reset", 0, 0.0, 0.0),
+        ("mark:peak", 0, 0.0, 0.0),
         ("run", peak.users, peak.spawn_rate, peak.duration_s),
         ("run", 0, peak.spawn_rate, plan.settle_s),
     ]
@@ -213,7 +230,8 @@ def phases(plan: StagePlan) -> list[tuple[str, int, float, float]]:
 def stages_shape(plan: StagePlan) -> str:
     """The LoadTestShape running both stages and writing the normal stage's CSV."""
     return _SHAPE.format(
-        phases=repr(phases(plan)), normal_prefix=repr(str(plan.normal_csv_prefix))
+        phases=repr(phases(plan)), normal_prefix=repr(str(plan.normal_csv_prefix)),
+        stage_file=repr(str(plan.stage_file) if plan.stage_file else None),
     )
 
 

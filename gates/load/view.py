@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from auditor.model import GateResult
+from gates.load.db import view as db_view
 from reports import access, chart, text
 from reports.viewkit import LIST_LIMIT, count, more, threshold
 
@@ -34,6 +35,8 @@ class LoadView:
     """Where the service's output was written."""
     locust_log: str
     """Where the load generator's output was written."""
+    database: db_view.DbView | None = None
+    """The database statements, when the gate observed them."""
 
 
 def _ms(value: object) -> str:
@@ -116,7 +119,7 @@ class LoadReportView:
     template = "load/view.html.j2"
     findings_noun = "findings"
     details_keys: Mapping[str, type] = MappingProxyType(
-        {"stages": dict, "log": str, "locust_log": str, "saturated": bool}
+        {"stages": dict, "log": str, "locust_log": str, "saturated": bool, "database": dict}
     )
 
     def build(self, gate: GateResult) -> LoadView:
@@ -130,9 +133,13 @@ class LoadReportView:
             saturated=gate.details.get("saturated") is True,
             service_log=access.text(gate.details.get("log")),
             locust_log=access.text(gate.details.get("locust_log")),
+            database=db_view.build(access.mapping(gate.details.get("database"))),
         )
 
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
+        if condition_id.startswith("db_"):
+            return db_view.where_to_look(access.mapping(gate.details.get("database")),
+                                         condition_id)
         stage_name = "peak" if condition_id.startswith("peak_") else "normal"
         stage = access.mapping(access.mapping(gate.details.get("stages")).get(stage_name))
         if condition_id.endswith("error_rate"):

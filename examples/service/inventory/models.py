@@ -58,3 +58,11 @@ class Problem(BaseModel):
 class Stock(BaseModel):
     units: int
     value_cents: int
+
+
+class ItemSales(BaseModel):
+    item_id: int
+    name: str
+    orders: int
+    units: int
+    revenue_cents: int

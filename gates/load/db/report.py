@@ -1,0 +1,128 @@
+"""From observed statements to the two conditions and the details the reports show."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from gates.load.db.aggregates import StageTimings, StatementStats
+from gates.load.db.observer import MEASURED, Observed
+
+TOP = 10
+"""Statements listed per stage, by total time."""
+N_PLUS_ONE_PER_REQUEST = 5.0
+"""A statement run this many times per HTTP request (on average over the stage) is flagged."""
+CONDITION_IDS = ("db_avg_ms", "db_max_ms")
+NOT_LOADED = (
+    "no process of the service loaded the timing instrumentation: a Python service started "
+    "with -E or -I ignores PYTHONPATH, and a service in another language cannot be timed this "
+    "way (use db_timing = \"postgres\" with its database)"
+)
+
+
+@dataclass
+class DbMeasurement:
+    """The database part of the load gate's Measurement."""
+
+    values: dict[str, float] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    unmeasured: dict[str, str] = field(default_factory=dict)
+    details: dict[str, object] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _both(reason: str) -> dict[str, str]:
+    return dict.fromkeys(CONDITION_IDS, reason)
+
+
+def _statement(s: StatementStats, requests: int) -> dict[str, object]:
+    per_request = s.count / requests if requests else None
+    entry: dict[str, object] = {
+        "text": s.text,
+        "count": s.count,
+        "total_ms": round(s.total_ms, 3),
+        "mean_ms": round(s.mean_ms, 3),
+        "max_ms": round(s.max_ms, 3),
+        "per_request": round(per_request, 2) if per_request is not None else None,
+        "n_plus_one": per_request is not None and per_request >= N_PLUS_ONE_PER_REQUEST,
+    }
+    if s.histogram:
+        entry["histogram"] = list(s.histogram)
+    return entry
+
+
+def stage_details(timings: StageTimings, requests: int) -> dict[str, object]:
+    """One stage's figures, its top statements by total time and its likely N+1 patterns."""
+    ranked = sorted(timings.statements, key=lambda s: (-s.total_ms, s.text))
+    flagged = [s for s in ranked
+               if requests and s.count / requests >= N_PLUS_ONE_PER_REQUEST]
+    details: dict[str, object] = {
+        "statements": timings.count,
+        "distinct": len(timings.statements),
+        "total_ms": round(timings.total_ms, 3),
+        "avg_ms": round(timings.avg_ms, 3),
+        "max_ms": round(timings.max_ms, 3),
+        "requests": requests,
+        "per_request": round(timings.count / requests, 2) if requests else None,
+        "top": [_statement(s, requests) for s in ranked[:TOP]],
+        "n_plus_one": [_statement(s, requests) for s in flagged[:TOP]],
+    }
+    if timings.window is not None:
+        details["window"] = [round(timings.window[0], 3), round(timings.window[1], 3)]
+    return details
+
+
+def _note(observed: Observed) -> str:
+    if observed.mode == "postgres":
+        return (
+            "database times are PostgreSQL's own execution times (pg_stat_statements), "
+            "without the network and the driver"
+        )
+    overhead = (f"about {observed.overhead_us:g} µs" if observed.overhead_us is not None
+                else "an unmeasured amount")
+    return (
+        "database times are measured in the service's process around each driver call (and, "
+        f"for SQLite, the fetches that follow); the timing adds {overhead} per statement"
+    )
+
+
+def measurement(observed: Observed, requests: Mapping[str, int]) -> DbMeasurement:
+    """Conditions, reasons and details from what the observer saw."""
+    result = DbMeasurement()
+    if observed.mode == "off":
+        result.skipped = _both("database timing is off (`db_timing = \"off\"`)")
+        return result
+    details: dict[str, object] = {"mode": observed.mode, "source": observed.source}
+    result.details = details
+    if observed.error:
+        details["error"] = observed.error
+        result.unmeasured = _both(observed.error)
+        return result
+    if observed.mode == "python":
+        details["overhead_us"] = observed.overhead_us
+        details["hooked"] = list(observed.hooked)
+    if observed.problems:
+        details["problems"] = list(observed.problems)
+    details["n_plus_one_per_request"] = N_PLUS_ONE_PER_REQUEST
+    stages = {
+        name: stage_details(observed.stages[name], requests.get(name, 0))
+        for name in MEASURED if name in observed.stages
+    }
+    details["stages"] = stages
+    bounds = next((s.bounds_ms for s in observed.stages.values() if s.bounds_ms), ())
+    if bounds:
+        details["histogram_bounds_ms"] = list(bounds)
+    normal = observed.stages.get("normal")
+    if not observed.loaded:
+        result.skipped = _both(NOT_LOADED)
+    elif normal is None or normal.count == 0:
+        what = "sqlite3, psycopg or SQLAlchemy" if observed.mode == "python" else "PostgreSQL"
+        result.skipped = _both(
+            f"the service ran no database statement through {what} that {observed.source} "
+            "could observe during the normal stage"
+        )
+    else:
+        result.values = {"db_avg_ms": round(normal.avg_ms, 3),
+                         "db_max_ms": round(normal.max_ms, 3)}
+        result.notes.append(_note(observed))
+    return result
