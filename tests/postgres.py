@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from gates.load.service import free_port
+from gates.service import free_port
 
 SUPERUSER = "postgres"
 CONFIG = """

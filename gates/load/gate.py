@@ -130,9 +130,11 @@ class LoadGate:
         out_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_outputs(out_dir)
         db = db_observer.observer(db_settings.parse(ctx.config.options), ctx.workdir, ctx.env())
-        settings = dataclasses.replace(
-            settings, env={**settings.env, **db.service_env(settings.env, ctx.env())}
+        service = settings.service
+        service = dataclasses.replace(
+            service, env={**service.env, **db.service_env(service.env, ctx.env())}
         )
+        settings = dataclasses.replace(settings, service=service)
         plan = _stage_plan(settings, out_dir / NORMAL_PREFIX, db.stage_file)
         locustfile = ctx.workdir / "audit_locustfile.py"
         locustfile.write_text(

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from gates.load.service import free_port
+from gates.service import free_port
 from tests.helpers import FIXTURES, condition, gate, load_scorecard, run_cli, write_project
 from tests.postgres import Postgres, create_database, execute, postgres
 
