@@ -130,11 +130,11 @@ class LoadGate:
         out_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_outputs(out_dir)
         db = db_observer.observer(db_settings.parse(ctx.config.options), ctx.workdir, ctx.env())
-        service = settings.service
-        service = dataclasses.replace(
-            service, env={**service.env, **db.service_env(service.env, ctx.env())}
+        with_db = settings.service
+        with_db = dataclasses.replace(
+            with_db, env={**with_db.env, **db.service_env(with_db.env, ctx.env())}
         )
-        settings = dataclasses.replace(settings, service=service)
+        settings = dataclasses.replace(settings, service=with_db)
         plan = _stage_plan(settings, out_dir / NORMAL_PREFIX, db.stage_file)
         locustfile = ctx.workdir / "audit_locustfile.py"
         locustfile.write_text(
