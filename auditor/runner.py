@@ -7,14 +7,14 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from auditor import __version__, gitinfo, procs, scoring
+from auditor import __version__, counting, fingerprints, gitinfo, procs, scoring
 from auditor.errors import GateError
-from auditor.model import GateResult, Scorecard
+from auditor.model import GateResult, Measurement, Scorecard
 from gates.base import Gate, GateConfig, GateContext
 from gates.registry import GATES
 
@@ -54,6 +54,8 @@ class Plan:
     selected: tuple[str, ...]
     enabled: dict[str, bool]
     jobs: int
+    counting: counting.Rules = field(default_factory=counting.Rules)
+    """The baseline, waivers and new-code change findings are held against."""
 
 
 def _skipped(gate: Gate, reason: str) -> GateResult:
@@ -94,7 +96,27 @@ def _errored(
     )
 
 
-def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResult:
+def judge(
+    gate: Gate, config: GateConfig, measurement: Measurement, rules: counting.Rules,
+    sources: fingerprints.SourceIndex,
+) -> Measurement:
+    """The measurement with fingerprinted findings in their states, and the values of the
+    conditions that count findings derived again from the `new` findings only."""
+    findings = counting.judge(
+        gate.id, fingerprints.assign(gate.id, measurement.findings, sources), rules
+    )
+    derived = gate.finding_values(counting.new_findings(findings), config)
+    values = {
+        **measurement.values,
+        **{cid: value for cid, value in derived.items() if cid in measurement.values},
+    }
+    return replace(measurement, findings=findings, values=values)
+
+
+def run_gate(
+    gate: Gate, plan: Plan, workdir: Path, events: Events,
+    sources: fingerprints.SourceIndex | None = None,
+) -> GateResult:
     """Run one gate to a result; every failure to measure becomes an `error` result."""
     config = plan.gates[gate.id]
     started = time.monotonic()
@@ -109,11 +131,16 @@ def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResul
         config=config,
         deadline=started + config.timeout,
         progress=lambda message: events.gate_progress(gate.id, message),
+        new_code=plan.counting.new_code,
     )
+    rules = plan.counting
     try:
-        measurement = gate.measure(ctx)
+        measurement = judge(
+            gate, config, gate.measure(ctx), rules, sources or fingerprints.SourceIndex(plan.root)
+        )
         result = scoring.score_measurement(
-            gate, config, measurement, time.monotonic() - started
+            gate, config, measurement, time.monotonic() - started,
+            rules.figures(gate.id), rules.tolerance,
         )
     except GateError as exc:
         result = _errored(
@@ -156,15 +183,17 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
         else:
             parallel.append(gate)
     workdir = Path(tempfile.mkdtemp(prefix="audit-work-"))
+    sources = fingerprints.SourceIndex(plan.root)
     executor = ThreadPoolExecutor(max_workers=max(1, plan.jobs), thread_name_prefix="gate")
     try:
         futures: dict[str, Future[GateResult]] = {
-            gate.id: executor.submit(run_gate, gate, plan, workdir, events) for gate in parallel
+            gate.id: executor.submit(run_gate, gate, plan, workdir, events, sources)
+            for gate in parallel
         }
         for gate_id, future in futures.items():
             results[gate_id] = future.result()
         for gate in alone:
-            results[gate.id] = run_gate(gate, plan, workdir, events)
+            results[gate.id] = run_gate(gate, plan, workdir, events, sources)
     except BaseException:
         procs.shutdown()
         executor.shutdown(wait=True, cancel_futures=True)
@@ -178,6 +207,10 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
     reason = None
     if all(g.status == "skipped" for g in ordered):
         reason = "every selected gate was skipped, so nothing was measured"
+    summary = counting.summarize(plan.counting, ordered, plan.root)
+    stale = counting.stale_reason(summary)
+    if stale is not None and status == "passed":
+        status, reason = "failed", stale
     target: dict[str, object] = {
         "path": str(plan.root),
         "name": plan.root.name,
@@ -195,4 +228,5 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
         grade=scoring.grade(score, status),
         gates=ordered,
         reason=reason,
+        counting=summary,
     )

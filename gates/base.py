@@ -11,7 +11,8 @@ from typing import Protocol
 
 from auditor import procs
 from auditor.errors import GateError, ProcessTimeoutError
-from auditor.model import ConditionSpec, GateResult, Measurement, OptionSpec
+from auditor.model import ConditionSpec, Finding, GateResult, Measurement, OptionSpec
+from auditor.newcode import NewCode
 
 SCRUBBED_ENV_PREFIXES = ("COVERAGE_", "PYTEST_CURRENT_TEST")
 
@@ -51,6 +52,8 @@ class GateContext:
     """time.monotonic() value by which the gate must be done."""
     progress: Callable[[str], None] = field(default=lambda _msg: None)
     """Reports a short status line (a stage) to the live display."""
+    new_code: NewCode | None = None
+    """The change under `--new-code`: changed lines by path; None judges the whole code."""
 
     def remaining(self) -> float:
         """Seconds left before the gate's timeout."""
@@ -136,4 +139,13 @@ class Gate(Protocol):
 
     def measure(self, ctx: GateContext) -> Measurement:
         """Run the tool and read its output. Raise GateError when it could not measure."""
+        ...
+
+    def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
+        """The values of the conditions that count findings, from FINDINGS.
+
+        The gate's `measure` uses it on every finding; the runner calls it again on the `new`
+        findings once the baseline, waivers and new code have set each finding's state, and
+        replaces those values. Figures from the tools (percentages) are not derived here.
+        """
         ...

@@ -18,4 +18,5 @@ class HtmlRenderer:
             attention=summary.attention(scorecard),
             gates=summary.gate_rows(scorecard),
             sections=[gate_views.section(g) for g in scorecard.gates],
+            held=summary.held(scorecard),
         )

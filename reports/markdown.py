@@ -39,5 +39,6 @@ class MarkdownRenderer:
             head=summary.headline(scorecard),
             gates=summary.gate_rows(scorecard),
             attention=summary.attention(scorecard, where_limit=2),
+            held=summary.held(scorecard),
         )
         return re.sub(r"\n{3,}", "\n\n", rendered).strip() + "\n"

@@ -101,6 +101,13 @@ class CoverageReportView:
             files = [f for f in files if f.get("critical") is True]
         elif condition_id == "tests_failed":
             return files_by_findings(gate) or ["the failing tests in the test run's output"]
+        elif condition_id == "new_line_coverage":
+            new_code = access.mapping(gate.details.get("new_code"))
+            return [
+                f"{access.text(u.get('path'))} changed lines {access.text(u.get('lines'))} "
+                "never ran"
+                for u in access.records(new_code.get("uncovered"))
+            ]
         ranked = sorted(
             (f for f in files if access.num(f.get("percent")) is not None),
             key=lambda f: access.num(f.get("percent")) or 0.0,

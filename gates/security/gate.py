@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import ConfigError, GateError
-from auditor.model import ConditionSpec, Measurement, OptionSpec
+from auditor.fingerprints import PACKAGE_KEY
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates import tools
 from gates.base import GateConfig, GateContext, GateView
 from gates.security import bandit_run, pip_audit_run
@@ -39,6 +40,31 @@ def _vulnerability_source(ctx: GateContext) -> Iterator[tuple[list[str], str]]:
         yield ["--vulnerability-service", "osv", "--osv-url", osv_url], f"OSV service {osv_url}"
     else:
         yield [], "PyPI (pip-audit's default service)"
+
+
+def vulnerability_findings(vulnerable: list[pip_audit_run.Vulnerable]) -> list[Finding]:
+    """One finding per vulnerable package and advisory; its rule is the advisory id."""
+    return [
+        Finding(
+            path="",
+            line=None,
+            rule=v.id,
+            severity="critical",
+            message=(
+                f"{v.name} {v.version}: {v.id}"
+                + (f" ({', '.join(v.aliases)})" if v.aliases else "")
+                + (f"; fixed in {', '.join(v.fix_versions)}" if v.fix_versions else "; no fix")
+            ),
+            tool="pip-audit",
+            extra={
+                PACKAGE_KEY: v.name,
+                "version": v.version,
+                "aliases": list(v.aliases),
+                "fix_versions": list(v.fix_versions),
+            },
+        )
+        for v in vulnerable
+    ]
 
 
 class SecurityGate:
@@ -102,6 +128,13 @@ class SecurityGate:
                 "[tool.audit.security] sets both `osv_db` and `osv_url`; choose one source"
             )
 
+    def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
+        bandit = [f for f in findings if PACKAGE_KEY not in f.extra]
+        return {
+            "critical_findings": float(sum(f.severity == "critical" for f in bandit)),
+            "vulnerabilities": float(len(findings) - len(bandit)),
+        }
+
     def measure(self, ctx: GateContext) -> Measurement:
         config = ctx.config
         severity = (config.option_str("severity") or "HIGH").upper()
@@ -131,7 +164,9 @@ class SecurityGate:
             "nosec": bandit.nosec,
         }
         measurement = Measurement(
-            values={"critical_findings": float(bandit.critical)},
+            values={"critical_findings": self.finding_values(bandit.findings, config)[
+                "critical_findings"
+            ]},
             findings=bandit.findings,
             details={"bandit": bandit_details, "tools": [bandit_tool.to_dict()]},
             tool_name=self.tool,
@@ -141,7 +176,7 @@ class SecurityGate:
             return replace(measurement, skipped={"vulnerabilities": "turned off in config"})
         try:
             audit_tool = tools.resolve(ctx, PIP_AUDIT, from_target=False)
-            dependencies = _audit_dependencies(ctx, list(audit_tool.command))
+            dependencies, vulnerable = _audit_dependencies(ctx, list(audit_tool.command))
         except GateError as exc:
             # bandit's figure was measured and stays; only the dependency audit is an error.
             return replace(
@@ -149,18 +184,24 @@ class SecurityGate:
                 unmeasured={"vulnerabilities": str(exc)},
                 log_tail=str(exc.details.get("log_tail", "")),
             )
-        values = {**measurement.values, "vulnerabilities": float(len(dependencies["vulnerable"]))}
+        findings = [*measurement.findings, *vulnerability_findings(vulnerable)]
+        values = self.finding_values(findings, config)
         details = {
             **measurement.details,
             "dependencies": dependencies,
             "tools": [bandit_tool.to_dict(), audit_tool.to_dict()],
         }
         version = f"{measurement.tool_version}, pip-audit {audit_tool.version}"
-        return replace(measurement, values=values, details=details, tool_version=version)
+        return replace(
+            measurement, values=values, findings=findings, details=details, tool_version=version
+        )
 
 
-def _audit_dependencies(ctx: GateContext, command: list[str]) -> dict[str, Any]:
-    """pip-audit on the target interpreter's site-packages: the `dependencies` details."""
+def _audit_dependencies(
+    ctx: GateContext, command: list[str]
+) -> tuple[dict[str, Any], list[pip_audit_run.Vulnerable]]:
+    """pip-audit on the target interpreter's site-packages: the `dependencies` details and
+    the vulnerabilities that count."""
     config = ctx.config
     include_installers = config.options.get("include_installers") is True
     paths = [p for p in pip_audit_run.site_dirs(ctx) if Path(p).is_dir()]
@@ -184,7 +225,7 @@ def _audit_dependencies(ctx: GateContext, command: list[str]) -> dict[str, Any]:
         "note": _installer_note(audit, include_installers),
         "ignored_vulnerable": [v.to_dict() for v in audit.ignored_vulnerable],
         "vulnerable": [v.to_dict() for v in audit.vulnerable],
-    }
+    }, audit.vulnerable
 
 
 def _installer_note(audit: pip_audit_run.AuditReport, include_installers: bool) -> str:
