@@ -17,8 +17,8 @@ from gates.coverage.parse import FileCoverage, format_lines
 class NewLines:
     covered: int
     total: int
-    uncovered: dict[str, list[int]]
-    """Changed executable lines the tests never ran, by file."""
+    uncovered: dict[str, str]
+    """Changed executable lines the tests never ran, by file, as coverage shows missing lines."""
 
     @property
     def percent(self) -> float | None:
@@ -30,24 +30,23 @@ class NewLines:
             "executable_lines": self.total,
             "covered_lines": self.covered,
             "uncovered": [
-                {"path": path, "lines": format_lines(lines, lines), "count": len(lines)}
-                for path, lines in self.uncovered.items()
+                {"path": path, "lines": lines} for path, lines in self.uncovered.items()
             ],
         }
 
 
 def measure(files: Sequence[FileCoverage], new_code: NewCode) -> NewLines:
     covered = total = 0
-    uncovered: dict[str, list[int]] = {}
+    uncovered: dict[str, str] = {}
     for f in files:
         changed = new_code.lines.get(f.path)
         if not changed:
             continue
-        executable = changed & (f.executed | f.unexecuted)
+        statements = f.executed | f.unexecuted
+        executable = changed & statements
         hit = executable & f.executed
         covered += len(hit)
         total += len(executable)
-        missed = sorted(executable - hit)
-        if missed:
-            uncovered[f.path] = missed
+        if executable - hit:
+            uncovered[f.path] = format_lines(statements, executable - hit)
     return NewLines(covered=covered, total=total, uncovered=uncovered)
