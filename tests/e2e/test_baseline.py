@@ -109,13 +109,16 @@ def test_a_fixed_finding_is_reported_and_prune_removes_only_it(tmp_path: Path) -
         APP.replace("import os\n", "") + "\n\ndef extra():\n    spare = 2\n", encoding="utf-8"
     )
     result = run_cli("run", root, "--gates", "lint", "--out", tmp_path / "out", "--format",
-                     "json,markdown")
+                     "json,markdown,html")
     assert result.code == 0, result.stdout
     card = json.loads((tmp_path / "out" / "scorecard.json").read_text())
     fixed = card["counting"]["baseline"]["fixed"]
     assert [(e["rule"], e["path"]) for e in fixed] == [("F401", "app.py")]
     assert "1 baselined finding is fixed: `audit baseline --prune` locks that in" in result.stdout
     assert "Fixed since the baseline" in (tmp_path / "out" / "scorecard.md").read_text()
+    html = (tmp_path / "out" / "scorecard.html").read_text()
+    assert "What counts" in html
+    assert "Fixed since the baseline" in html
     assert status(root) == " M app.py\n"  # the run wrote nothing into the target
 
     stale = root / "stale.toml"
@@ -188,7 +191,8 @@ def test_a_waiver_without_a_reason_is_a_usage_error(tmp_path: Path) -> None:
     )))
     result = run_cli("run", root, "--gates", "lint", "--out", tmp_path / "out")
     assert result.code == 2
-    assert "waiver 1 of" in result.stderr and "`reason`" in result.stderr
+    assert "waiver 1 of" in result.stderr
+    assert "`reason`" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -272,4 +276,5 @@ def test_new_code_in_a_shallow_clone_advises_full_history(tmp_path: Path) -> Non
     result = run_cli("run", clone, "--gates", "lint", "--new-code", "main",
                      "--out", tmp_path / "out")
     assert result.code == 2
-    assert "shallow" in result.stderr and "fetch-depth: 0" in result.stderr
+    assert "shallow" in result.stderr
+    assert "fetch-depth: 0" in result.stderr

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from auditor.newcode import NewCode
 from gates.coverage import new_lines
 from gates.coverage.parse import FileCoverage
-from auditor.newcode import NewCode
 from tests import helpers
 from tests.gitrepo import commit_all, git, init_repo
 from tests.helpers import condition, run_cli
@@ -114,7 +114,9 @@ def test_new_line_coverage_equals_diff_cover_and_the_baseline_ratchets(tmp_path:
         {"path": "pkg/calc.py", "lines": "11, 16"}, {"path": "pkg/extra.py", "lines": "2"},
     ]
     line = condition(card, "coverage", "line_coverage")
-    assert line["threshold"] == 95 and line["baseline"] == day_one and line["ratchet"] == day_one
+    assert line["threshold"] == 95
+    assert line["baseline"] == day_one
+    assert line["ratchet"] == day_one
     # The change lowered the total below the baseline's figure, so the ratchet fails it.
     assert line["value"] == round(by_hand, 2) < day_one
     assert line["status"] == "failed"
