@@ -108,10 +108,7 @@ def run(
     plan = _plan(root, cfg, gates, python, jobs, out_dir, rules)
     card = _audit(plan)
     written = write_reports(card, chosen_formats, out_dir)
-    console = Console(highlight=False, markup=False)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        # CI logs are wider than rich's default of 80 columns for output that is not a terminal.
-        console.width = 120
+    console = _out_console()
     console.print(verdict_table(card))
     for line in warning_lines(card):
         console.print(line)
@@ -125,6 +122,14 @@ def run(
         f"in {card.duration_s:.1f}s; reports: {', '.join(str(p) for p in written)}"
     )
     return scoring.exit_code(card.status)
+
+
+def _out_console() -> Console:
+    console = Console(highlight=False, markup=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # CI logs are wider than rich's default of 80 columns for output that is not a terminal.
+        console.width = 120
+    return console
 
 
 def _load(path: Path, config_file: Path | None) -> tuple[Path, config_mod.AuditConfig]:
@@ -223,7 +228,7 @@ def write_baseline(
     rules = _rules(root, cfg, None, old if prune else None)
     work_out = Path(DEFAULT_OUT).absolute()
     card = _audit(_plan(root, cfg, gates, python, jobs, work_out, rules))
-    console = Console(highlight=False, markup=False)
+    console = _out_console()
     console.print(verdict_table(card))
     failed = [g.id for g in card.gates if g.status == "error"]
     if failed:
@@ -246,7 +251,7 @@ def write_baseline(
             f"{gid} {n}" for gid, n in by_gate.items()
         ) + ")" + "".join(f", {k} {v:g}" for k, v in sorted(new.figures.items()))
     scorecard.write_atomic(target, baseline_mod.render(new))
-    console.print(visible(f"Wrote {target}: {what}"))
+    console.print(visible(f"Wrote {target}: {what}"), soft_wrap=True)
     return scoring.EXIT_PASSED
 
 
