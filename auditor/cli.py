@@ -114,7 +114,7 @@ def run(
         console.print(line)
     held = held_line(card)
     if held:
-        console.print(visible(held))
+        console.print(visible(held), soft_wrap=True)
     if card.reason:
         console.print(visible(card.reason))
     console.print(
