@@ -226,6 +226,12 @@ class Held:
     waivers: list[WaiverRow]
     new_code: str | None
     """`the change since REF (merge base abc1234): N lines in M files`."""
+    new_findings: list[str]
+    """The findings that count, `gate path:line [rule] message`, at most NEW_LIMIT."""
+    more_new: int
+
+
+NEW_LIMIT = 20
 
 
 def _fixed_text(entry: dict[str, object]) -> str:
@@ -279,6 +285,13 @@ def held(card: Scorecard) -> Held | None:
             f"{text.plural(int(access.num(change.get('files')) or 0), 'file')}"
         )
     file = access.text(base.get("file")) or None
+    counted = [
+        f"{g.id} {f.path or '(dependency)'}{f':{f.line}' if f.line else ''} [{f.rule}] "
+        + text.shorten(text.clean(f.message), 100)
+        for g in card.gates
+        for f in g.findings
+        if f.state == "new"
+    ]
     return Held(
         line=_held_line(gates, file, fixed, waivers, new_code),
         gates=gates,
@@ -287,6 +300,8 @@ def held(card: Scorecard) -> Held | None:
         fixed=fixed,
         waivers=waivers,
         new_code=new_code,
+        new_findings=counted[:NEW_LIMIT],
+        more_new=max(0, len(counted) - NEW_LIMIT),
     )
 
 
