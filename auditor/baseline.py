@@ -137,14 +137,23 @@ def ratchet_figures(gates: Iterable[GateResult], ratcheting: set[str]) -> dict[s
     }
 
 
-def capture(gates: Iterable[GateResult], ratcheting: set[str]) -> Baseline:
-    """A fresh baseline: every finding that is not waived, and the ratcheting figures."""
+def capture(
+    gates: Iterable[GateResult], ratcheting: set[str], previous: Baseline | None = None
+) -> Baseline:
+    """A fresh baseline: every finding that is not waived, and the ratcheting figures, of the
+    gates that measured; the PREVIOUS baseline's entries and figures of other gates are kept."""
     measured = [g for g in gates if g.status in MEASURED]
+    ran = {g.id for g in measured}
+    kept = [e for e in previous.entries if e.gate not in ran] if previous else []
+    figures = {
+        k: v for k, v in (previous.figures if previous else {}).items()
+        if k.split(".", 1)[0] not in ran
+    }
     return Baseline(
-        entries=tuple(
+        entries=tuple(kept) + tuple(
             Entry.of(g.id, f) for g in measured for f in g.findings if f.state != "waived"
         ),
-        figures=ratchet_figures(measured, ratcheting),
+        figures={**figures, **ratchet_figures(measured, ratcheting)},
     )
 
 

@@ -217,7 +217,8 @@ def write_baseline(
         ),
     ] = False,
 ) -> int:
-    """Audit PATH, then write its findings and figures to audit-baseline.json at its root."""
+    """Audit PATH, then write its findings and figures to audit-baseline.json at its root
+    (entries of gates that did not run are kept)."""
     root, cfg = _load(path, config_file)
     target = _baseline_file(root, cfg)
     old = baseline_mod.read(target)
@@ -245,7 +246,7 @@ def write_baseline(
             f", raised {', '.join(f'{k} to {new.figures[k]:g}' for k in raised)}" if raised else ""
         )
     else:
-        new = baseline_mod.capture(card.gates, RATCHETING)
+        new = baseline_mod.capture(card.gates, RATCHETING, old)
         by_gate = {g.id: sum(e.gate == g.id for e in new.entries) for g in card.gates}
         what = f"{len(new.entries)} findings (" + ", ".join(
             f"{gid} {n}" for gid, n in by_gate.items()

@@ -160,3 +160,16 @@ def test_parse_diff_reads_added_lines_of_each_file() -> None:
         "diff --git a/gone.py b/gone.py\n--- a/gone.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-q\n"
     )
     assert parse_diff(diff) == {"a.py": {4, 5, 12}}
+
+
+def test_a_fresh_baseline_keeps_the_entries_of_gates_that_did_not_run() -> None:
+    other = baseline.Entry("type", "a.py", "misc", "t", "m")
+    stale = baseline.Entry("lint", "a.py", "F401", "old", "m")
+    previous = baseline.Baseline((other, stale), {"type.type_coverage": 90.0})
+    lint = GateResult("lint", "Lint", "failed", 0, 1, None, {}, [], [
+        Finding("a.py", 1, "F841", "warning", "m", fingerprint="now"),
+        Finding("a.py", 2, "F821", "critical", "m", fingerprint="w", state="waived"),
+    ], {})
+    fresh = baseline.capture([lint], set(), previous)
+    assert sorted(e.fingerprint for e in fresh.entries) == ["now", "t"]
+    assert fresh.figures == {"type.type_coverage": 90.0}
