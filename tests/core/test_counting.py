@@ -173,3 +173,17 @@ def test_a_fresh_baseline_keeps_the_entries_of_gates_that_did_not_run() -> None:
     fresh = baseline.capture([lint], set(), previous)
     assert sorted(e.fingerprint for e in fresh.entries) == ["now", "t"]
     assert fresh.figures == {"type.type_coverage": 90.0}
+
+
+def test_a_waiver_expiring_within_two_weeks_is_flagged() -> None:
+    waiver = Waiver("lint", "F1", None, "why", "me", TODAY + dt.timedelta(days=14))
+    rules = counting.Rules(waivers=(waiver,), today=TODAY)
+    found = counting.judge("lint", [Finding("a.py", 1, "F1", "warning", "m")], rules)
+    lint = GateResult("lint", "Lint", "passed", 100, 1, None, {}, [], found, {})
+    summary = counting.summarize(rules, [lint], Path())
+    assert summary is not None
+    assert [(w["status"], w["matched"]) for w in summary["waivers"]] == [("expiring", 1)]
+    later = counting.Rules(waivers=(waiver,), today=TODAY - dt.timedelta(days=1))
+    before = counting.summarize(later, [lint], Path())
+    assert before is not None
+    assert before["waivers"][0]["status"] == "active"
