@@ -334,14 +334,16 @@ class ResultCache:
             total -= size
 
     def through(
-        self, gate: Gate, config: GateConfig, measure: Callable[[], GateResult]
+        self, gate: Gate, config: GateConfig, measure: Callable[[], GateResult], held: str = ""
     ) -> GateResult:
-        """The stored result of GATE when nothing it depends on changed, else MEASURE's, stored."""
+        """The stored result of GATE when nothing it depends on changed, else MEASURE's, stored.
+        HELD describes what the findings are held against (baseline, waivers, the new-code
+        change): a result judged against other rules is not reused."""
         spec = spec_of(gate)
         if spec is None:
             return measure()
         started = time.monotonic()
-        key = self.key(gate, spec, config)
+        key = _digest(self.key(gate, spec, config), held)
         hit = self.lookup(gate, spec, config, key)
         if hit is not None:
             return replace(hit, duration_s=round(time.monotonic() - started, 3))

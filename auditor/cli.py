@@ -13,16 +13,29 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from auditor import __version__, init_section, interpreter, runner, scorecard, scoring
+from auditor import (
+    __version__,
+    counting,
+    init_section,
+    interpreter,
+    newcode,
+    runner,
+    scorecard,
+    scoring,
+)
+from auditor import baseline as baseline_mod
 from auditor import config as config_mod
 from auditor.cache import ResultCache
 from auditor.errors import ConfigError
 from auditor.history import setup as history_setup
+from auditor.history.location import HistoryRef
 from auditor.history.section import BaseRun
+from auditor.model import Scorecard
 from auditor.progress import LiveProgress, tool_lines, verdict_table, warning_lines
 from auditor.safetext import visible
 from gates.coverage import reuse
 from gates.registry import GATES
+from reports.summary import held_line
 from reports.writer import write_reports
 
 app = typer.Typer(
@@ -42,6 +55,28 @@ HISTORY_OPTION = typer.Option(
     "user's data directory).",
 )
 NO_HISTORY_OPTION = typer.Option("--no-history", help="Record nothing and read no history.")
+GatesOption = Annotated[
+    str | None,
+    typer.Option("--gates", help="Comma-separated subset of: " + ",".join(GATES) + "."),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="A TOML file with the same keys as [tool.audit]."),
+]
+PythonOption = Annotated[
+    str | None,
+    typer.Option(
+        "--python",
+        help="The target's interpreter or virtual environment "
+        "(default: PATH/.venv, then the active virtual environment).",
+    ),
+]
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs", min=1, help="How many gates may run at once (default: one per CPU core)."
+    ),
+]
 
 
 def _err_console() -> Console:
@@ -129,16 +164,17 @@ def run(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Measure every gate again; reuse no result.")
     ] = False,
+    new_code: Annotated[
+        str | None,
+        typer.Option(
+            "--new-code", metavar="REF",
+            help="Judge the change since the merge base of REF and HEAD (`auto`: CI's base "
+            "branch); findings on lines it did not touch do not count.",
+        ),
+    ] = None,
 ) -> int:
     """Audit PATH against its quality gates; exit 0 passed, 1 failed, 2 usage error, 3 error."""
-    if not path.exists():
-        raise ConfigError(f"{path} does not exist; give the directory of the project to audit")
-    if not path.is_dir():
-        raise ConfigError(f"{path} is not a directory; give the directory of the project to audit")
-    root = path.resolve()
-    cfg = config_mod.load(root, config_file)
-    # An empty --gates or --format is a mistake, never "the default".
-    selected = config_mod.parse_gate_list(gates, "--gates") if gates is not None else cfg.selected
+    root, cfg = _load(path, config_file)
     chosen_formats = (
         config_mod.parse_format_list(formats, "--format")
         if formats is not None
@@ -147,6 +183,102 @@ def run(
     out_dir = (out or Path(cfg.out or DEFAULT_OUT)).absolute()
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"--out {out_dir} is a file; give a directory for the reports")
+    rules = _rules(
+        root, cfg, new_code or cfg.new_code, baseline_mod.read(_baseline_file(root, cfg))
+    )
+    compare_base = (
+        BaseRun.of_scorecard(scorecard.read(compare), "compare", compare.name)
+        if compare is not None else None
+    )
+    ref = history_setup.history_ref(root, cfg, history, no_history)
+    plan = _plan(
+        root, cfg, gates, python, jobs, out_dir, rules,
+        history=ref, cache=not no_cache, coverage_data=coverage_data or [], junit=junit or [],
+    )
+    card = _audit(plan)
+    if ref is not None or compare_base is not None:
+        # The database layer loads only when there is a history or a scorecard to compare with.
+        from auditor.history import recorder  # noqa: PLC0415
+
+        card = recorder.attach_and_record(
+            card, ref, compare_base, history_setup.metric_settings(cfg)
+        )
+    written = write_reports(card, chosen_formats, out_dir)
+    console = _out_console()
+    console.print(verdict_table(card))
+    for line in [*tool_lines(card), *warning_lines(card)]:
+        console.print(line)
+    for warning in (card.history or {}).get("warnings", []):
+        console.print(visible(f"warning: history: {warning}"), style="yellow")
+    if card.history and card.history.get("recorded"):
+        console.print(visible(f"history: recorded in {card.history.get('store')}"))
+    held = held_line(card)
+    if held:
+        console.print(visible(held), soft_wrap=True)
+    if card.reason:
+        console.print(visible(card.reason))
+    console.print(
+        f"{card.status.upper()}: score {card.score:g}, grade {card.grade} "
+        f"in {card.duration_s:.1f}s; reports: {', '.join(str(p) for p in written)}"
+    )
+    return scoring.exit_code(card.status)
+
+
+def _out_console() -> Console:
+    console = Console(highlight=False, markup=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # CI logs are wider than rich's default of 80 columns for output that is not a terminal.
+        console.width = 120
+    return console
+
+
+def _load(path: Path, config_file: Path | None) -> tuple[Path, config_mod.AuditConfig]:
+    if not path.exists():
+        raise ConfigError(f"{path} does not exist; give the directory of the project to audit")
+    if not path.is_dir():
+        raise ConfigError(f"{path} is not a directory; give the directory of the project to audit")
+    root = path.resolve()
+    return root, config_mod.load(root, config_file)
+
+
+def _baseline_file(root: Path, cfg: config_mod.AuditConfig) -> Path:
+    return root / cfg.baseline
+
+
+def _rules(
+    root: Path,
+    cfg: config_mod.AuditConfig,
+    ref: str | None,
+    baseline: baseline_mod.Baseline | None,
+) -> counting.Rules:
+    """The baseline, waivers and new-code change of this audit; git errors are exit 2."""
+    change = newcode.changed_lines(root, newcode.resolve_ref(ref)) if ref else None
+    return counting.Rules(
+        baseline=baseline,
+        baseline_file=_baseline_file(root, cfg),
+        waivers=cfg.waivers,
+        new_code=change,
+        tolerance=cfg.ratchet_tolerance,
+        stale="fail" if cfg.stale_baseline == "fail" else "warn",
+    )
+
+
+def _plan(
+    root: Path,
+    cfg: config_mod.AuditConfig,
+    gates: str | None,
+    python: str | None,
+    jobs: int | None,
+    out_dir: Path,
+    rules: counting.Rules,
+    *,
+    history: HistoryRef | None = None,
+    cache: bool = False,
+    coverage_data: list[str] | None = None,
+    junit: list[str] | None = None,
+) -> runner.Plan:
+    # An empty --gates is a mistake, never "the default".
+    selected = config_mod.parse_gate_list(gates, "--gates") if gates is not None else cfg.selected
     target_python, python_source = interpreter.resolve(root, python, cfg.python)
     gate_configs = dict(cfg.gates)
     if "coverage" in selected:
@@ -154,12 +286,7 @@ def run(
             cfg.gates["coverage"], root=root, cwd=Path.cwd(), python=target_python,
             cli_data=coverage_data or [], cli_junit=junit or [],
         )
-    compare_base = (
-        BaseRun.of_scorecard(scorecard.read(compare), "compare", compare.name)
-        if compare is not None else None
-    )
-    ref = history_setup.history_ref(root, cfg, history, no_history)
-    plan = runner.Plan(
+    return runner.Plan(
         root=root,
         python=target_python,
         python_source=python_source,
@@ -169,39 +296,79 @@ def run(
         enabled=cfg.enabled,
         jobs=jobs or cfg.jobs or min(len(selected), os.cpu_count() or 1),
         exclude=cfg.exclude,
-        history=ref,
-        cache=None if no_cache else ResultCache(root, target_python),
+        history=history,
+        cache=ResultCache(root, target_python) if cache else None,
+        counting=rules,
     )
-    err = _err_console()
-    err.print(visible(f"Auditing {root} with {target_python} ({python_source})"))
-    with LiveProgress(err, list(selected)) as progress:
-        card = runner.run_audit(plan, progress)
-    if ref is not None or compare_base is not None:
-        # The database layer loads only when there is a history or a scorecard to compare with.
-        from auditor.history import recorder  # noqa: PLC0415
 
-        card = recorder.attach_and_record(
-            card, ref, compare_base, history_setup.metric_settings(cfg)
+
+def _audit(plan: runner.Plan) -> Scorecard:
+    err = _err_console()
+    err.print(visible(f"Auditing {plan.root} with {plan.python} ({plan.python_source})"))
+    with LiveProgress(err, list(plan.selected)) as progress:
+        return runner.run_audit(plan, progress)
+
+
+RATCHETING = {
+    f"{gate.id}.{spec.id}"
+    for gate in GATES.values()
+    for spec in gate.conditions
+    if spec.op == ">=" and spec.ratchets
+}
+
+
+@app.command("baseline")
+def write_baseline(
+    path: Annotated[Path, typer.Argument(help="The project to baseline.")] = Path(),
+    gates: GatesOption = None,
+    config_file: ConfigOption = None,
+    python: PythonOption = None,
+    jobs: JobsOption = None,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Only remove fixed entries and raise improved figures; never add an entry.",
+        ),
+    ] = False,
+) -> int:
+    """Audit PATH, then write its findings and figures to audit-baseline.json at its root
+    (entries of gates that did not run are kept)."""
+    root, cfg = _load(path, config_file)
+    target = _baseline_file(root, cfg)
+    old = baseline_mod.read(target)
+    if prune and old is None:
+        raise ConfigError(
+            f"--prune: there is no baseline at {target} yet; write one with `audit baseline`"
         )
-    written = write_reports(card, chosen_formats, out_dir)
-    console = Console(highlight=False, markup=False)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        # CI logs are wider than rich's default of 80 columns for output that is not a terminal.
-        console.width = 120
+    rules = _rules(root, cfg, None, old if prune else None)
+    work_out = Path(DEFAULT_OUT).absolute()
+    card = _audit(_plan(root, cfg, gates, python, jobs, work_out, rules))
+    console = _out_console()
     console.print(verdict_table(card))
-    for line in [*tool_lines(card), *warning_lines(card)]:
-        console.print(line)
-    for warning in (card.history or {}).get("warnings", []):
-        console.print(visible(f"warning: history: {warning}"), style="yellow")
-    if card.history and card.history.get("recorded"):
-        console.print(visible(f"history: recorded in {card.history.get('store')}"))
-    if card.reason:
-        console.print(visible(card.reason))
-    console.print(
-        f"{card.status.upper()}: score {card.score:g}, grade {card.grade} "
-        f"in {card.duration_s:.1f}s; reports: {', '.join(str(p) for p in written)}"
-    )
-    return scoring.exit_code(card.status)
+    failed = [g.id for g in card.gates if g.status == "error"]
+    if failed:
+        _say_error(
+            f"{', '.join(failed)} could not measure, so {target} was not written; "
+            "fix that first (see above) or leave the gate out with --gates"
+        )
+        return scoring.EXIT_ERROR
+    if old is not None and prune:
+        new = baseline_mod.prune(old, card.gates, RATCHETING)
+        removed = len(old.entries) - len(new.entries)
+        raised = sorted(k for k, v in new.figures.items() if v > old.figures.get(k, v))
+        what = f"removed {removed} fixed entr{'y' if removed == 1 else 'ies'}" + (
+            f", raised {', '.join(f'{k} to {new.figures[k]:g}' for k in raised)}" if raised else ""
+        )
+    else:
+        new = baseline_mod.capture(card.gates, RATCHETING, old)
+        by_gate = {g.id: sum(e.gate == g.id for e in new.entries) for g in card.gates}
+        what = f"{len(new.entries)} findings (" + ", ".join(
+            f"{gid} {n}" for gid, n in by_gate.items()
+        ) + ")" + "".join(f", {k} {v:g}" for k, v in sorted(new.figures.items()))
+    scorecard.write_atomic(target, baseline_mod.render(new))
+    console.print(visible(f"Wrote {target}: {what}"), soft_wrap=True)
+    return scoring.EXIT_PASSED
 
 
 @app.command(

@@ -6,6 +6,7 @@ the nearest valid name.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
 import tomllib
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor import waivers as waivers_mod
+from auditor.baseline import DEFAULT_FILE as DEFAULT_BASELINE
 from auditor.errors import ConfigError
 from auditor.model import ConditionSpec, OptionSpec
 from gates.base import Gate, GateConfig
@@ -32,7 +35,14 @@ TOP_LEVEL_KEYS = {
     "exclude": "globs (relative to the target root) of vendored or generated code no gate judges",
     "history": "where runs are recorded: a SQLite file outside the target, or a postgresql:// "
     "URL (short for `store` in [tool.audit.history])",
+    "baseline": "the baseline file, relative to the target root",
+    "ratchet_tolerance": "how far a `>=` figure may fall below its baseline figure",
+    "stale_baseline": "`warn` or `fail` when baselined findings are fixed",
+    "new_code": "judge the change since the merge base of this ref and HEAD",
+    "waivers": "[[tool.audit.waivers]] tables",
+    "max_waiver_days": "how far ahead a waiver may expire",
 }
+STALE_MODES = ("warn", "fail")
 GATE_COMMON_KEYS = ("timeout", "enabled")
 
 
@@ -53,6 +63,11 @@ class AuditConfig:
     """Where it came from, for messages: a file path or 'defaults'."""
     exclude: tuple[str, ...] = ()
     """Globs of `exclude`, relative to the target root; every gate leaves those files out."""
+    baseline: str = DEFAULT_BASELINE
+    ratchet_tolerance: float = 0.0
+    stale_baseline: str = "warn"
+    new_code: str | None = None
+    waivers: tuple[waivers_mod.Waiver, ...] = ()
 
 
 def _nearest(key: str, choices: list[str]) -> str:
@@ -205,7 +220,16 @@ def _check_names(names: tuple[str, ...], valid: list[str], what: str) -> tuple[s
     return tuple(dict.fromkeys(names))
 
 
-def from_mapping(data: dict[str, Any], source: str, prefix: str) -> AuditConfig:
+def _number(data: dict[str, Any], key: str, where: str, default: float) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"`{key}` {where} must be a number of at least 0")
+    return float(value)
+
+
+def from_mapping(
+    data: dict[str, Any], source: str, prefix: str, today: dt.date | None = None
+) -> AuditConfig:
     """Validate the keys of `[tool.audit]` (or the top of a `--config` file)."""
     gates: dict[str, GateConfig] = {}
     enabled: dict[str, bool] = {}
@@ -240,6 +264,14 @@ def from_mapping(data: dict[str, Any], source: str, prefix: str) -> AuditConfig:
         formats = _check_names(tuple(value), list(FORMATS), f"`format` {where}")
     python = _optional_str(data, "python", where)
     out = _optional_str(data, "out", where)
+    stale = _optional_str(data, "stale_baseline", where) or "warn"
+    if stale not in STALE_MODES:
+        raise ConfigError(f"`stale_baseline` {where} must be \"warn\" or \"fail\", not {stale!r}")
+    max_days = _number(data, "max_waiver_days", where, waivers_mod.DEFAULT_MAX_DAYS)
+    waivers = waivers_mod.parse(
+        data.get("waivers", []), list(GATES), int(max_days), today or dt.date.today(),
+        f"[{prefix}] of {source}" if prefix else source,
+    )
     jobs = data.get("jobs")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ConfigError(f"`jobs` {where} must be a whole number of at least 1")
@@ -260,6 +292,11 @@ def from_mapping(data: dict[str, Any], source: str, prefix: str) -> AuditConfig:
         jobs=jobs,
         history=gates["history"].option_str("store") or None,
         source=source,
+        baseline=_optional_str(data, "baseline", where) or DEFAULT_BASELINE,
+        ratchet_tolerance=_number(data, "ratchet_tolerance", where, 0.0),
+        stale_baseline=stale,
+        new_code=_optional_str(data, "new_code", where),
+        waivers=tuple(waivers),
     )
 
 

@@ -32,6 +32,12 @@ def render() -> str:
         '# python = ".venv"                # the target interpreter (default: .venv, then active)',
         '# exclude = ["vendor", "src/pkg/_generated/*"]  # vendored or generated code no gate '
         "judges (globs relative to the root; a name without `/` matches anywhere)",
+        '# baseline = "audit-baseline.json" # from `audit baseline`; findings in it never count',
+        "# ratchet_tolerance = 0            # how far a >= figure may fall below its baseline",
+        '# stale_baseline = "warn"          # "fail": fixed baselined findings fail the run',
+        '# new_code = "main"                # like --new-code: judge the change since this ref',
+        "# max_waiver_days = 180            # how far ahead a waiver may expire",
+        "# [[tool.audit.waivers]]           # gate, rule, path (glob), reason, owner, expires",
         "",
     ]
     for gate in GATES.values():

@@ -15,6 +15,8 @@ Severity = Literal["critical", "warning", "info"]
 ThresholdKind = Literal["percent", "count", "ms"]
 Change = Literal["added", "modified", "deleted"]
 OptionKind = Literal["str", "int", "number", "bool", "str_list", "table", "table_list"]
+FindingState = Literal["new", "baselined", "waived", "old"]
+"""Whether a finding counts: only `new` ones count in a gate's conditions (see DESIGN)."""
 
 SCHEMA_VERSION = 1
 
@@ -39,6 +41,9 @@ class ConditionSpec:
     """One sentence on what is measured."""
     blocking: bool = True
     """Whether a failure fails the run, unless the config says otherwise."""
+    ratchets: bool = True
+    """For `>=` conditions: whether `audit baseline` records the figure, so that it may not fall
+    below it. False for figures of one change (new-line coverage), which no baseline can hold."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,12 @@ class Finding:
     """Which tool reported it (for SARIF runs); gates with one tool may leave it empty."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Tool-specific facts, e.g. bandit's severity and confidence."""
+    fingerprint: str = ""
+    """Stable identity across line moves and re-indentation (auditor.fingerprints)."""
+    state: FindingState = "new"
+    """Whether it counts: `new` does; `baselined`, `waived` and `old` do not."""
+    justification: str = ""
+    """Why a waived finding does not count: the waiver's reason, owner and expiry."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -73,11 +84,15 @@ class Finding:
             "rule": self.rule,
             "severity": self.severity,
             "message": self.message,
+            "fingerprint": self.fingerprint,
+            "state": self.state,
         }
         if self.tool:
             out["tool"] = self.tool
         if self.extra:
             out["extra"] = self.extra
+        if self.justification:
+            out["justification"] = self.justification
         return out
 
     @classmethod
@@ -90,6 +105,9 @@ class Finding:
             message=data["message"],
             tool=data.get("tool", ""),
             extra=dict(data.get("extra") or {}),
+            fingerprint=data.get("fingerprint", ""),
+            state=data.get("state", "new"),
+            justification=data.get("justification", ""),
         )
 
 
@@ -107,6 +125,11 @@ class Condition:
     blocking: bool
     reason: str | None = None
     """Why the condition was skipped or could not be measured; None when it was scored."""
+    baseline: float | None = None
+    """The figure recorded in the baseline, for a `>=` condition that has one."""
+    ratchet: float | None = None
+    """The effective threshold when the baseline figure lowers it (baseline minus tolerance);
+    the value is compared with this instead of `threshold`."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -121,13 +144,23 @@ class Condition:
         }
         if self.reason is not None:
             out["reason"] = self.reason
+        if self.baseline is not None:
+            out["baseline"] = self.baseline
+        if self.ratchet is not None:
+            out["ratchet"] = self.ratchet
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Condition:
+        optional = ("reason", "baseline", "ratchet")
+        required: dict[str, Any] = {
+            k: data[k] for k in cls.__dataclass_fields__ if k not in optional
+        }
         return cls(
-            **{k: data[k] for k in cls.__dataclass_fields__ if k != "reason"},
+            **required,
             reason=data.get("reason"),
+            baseline=data.get("baseline"),
+            ratchet=data.get("ratchet"),
         )
 
 
@@ -256,6 +289,9 @@ class Scorecard:
     history: dict[str, Any] | None = None
     """Where the run was recorded, the run deltas are taken against, the trend of recent runs and
     the success metrics over time (`auditor.history.section`); None without a history."""
+    counting: dict[str, Any] | None = None
+    """What was held against what: the baseline (fixed entries), waivers (expired, expiring,
+    unused) and the new-code change; None when none of them applied."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -274,6 +310,8 @@ class Scorecard:
             out["left_in_target"] = [f.to_dict() for f in self.left_in_target]
         if self.history is not None:
             out["history"] = self.history
+        if self.counting is not None:
+            out["counting"] = self.counting
         return out
 
     @classmethod
@@ -295,4 +333,5 @@ class Scorecard:
                 else None
             ),
             history=dict(data["history"]) if isinstance(data.get("history"), dict) else None,
+            counting=data.get("counting"),
         )

@@ -122,7 +122,9 @@ def verdict_table(scorecard: Scorecard) -> Table:
                 gate.id,
                 cond.id,
                 _fmt_value(cond.value, cond.unit),
-                f"{cond.op} {_fmt_value(cond.threshold, cond.unit)}",
+                f"{cond.op} {_fmt_value(cond.threshold, cond.unit)}"
+                + ("" if cond.ratchet is None
+                   else f" (baseline {_fmt_value(cond.ratchet, cond.unit)})"),
                 Text(label, style=cstyle),
             )
     return table

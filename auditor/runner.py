@@ -7,15 +7,15 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from auditor import __version__, gitinfo, procs, scoring, treecheck
+from auditor import __version__, counting, fingerprints, gitinfo, procs, scoring, treecheck
 from auditor.cache import ResultCache
 from auditor.errors import GateError, SkipGateError
-from auditor.model import GateResult, Scorecard
+from auditor.model import GateResult, Measurement, Scorecard
 from gates.base import Gate, GateConfig, GateContext
 from gates.exclude import Exclusion
 from gates.registry import GATES
@@ -65,6 +65,8 @@ class Plan:
     """Where earlier runs are recorded, for gates that read them; None: no history."""
     cache: ResultCache | None = None
     """Reuses gate results (and keeps tools' incremental caches) between audits; None: off."""
+    counting: counting.Rules = field(default_factory=counting.Rules)
+    """The baseline, waivers and new-code change findings are held against."""
 
 
 def _skipped(gate: Gate, reason: str) -> GateResult:
@@ -124,21 +126,47 @@ def _skipped_measuring(
     )
 
 
-def run_gate(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResult:
+
+
+def judge(
+    gate: Gate, config: GateConfig, measurement: Measurement, rules: counting.Rules,
+    sources: fingerprints.SourceIndex,
+) -> Measurement:
+    """The measurement with fingerprinted findings in their states, and the values of the
+    conditions that count findings derived again from the `new` findings only."""
+    findings = counting.judge(
+        gate.id, fingerprints.assign(gate.id, measurement.findings, sources), rules
+    )
+    derived = gate.finding_values(counting.new_findings(findings), config)
+    values = {
+        **measurement.values,
+        **{cid: value for cid, value in derived.items() if cid in measurement.values},
+    }
+    return replace(measurement, findings=findings, values=values)
+
+
+def run_gate(
+    gate: Gate, plan: Plan, workdir: Path, events: Events,
+    sources: fingerprints.SourceIndex | None = None,
+) -> GateResult:
     """Run one gate to a result; every failure to measure becomes an `error` result."""
     config = plan.gates[gate.id]
     events.gate_started(gate.id)
     if plan.cache is None:
-        result = _measure(gate, plan, workdir, events)
+        result = _measure(gate, plan, workdir, events, sources)
     else:
         result = plan.cache.through(
-            gate, config, lambda: _measure(gate, plan, workdir, events)
+            gate, config, lambda: _measure(gate, plan, workdir, events, sources),
+            held=repr(plan.counting),
         )
     events.gate_finished(result)
     return result
 
 
-def _measure(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResult:
+def _measure(
+    gate: Gate, plan: Plan, workdir: Path, events: Events,
+    sources: fingerprints.SourceIndex | None,
+) -> GateResult:
     config = plan.gates[gate.id]
     started = time.monotonic()
     gate_dir = workdir / gate.id
@@ -154,11 +182,16 @@ def _measure(gate: Gate, plan: Plan, workdir: Path, events: Events) -> GateResul
         progress=lambda message: events.gate_progress(gate.id, message),
         history=plan.history,
         cache_dir=plan.cache.tool_dir() if plan.cache is not None else None,
+        new_code=plan.counting.new_code,
     )
+    rules = plan.counting
     try:
-        measurement = gate.measure(ctx)
+        measurement = judge(
+            gate, config, gate.measure(ctx), rules, sources or fingerprints.SourceIndex(plan.root)
+        )
         return scoring.score_measurement(
-            gate, config, measurement, time.monotonic() - started
+            gate, config, measurement, time.monotonic() - started,
+            rules.figures(gate.id), rules.tolerance,
         )
     except SkipGateError as exc:
         return _skipped_measuring(gate, config, exc, started)
@@ -195,13 +228,11 @@ class _Watched:
         self._events.gate_finished(result)
 
 
-def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
-    """Run the plan's gates and score them. Ctrl-C kills every child process and re-raises."""
-    events = events or NoEvents()
-    procs.reset()
-    started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    started = time.monotonic()
-    results: dict[str, GateResult] = {}
+def _schedule(
+    plan: Plan, events: Events, results: dict[str, GateResult]
+) -> tuple[list[Gate], list[Gate]]:
+    """The selected gates that run beside others and those that run alone, each in the order
+    they start; gates skipped by their configuration go straight into RESULTS."""
     parallel: list[Gate] = []
     alone: list[Gate] = []
     for gate_id in plan.selected:
@@ -219,9 +250,6 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
             alone.append(gate)
         else:
             parallel.append(gate)
-    # Read before any gate runs; reports written inside the target are the user's choice.
-    watch = treecheck.TreeWatch(plan.root, skip=plan.out_dir)
-    watched = _Watched(events, watch)
     # Gates that run alone go in the registry's order whatever the selection's order: the api
     # gate's generated requests come before the load gate, which starts the service anew, and
     # the history gate, which reads only what earlier runs recorded, comes last.
@@ -231,16 +259,32 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
         # The longest first, so that the last to finish does not start last (as measured before).
         expected = plan.cache.expected_durations()
         parallel.sort(key=lambda gate: -expected.get(gate.id, 0.0))
+    return parallel, alone
+
+
+def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
+    """Run the plan's gates and score them. Ctrl-C kills every child process and re-raises."""
+    events = events or NoEvents()
+    procs.reset()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    started = time.monotonic()
+    results: dict[str, GateResult] = {}
+    parallel, alone = _schedule(plan, events, results)
+    # Read before any gate runs; reports written inside the target are the user's choice.
+    watch = treecheck.TreeWatch(plan.root, skip=plan.out_dir)
+    watched = _Watched(events, watch)
     workdir = Path(tempfile.mkdtemp(prefix="audit-work-"))
+    sources = fingerprints.SourceIndex(plan.root)
     executor = ThreadPoolExecutor(max_workers=max(1, plan.jobs), thread_name_prefix="gate")
     try:
         futures: dict[str, Future[GateResult]] = {
-            gate.id: executor.submit(run_gate, gate, plan, workdir, watched) for gate in parallel
+            gate.id: executor.submit(run_gate, gate, plan, workdir, watched, sources)
+            for gate in parallel
         }
         for gate_id, future in futures.items():
             results[gate_id] = future.result()
         for gate in alone:
-            results[gate.id] = run_gate(gate, plan, workdir, watched)
+            results[gate.id] = run_gate(gate, plan, workdir, watched, sources)
     except BaseException:
         procs.shutdown()
         executor.shutdown(wait=True, cancel_futures=True)
@@ -256,6 +300,10 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
     reason = None
     if all(g.status == "skipped" for g in ordered):
         reason = "every selected gate was skipped, so nothing was measured"
+    summary = counting.summarize(plan.counting, ordered, plan.root)
+    stale = counting.stale_reason(summary)
+    if stale is not None and status == "passed":
+        status, reason = "failed", stale
     target: dict[str, object] = {
         "path": str(plan.root),
         "name": plan.root.name,
@@ -274,4 +322,5 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
         gates=ordered,
         reason=reason,
         left_in_target=watch.left(),
+        counting=summary,
     )

@@ -78,14 +78,33 @@ def unscored(
     )
 
 
+def ratchet(
+    spec: ConditionSpec, threshold: float, figure: float | None, tolerance: float
+) -> float | None:
+    """The effective threshold of a `>=` condition held to a baseline figure, when that is
+    lower than its threshold (the figure minus the tolerance); None when the threshold holds."""
+    if figure is None or spec.op != ">=" or not spec.ratchets:
+        return None
+    lowered = round_value(max(0.0, figure - tolerance), spec.kind)
+    return lowered if lowered < threshold else None
+
+
 def evaluate(
-    spec: ConditionSpec, value: float | None, threshold: float, blocking: bool
+    spec: ConditionSpec,
+    value: float | None,
+    threshold: float,
+    blocking: bool,
+    figure: float | None = None,
+    tolerance: float = 0.0,
 ) -> Condition:
-    """Hold one measured value against its threshold; a missing value is an error."""
+    """Hold one measured value against its threshold, or against the lower effective threshold
+    its baseline FIGURE sets; a missing value is an error."""
     if value is None:
         return unscored(spec, threshold, blocking, "error", NO_REASON)
     shown = round_value(value, spec.kind)
-    status: Status = "passed" if compare(shown, spec.op, threshold) else "failed"
+    effective = ratchet(spec, threshold, figure, tolerance)
+    limit = threshold if effective is None else effective
+    status: Status = "passed" if compare(shown, spec.op, limit) else "failed"
     return Condition(
         id=spec.id,
         title=spec.title,
@@ -95,6 +114,8 @@ def evaluate(
         threshold=threshold,
         status=status,
         blocking=blocking,
+        baseline=figure if spec.op == ">=" and spec.ratchets else None,
+        ratchet=effective,
     )
 
 
@@ -103,6 +124,8 @@ def score_conditions(
     thresholds: Mapping[str, float],
     blocking: Mapping[str, bool],
     measurement: Measurement,
+    figures: Mapping[str, float] | None = None,
+    tolerance: float = 0.0,
 ) -> tuple[list[Condition], list[str]]:
     """Every declared condition, scored or with its reason, plus the problems that make the
     measurement untrustworthy (ids that match no declared condition)."""
@@ -111,7 +134,8 @@ def score_conditions(
         limit, blocks = thresholds[spec.id], blocking[spec.id]
         value = measurement.values.get(spec.id)
         if value is not None:
-            conditions.append(evaluate(spec, value, limit, blocks))
+            figure = (figures or {}).get(spec.id)
+            conditions.append(evaluate(spec, value, limit, blocks, figure, tolerance))
         elif spec.id in measurement.unmeasured:
             reason = measurement.unmeasured[spec.id]
             conditions.append(unscored(spec, limit, blocks, "error", reason))
@@ -132,15 +156,21 @@ def score_conditions(
 
 
 def score_measurement(
-    gate: Gate, config: GateConfig, measurement: Measurement, duration_s: float
+    gate: Gate,
+    config: GateConfig,
+    measurement: Measurement,
+    duration_s: float,
+    figures: Mapping[str, float] | None = None,
+    tolerance: float = 0.0,
 ) -> GateResult:
-    """Turn a gate's measurement into scored conditions and the gate's result.
+    """Turn a gate's measurement into scored conditions and the gate's result; FIGURES are the
+    baseline's figures of its `>=` conditions (a ratchet, less TOLERANCE).
 
     The gate is an error when any condition is (unmeasured, or missing without a reason) or when
     it reported a value that matches no condition; the conditions it did measure are kept.
     """
     conditions, problems = score_conditions(
-        gate.conditions, config.thresholds, config.blocking, measurement
+        gate.conditions, config.thresholds, config.blocking, measurement, figures, tolerance
     )
     errors = [
         f"`{c.id}`: {c.reason}" if c.reason == NO_REASON else str(c.reason)

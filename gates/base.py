@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from auditor import procs
 from auditor.errors import GateError, ProcessTimeoutError
-from auditor.model import ConditionSpec, GateResult, Measurement, OptionSpec
+from auditor.model import ConditionSpec, Finding, GateResult, Measurement, OptionSpec
+from auditor.newcode import NewCode
 from gates.exclude import Exclusion
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ class GateContext:
         path = (self.cache_dir or self.workdir) / f"{tool}-cache"
         path.mkdir(parents=True, exist_ok=True)
         return path
+    new_code: NewCode | None = None
+    """The change under `--new-code`: changed lines by path; None judges the whole code."""
 
     def remaining(self) -> float:
         """Seconds left before the gate's timeout."""
@@ -154,4 +157,13 @@ class Gate(Protocol):
 
     def measure(self, ctx: GateContext) -> Measurement:
         """Run the tool and read its output. Raise GateError when it could not measure."""
+        ...
+
+    def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
+        """The values of the conditions that count findings, from FINDINGS.
+
+        The gate's `measure` uses it on every finding; the runner calls it again on the `new`
+        findings once the baseline, waivers and new code have set each finding's state, and
+        replaces those values. Figures from the tools (percentages) are not derived here.
+        """
         ...

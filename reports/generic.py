@@ -54,6 +54,10 @@ class FindingGroups:
 
 def _facts(finding: Finding) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
+    if finding.state != "new":
+        out.append(("state", finding.state))
+    if finding.justification:
+        out.append(("waived", text.shorten(text.clean(finding.justification), CELL_LIMIT)))
     for key, value in finding.extra.items():
         shown = access.text(value)
         if shown:
@@ -62,10 +66,13 @@ def _facts(finding: Finding) -> list[tuple[str, str]]:
 
 
 def group_findings(findings: list[Finding], limit: int) -> FindingGroups:
-    """The most severe `limit` findings, grouped by file (files with critical findings first)."""
+    """The most severe `limit` findings, those that count first, grouped by file (files with
+    critical findings first)."""
     ordered = sorted(
         findings,
-        key=lambda f: (SEVERITY_RANK.get(f.severity, 3), f.path, f.line or 0, f.rule),
+        key=lambda f: (
+            f.state != "new", SEVERITY_RANK.get(f.severity, 3), f.path, f.line or 0, f.rule
+        ),
     )
     shown = ordered[:limit]
     totals = Counter(f.path for f in findings)

@@ -20,4 +20,5 @@ class HtmlRenderer:
             gates=summary.gate_rows(scorecard),
             sections=[gate_views.section(g) for g in scorecard.gates],
             history=history_card(scorecard),
+            held=summary.held(scorecard),
         )

@@ -42,5 +42,6 @@ class MarkdownRenderer:
             attention=summary.attention(scorecard, where_limit=2),
             lead=lead(scorecard),
             history_warnings=(scorecard.history or {}).get("warnings") or [],
+            held=summary.held(scorecard),
         )
         return re.sub(r"\n{3,}", "\n\n", rendered).strip() + "\n"

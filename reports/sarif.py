@@ -23,6 +23,10 @@ MAX_BYTES = 10_000_000
 MESSAGE_LIMIT = 1000
 LEVELS = {"critical": "error", "warning": "warning", "info": "note"}
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+FINGERPRINT_KEY = "auditFingerprint/v1"
+BASELINE_STATES = {
+    "new": "new", "baselined": "unchanged", "waived": "unchanged", "old": "unchanged",
+}
 
 
 @dataclass
@@ -58,13 +62,24 @@ def group_by_tool(card: Scorecard) -> list[ToolRun]:
     return list(runs.values())
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, judged: bool) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule or "unknown",
         "ruleIndex": rule_index,
         "level": LEVELS.get(finding.severity, "warning"),
         "message": {"text": text.shorten(text.clean(finding.message), MESSAGE_LIMIT) or "-"},
     }
+    if finding.fingerprint:
+        result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
+    if judged:
+        # Only a run held against a baseline, waivers or a change knows what is new.
+        result["baselineState"] = BASELINE_STATES[finding.state]
+    if finding.state == "waived":
+        result["suppressions"] = [{
+            "kind": "external",
+            "status": "accepted",
+            "justification": text.shorten(text.clean(finding.justification), MESSAGE_LIMIT),
+        }]
     if finding.path:
         location: dict[str, Any] = {
             "artifactLocation": {"uri": quote(finding.path, safe="/"), "uriBaseId": "%SRCROOT%"},
@@ -85,7 +100,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     return result
 
 
-def _run(run: ToolRun, keep: int, notes: list[str]) -> dict[str, Any]:
+def _run(run: ToolRun, keep: int, notes: list[str], judged: bool) -> dict[str, Any]:
     ordered = sorted(
         run.findings,
         key=lambda f: (SEVERITY_RANK.get(f.severity, 3), f.path, f.line or 0, f.rule),
@@ -93,7 +108,9 @@ def _run(run: ToolRun, keep: int, notes: list[str]) -> dict[str, Any]:
     kept = ordered[:keep]
     cut = len(ordered) - len(kept)
     rules: dict[str, int] = {}
-    results = [_result(f, rules.setdefault(f.rule or "unknown", len(rules))) for f in kept]
+    results = [
+        _result(f, rules.setdefault(f.rule or "unknown", len(rules)), judged) for f in kept
+    ]
     driver: dict[str, Any] = {
         "name": run.tool,
         "rules": [{"id": rule} for rule in rules],
@@ -154,7 +171,7 @@ def build(card: Scorecard, max_results: int = MAX_RESULTS,
             "$schema": SCHEMA_URI,
             "version": "2.1.0",
             "runs": [
-                _run(r, cap, notes if i == len(runs) - 1 else [])
+                _run(r, cap, notes if i == len(runs) - 1 else [], card.counting is not None)
                 for i, (r, cap) in enumerate(zip(runs, caps, strict=True))
             ],
         }

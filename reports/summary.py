@@ -204,3 +204,155 @@ def attention(card: Scorecard, where_limit: int = 3) -> list[Attention]:
             )
             (failures if condition.blocking else advisories).append(item)
     return [*errors, *failures, *advisories]
+
+
+@dataclass(frozen=True)
+class GateCounts:
+    """How many of a gate's findings count, and how many are baselined, waived or old."""
+
+    id: str
+    title: str
+    new: int
+    baselined: int
+    waived: int
+    old: int
+
+
+@dataclass(frozen=True)
+class WaiverRow:
+    label: str
+    status: str
+    """`active`, `expiring`, `expired`, `unused` or `not checked`."""
+    owner: str
+    expires: str
+    reason: str
+    matched: int
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the findings and figures were held against: baseline, waivers, new code."""
+
+    line: str
+    """The one-line summary the terminal prints."""
+    gates: list[GateCounts]
+    ratchets: list[str]
+    """Conditions whose threshold a baseline figure lowered, with both numbers."""
+    baseline_file: str | None
+    fixed: list[str]
+    """Baseline entries no finding matched any more: `gate rule path: message`."""
+    waivers: list[WaiverRow]
+    new_code: str | None
+    """`the change since REF (merge base abc1234): N lines in M files`."""
+    new_findings: list[str]
+    """The findings that count, `gate path:line [rule] message`, at most NEW_LIMIT."""
+    more_new: int
+
+
+NEW_LIMIT = 20
+
+
+def _fixed_text(entry: dict[str, object]) -> str:
+    return (
+        f"{access.text(entry.get('gate'))} {access.text(entry.get('rule'))} "
+        f"{access.text(entry.get('path')) or '(dependency)'}: {access.text(entry.get('message'))}"
+    )
+
+
+def held(card: Scorecard) -> Held | None:
+    """The counting section of a report, or None when no baseline, waiver or change applied."""
+    counting = access.mapping(card.counting)
+    if not counting:
+        return None
+    states = access.mapping(counting.get("states"))
+    titles = {g.id: g.title or g.id for g in card.gates}
+    gates = [
+        GateCounts(
+            id=gid, title=titles.get(gid, gid),
+            **{s: int(access.counts(c).get(s, 0)) for s in ("new", "baselined", "waived", "old")},
+        )
+        for gid, c in states.items()
+    ]
+    ratchets = [
+        f"{g.title or g.id}, {c.title}: {text.target(c)}"
+        for g in card.gates
+        for c in g.conditions
+        if c.ratchet is not None
+    ]
+    base = access.mapping(counting.get("baseline"))
+    fixed = [_fixed_text(e) for e in access.records(base.get("fixed"))]
+    waivers = [
+        WaiverRow(
+            label=f"{access.text(w.get('gate'))} {access.text(w.get('rule'))}"
+            + (f" in {access.text(w.get('path'))}" if w.get("path") else ""),
+            status=access.text(w.get("status")),
+            owner=access.text(w.get("owner")),
+            expires=access.text(w.get("expires")),
+            reason=access.text(w.get("reason")),
+            matched=int(access.num(w.get("matched")) or 0),
+        )
+        for w in access.records(counting.get("waivers"))
+    ]
+    change = access.mapping(counting.get("new_code"))
+    new_code = None
+    if change:
+        new_code = (
+            f"the change since {access.text(change.get('ref'))} (merge base "
+            f"{text.short_commit(access.text(change.get('merge_base')))}): "
+            f"{text.plural(int(access.num(change.get('lines')) or 0), 'changed line')} in "
+            f"{text.plural(int(access.num(change.get('files')) or 0), 'file')}"
+        )
+    file = access.text(base.get("file")) or None
+    counted = [
+        f"{g.id} {f.path or '(dependency)'}{f':{f.line}' if f.line else ''} [{f.rule}] "
+        + text.shorten(text.clean(f.message), 100)
+        for g in card.gates
+        for f in g.findings
+        if f.state == "new"
+    ]
+    return Held(
+        line=_held_line(gates, file, fixed, waivers, new_code),
+        gates=gates,
+        ratchets=ratchets,
+        baseline_file=file,
+        fixed=fixed,
+        waivers=waivers,
+        new_code=new_code,
+        new_findings=counted[:NEW_LIMIT],
+        more_new=max(0, len(counted) - NEW_LIMIT),
+    )
+
+
+def _held_line(
+    gates: list[GateCounts], file: str | None, fixed: list[str], waivers: list[WaiverRow],
+    new_code: str | None,
+) -> str:
+    against = [part for part in (file, new_code) if part]
+    total = {s: sum(getattr(g, s) for g in gates) for s in ("new", "baselined", "waived", "old")}
+    parts = [f"{number_text(total['new'])} new finding{'s' if total['new'] != 1 else ''} count"]
+    parts += [f"{number_text(total[s])} {s}" for s in ("baselined", "waived", "old") if total[s]]
+    line = f"Held against {' and '.join(against) or 'waivers'}: " + ", ".join(parts) + "."
+    if fixed:
+        line += (
+            f" {len(fixed)} baselined finding{'s are' if len(fixed) != 1 else ' is'} fixed: "
+            "`audit baseline --prune` locks that in."
+        )
+    flagged = [w for w in waivers if w.status in ("expired", "expiring", "unused")]
+    for w in flagged:
+        if w.status == "expired":
+            line += f" Waiver {w.label} expired on {w.expires}, owner {w.owner}."
+        elif w.status == "expiring":
+            line += f" Waiver {w.label} expires on {w.expires}, owner {w.owner}."
+        else:
+            line += f" Waiver {w.label} is unused."
+    return line
+
+
+def number_text(value: int) -> str:
+    return f"{value:,}"
+
+
+def held_line(card: Scorecard) -> str | None:
+    """One line for the terminal: what was held against the baseline, waivers and change."""
+    found = held(card)
+    return found.line if found else None

@@ -63,11 +63,21 @@ def with_unit(value: float | None, unit: str) -> str:
 def target(condition: Condition) -> str:
     """The threshold with its operator, e.g. `≥ 80%`."""
     symbol = OP_SYMBOLS.get(condition.op, condition.op)
+    if condition.ratchet is not None:
+        return (
+            f"{symbol} {with_unit(condition.ratchet, condition.unit)} (baseline; "
+            f"threshold {with_unit(condition.threshold, condition.unit)})"
+        )
     return f"{symbol} {with_unit(condition.threshold, condition.unit)}"
 
 
 def target_ascii(condition: Condition) -> str:
     """The threshold with a plain ASCII operator, e.g. `>= 80%` (for XML attributes and logs)."""
+    if condition.ratchet is not None:
+        return (
+            f"{condition.op} {with_unit(condition.ratchet, condition.unit)} (baseline; "
+            f"threshold {with_unit(condition.threshold, condition.unit)})"
+        )
     return f"{condition.op} {with_unit(condition.threshold, condition.unit)}"
 
 
@@ -75,7 +85,8 @@ def gap(condition: Condition) -> str | None:
     """How far a failed condition is from its threshold, e.g. `5.62 points short`."""
     if condition.status != "failed" or condition.value is None:
         return None
-    diff = condition.value - condition.threshold
+    limit = condition.threshold if condition.ratchet is None else condition.ratchet
+    diff = condition.value - limit
     if condition.op in (">=",):
         amount, word = -diff, "short"
     elif condition.op in ("<", "<="):

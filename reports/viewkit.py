@@ -54,8 +54,12 @@ def more(total: int) -> int:
 
 
 def files_by_findings(gate: GateResult, severity: str | None = None) -> list[str]:
-    """The findings themselves when there are few, else the files with the most of them."""
-    chosen = [f for f in gate.findings if severity is None or f.severity == severity]
+    """The findings that count (state `new`) themselves when there are few, else the files with
+    the most of them."""
+    chosen = [
+        f for f in gate.findings
+        if f.state == "new" and (severity is None or f.severity == severity)
+    ]
     if len(chosen) <= FEW:
         return [
             f"{f.path or '(no file)'}{f':{f.line}' if f.line else ''} [{f.rule}] "

@@ -25,7 +25,7 @@ import dataclasses
 import http.client
 import time
 import xml.etree.ElementTree as ET  # nosec B405
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from auditor.errors import GateError
@@ -80,6 +80,10 @@ class ApiGate:
     def validate(self, config: GateConfig) -> None:
         if config.options.get("start"):
             api_config.parse(config.options)
+
+    def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
+        # Every api condition counts operations or failures of generated requests, not findings.
+        return {}
 
     def measure(self, ctx: GateContext) -> Measurement:
         settings = api_config.parse(ctx.config.options)

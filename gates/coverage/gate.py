@@ -14,6 +14,7 @@ Figures (all at 2 decimal places, rounded as `coverage report --precision=2` rou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -21,7 +22,7 @@ from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates.base import GateConfig, GateContext, GateView
-from gates.coverage import reuse
+from gates.coverage import new_lines, reuse
 from gates.coverage.details import CoverageDetails, FileRow, SuiteOutcomes, Totals
 from gates.coverage.parse import PRECISION, CoverageTotals, FileCoverage, SuiteCounts, case_file
 from gates.coverage.run import SuiteRun, Toolchain, probe, run_suite
@@ -31,6 +32,7 @@ from gates.exclude import excluded_details
 LINE_FIGURE = "totals.percent_covered: the TOTAL of `coverage report`"
 LINE_FIGURE_BRANCH = LINE_FIGURE + " (statements and branches combined, as branch = true)"
 MESSAGE_LIMIT = 300
+TEST_RULES = ("test-failed", "test-error")
 
 
 def critical_candidates(root: Path, globs: list[str]) -> set[str]:
@@ -99,6 +101,11 @@ def _test_findings(counts: SuiteCounts, root: Path) -> list[Finding]:
             )
         )
     return findings
+
+
+def finding_values(findings: Sequence[Finding]) -> dict[str, float]:
+    """`tests_failed`: the failing and erroring tests among FINDINGS."""
+    return {"tests_failed": float(sum(f.rule in TEST_RULES for f in findings))}
 
 
 def _critical_findings(files: list[FileCoverage], unmeasured: set[str]) -> list[Finding]:
@@ -230,8 +237,24 @@ def build_measurement(
     versions = [f"coverage {run.coverage_version}".strip()]
     if toolchain:
         versions.insert(0, f"pytest {toolchain.pytest_version}")
-    values = {"tests_failed": float(counts.failed + counts.errors), "line_coverage": cov.percent}
+    findings = _test_findings(counts, ctx.root) + _critical_findings(critical_files, unmeasured)
+    values = {
+        **finding_values(findings),
+        "line_coverage": cov.percent,
+    }
     skipped: dict[str, str] = {}
+    new_code: dict[str, object] = {}
+    if ctx.new_code is None:
+        skipped["new_line_coverage"] = "judged only with --new-code REF (or `new_code` in config)"
+    else:
+        changed = new_lines.measure(cov.files, ctx.new_code)
+        new_code["new_code"] = changed.to_dict(ctx.new_code)
+        if changed.percent is None:
+            skipped["new_line_coverage"] = (
+                f"the change since {ctx.new_code.ref} has no executable line coverage measured"
+            )
+        else:
+            values["new_line_coverage"] = changed.percent
     if critical_value is None:
         skipped["critical_coverage"] = "no `critical_paths` configured"
     else:
@@ -246,8 +269,10 @@ def build_measurement(
         values=values,
         skipped=skipped,
         warnings=run_warnings(run),
-        findings=_test_findings(counts, ctx.root) + _critical_findings(critical_files, unmeasured),
-        details={**details.to_dict(), **excluded_details(ctx.exclude, run.excluded_files)},
+        findings=findings,
+        details={
+            **details.to_dict(), **excluded_details(ctx.exclude, run.excluded_files), **new_code
+        },
         tool_name="pytest + coverage.py",
         tool_version=", ".join(versions),
     )
@@ -274,6 +299,9 @@ class CoverageGate:
         ConditionSpec("branch_coverage", "Branch coverage", "%", ">=", 80, "percent",
                       "covered branches of all branches, when the project measures branches",
                       blocking=False),
+        ConditionSpec("new_line_coverage", "New line coverage", "%", ">=", 80, "percent",
+                      "covered changed executable lines of all changed executable lines "
+                      "(with --new-code)", ratchets=False),
     )
     options: tuple[OptionSpec, ...] = (
         OptionSpec("critical_paths", "str_list", [],
@@ -294,6 +322,9 @@ class CoverageGate:
 
     def skip_reason(self, config: GateConfig) -> str | None:
         return None
+
+    def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
+        return finding_values(findings)
 
     def validate(self, config: GateConfig) -> None:
         for pattern in config.option_list("critical_paths"):

@@ -70,6 +70,10 @@ class FileCoverage:
     first_missing: int | None
     branches: int | None = None
     missing_branches: int | None = None
+    executed: frozenset[int] = frozenset()
+    """Line numbers of the statements that ran."""
+    unexecuted: frozenset[int] = frozenset()
+    """Line numbers of the statements that never ran."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +262,8 @@ def _file(path: str, data: Mapping[str, object], branch: bool) -> FileCoverage:
         first_missing=min(missing) if missing else None,
         branches=_int(summary, "num_branches") if branch else None,
         missing_branches=_int(summary, "missing_branches") if branch else None,
+        executed=frozenset(executed),
+        unexecuted=frozenset(missing),
     )
 
 

@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 from auditor.model import GateResult
 from gates.coverage.details import CoverageDetails
-from reports import text
+from reports import access, text
 from reports.viewkit import LIST_LIMIT, Bar, bar, count, files_by_findings, more, threshold
 
 
@@ -95,6 +95,13 @@ class CoverageReportView:
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
         if condition_id == "tests_failed":
             return files_by_findings(gate) or ["the failing tests in the test run's output"]
+        if condition_id == "new_line_coverage":
+            new_code = access.mapping(gate.details.get("new_code"))
+            return [
+                f"{access.text(u.get('path'))} changed lines {access.text(u.get('lines'))} "
+                "never ran"
+                for u in access.records(new_code.get("uncovered"))
+            ]
         files = CoverageDetails.from_dict(gate.details).files or ()
         if condition_id == "critical_coverage":
             files = tuple(f for f in files if f.critical is True)

@@ -4,10 +4,11 @@ it runs no tool. Off unless `[tool.audit.history] enabled = true`; non-blocking 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from auditor.errors import ConfigError, SkipGateError
-from auditor.model import ConditionSpec, Measurement, OptionSpec
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates.base import GateConfig, GateContext, GateView
 from gates.history.view import HistoryReportView
 
@@ -76,6 +77,9 @@ class HistoryGate:
             raise ConfigError("`window_days` in [tool.audit.history] must be at least 1")
         if min_runs < 1:
             raise ConfigError("`min_runs` in [tool.audit.history] must be at least 1")
+
+    def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
+        return {}  # the history conditions are figures over recorded runs
 
     def measure(self, ctx: GateContext) -> Measurement:
         ref = ctx.history

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
@@ -108,6 +109,13 @@ class LintGate:
                     "code or prefix (like `F82` or `E9`)"
                 )
 
+    def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
+        warnings = Counter(f.path for f in findings if f.severity != "critical")
+        return {
+            "critical_errors": float(sum(f.severity == "critical" for f in findings)),
+            "max_warnings_per_file": float(max(warnings.values(), default=0)),
+        }
+
     def measure(self, ctx: GateContext) -> Measurement:
         resolved = tools.resolve(ctx, RUFF)
         ruff = list(resolved.command)
@@ -140,8 +148,6 @@ class LintGate:
             )
 
         findings, by_rule, by_file = _summary(parsed, critical)
-        critical_count = sum(counts.critical for counts in by_file.values())
-        most_warnings = max((counts.warnings for counts in by_file.values()), default=0)
         details = LintDetails(
             selection=selection.description,
             critical_rules=(*critical, ruff_run.SYNTAX_RULE),
@@ -152,10 +158,7 @@ class LintGate:
             exclusion=excluded,
         )
         return Measurement(
-            values={
-                "critical_errors": float(critical_count),
-                "max_warnings_per_file": float(most_warnings),
-            },
+            values=self.finding_values(findings, ctx.config),
             findings=findings,
             details=details.to_dict(),
             tool_name="ruff",

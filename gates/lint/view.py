@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -52,12 +53,9 @@ class LintReportView:
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
         if condition_id == "critical_errors":
             return files_by_findings(gate, "critical")
-        by_file = LintDetails.from_dict(gate.details).by_file
-        if not by_file:
-            return files_by_findings(gate, "warning")
-        ranked = sorted(by_file.items(), key=lambda kv: (-kv[1].warnings, kv[0]))
-        return [
-            f"{path} ({text.plural(counts.warnings, 'warning')})"
-            for path, counts in ranked[:5]
-            if counts.warnings
-        ]
+        # The warnings that count: baselined, waived and old ones are in the findings, not here.
+        by_file = Counter(
+            f.path for f in gate.findings if f.state == "new" and f.severity != "critical"
+        )
+        ranked = sorted(by_file.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [f"{path} ({text.plural(int(n), 'warning')})" for path, n in ranked[:5] if n]

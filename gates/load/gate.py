@@ -36,10 +36,11 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from auditor.errors import GateError
-from auditor.model import ConditionSpec, Measurement, OptionSpec
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates import service as load_service
 from gates.base import GateConfig, GateContext, GateView
 from gates.load import locust_run as load_locust
@@ -123,6 +124,9 @@ class LoadGate:
         if config.options.get("start"):
             load_config.parse(config.options)
             db_settings.parse(config.options)
+
+    def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
+        return {}  # every load condition is a figure measured under load, none counts findings
 
     def measure(self, ctx: GateContext) -> Measurement:
         settings = load_config.parse(ctx.config.options)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
-from auditor.model import ConditionSpec, Measurement, OptionSpec
+from auditor.fingerprints import PACKAGE_KEY
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates import tools
 from gates.base import GateConfig, GateContext, GateView
 from gates.exclude import without
@@ -52,6 +53,31 @@ def _vulnerability_source(ctx: GateContext) -> Iterator[tuple[list[str], str]]:
         yield ["--vulnerability-service", "osv", "--osv-url", osv_url], f"OSV service {osv_url}"
     else:
         yield [], "PyPI (pip-audit's default service)"
+
+
+def vulnerability_findings(vulnerable: list[pip_audit_run.Vulnerable]) -> list[Finding]:
+    """One finding per vulnerable package and advisory; its rule is the advisory id."""
+    return [
+        Finding(
+            path="",
+            line=None,
+            rule=v.id,
+            severity="critical",
+            message=(
+                f"{v.name} {v.version}: {v.id}"
+                + (f" ({', '.join(v.aliases)})" if v.aliases else "")
+                + (f"; fixed in {', '.join(v.fix_versions)}" if v.fix_versions else "; no fix")
+            ),
+            tool="pip-audit",
+            extra={
+                PACKAGE_KEY: v.name,
+                "version": v.version,
+                "aliases": list(v.aliases),
+                "fix_versions": list(v.fix_versions),
+            },
+        )
+        for v in vulnerable
+    ]
 
 
 class SecurityGate:
@@ -123,6 +149,13 @@ class SecurityGate:
                 "[tool.audit.security] sets both `osv_db` and `osv_url`; choose one source"
             )
 
+    def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
+        bandit = [f for f in findings if PACKAGE_KEY not in f.extra]
+        return {
+            "critical_findings": float(sum(f.severity == "critical" for f in bandit)),
+            "vulnerabilities": float(len(findings) - len(bandit)),
+        }
+
     def measure(self, ctx: GateContext) -> Measurement:
         config = ctx.config
         severity = (config.option_str("severity") or "HIGH").upper()
@@ -157,7 +190,9 @@ class SecurityGate:
             if ctx.exclude else None,
         )
         measurement = Measurement(
-            values={"critical_findings": float(bandit.critical)},
+            values={"critical_findings": self.finding_values(bandit.findings, config)[
+                "critical_findings"
+            ]},
             findings=bandit.findings,
             details=details.to_dict(),
             tool_name=self.tool,
@@ -168,7 +203,7 @@ class SecurityGate:
             return replace(measurement, skipped={"vulnerabilities": "turned off in config"})
         try:
             audit_tool = tools.resolve(ctx, PIP_AUDIT, from_target=False)
-            dependencies = _audit_dependencies(ctx, list(audit_tool.command))
+            dependencies, vulnerable = _audit_dependencies(ctx, list(audit_tool.command))
         except GateError as exc:
             # bandit's figure was measured and stays; only the dependency audit is an error.
             return replace(
@@ -176,12 +211,13 @@ class SecurityGate:
                 unmeasured={"vulnerabilities": str(exc)},
                 log_tail=str(exc.details.get("log_tail", "")),
             )
-        found = len(dependencies.vulnerable or ())
-        values = {**measurement.values, "vulnerabilities": float(found)}
+        findings = [*measurement.findings, *vulnerability_findings(vulnerable)]
+        values = self.finding_values(findings, config)
         details = replace(details, dependencies=dependencies, tools=(bandit_tool, audit_tool))
         version = f"{measurement.tool_version}, pip-audit {audit_tool.version}"
         return replace(
-            measurement, values=values, details=details.to_dict(), tool_version=version
+            measurement, values=values, findings=findings, details=details.to_dict(),
+            tool_version=version,
         )
 
 
@@ -193,8 +229,11 @@ def _vulnerabilities(found: list[pip_audit_run.Vulnerable]) -> tuple[Vulnerabili
     )
 
 
-def _audit_dependencies(ctx: GateContext, command: list[str]) -> DependencyDetails:
-    """pip-audit on the target interpreter's site-packages: the `dependencies` details."""
+def _audit_dependencies(
+    ctx: GateContext, command: list[str]
+) -> tuple[DependencyDetails, list[pip_audit_run.Vulnerable]]:
+    """pip-audit on the target interpreter's site-packages: the `dependencies` details and
+    the vulnerabilities that count."""
     config = ctx.config
     include_installers = config.options.get("include_installers") is True
     paths = [p for p in pip_audit_run.site_dirs(ctx) if Path(p).is_dir()]
@@ -207,7 +246,7 @@ def _audit_dependencies(ctx: GateContext, command: list[str]) -> DependencyDetai
             ignore_vulns=config.option_list("ignore_vulns"),
             include_installers=include_installers,
         )
-    return DependencyDetails(
+    details = DependencyDetails(
         source=source,
         paths=tuple(paths),
         audited=len(audit.audited),
@@ -219,6 +258,7 @@ def _audit_dependencies(ctx: GateContext, command: list[str]) -> DependencyDetai
         ignored_vulnerable=_vulnerabilities(audit.ignored_vulnerable),
         vulnerable=_vulnerabilities(audit.vulnerable),
     )
+    return details, audit.vulnerable
 
 
 def _installer_note(audit: pip_audit_run.AuditReport, include_installers: bool) -> str:

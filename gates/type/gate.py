@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from auditor.cache import CacheSpec
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
@@ -132,6 +134,9 @@ class TypeGate:
     def validate(self, config: GateConfig) -> None:
         tools.check_tool_source(config, self.id)
 
+    def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
+        return {"type_errors": float(len(findings))}
+
     def measure(self, ctx: GateContext) -> Measurement:
         resolved = tools.resolve(ctx, MYPY)
         mypy = list(resolved.command)
@@ -210,7 +215,8 @@ class TypeGate:
             ),
             exclusion=excluded,
         )
-        values = {"type_errors": float(len(errors))}
+        findings = _findings(messages)
+        values = self.finding_values(findings, ctx.config)
         skipped: dict[str, str] = {}
         if total.coverage is None:
             skipped["type_coverage"] = (
@@ -222,7 +228,7 @@ class TypeGate:
         return Measurement(
             values=values,
             skipped=skipped,
-            findings=_findings(messages),
+            findings=findings,
             details=details.to_dict(),
             tool_name="mypy",
             tool_version=resolved.version,

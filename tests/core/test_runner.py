@@ -43,6 +43,9 @@ class FakeGate:
     def validate(self, config: GateConfig) -> None:
         return None
 
+    def finding_values(self, findings: object, config: GateConfig) -> dict[str, float]:
+        return {}
+
     def measure(self, ctx: GateContext) -> Measurement:
         if isinstance(self.outcome, Exception):
             raise self.outcome

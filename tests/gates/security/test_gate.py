@@ -10,13 +10,14 @@ import sys
 import textwrap
 import urllib.error
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pip_audit._service.interface import VulnerabilityService  # type: ignore[import-untyped]
 
+from auditor import fingerprints
 from auditor.errors import GateError
 from gates.security import bandit_run, pip_audit_run
 from gates.security.osv_db import JsonValue, OsvDatabase, affects, load_record, served_copy
@@ -257,8 +258,9 @@ def test_audit_counts_bandit_and_pip_audit_findings(
     assert "B602" in rules  # subprocess with shell=True
     assert "B324" in rules  # app/contest.py: `test` in a name is not a test directory
     assert "B101" not in rules  # the assert in tests/ is excluded by default
-    for finding in security["findings"]:
-        assert finding["tool"] == "bandit"
+    bandit = [f for f in security["findings"] if f["tool"] == "bandit"]
+    assert len(bandit) == sum(security["details"]["bandit"]["counts"].values())
+    for finding in bandit:
         assert finding["extra"]["severity"] in LEVELS
         assert finding["extra"]["confidence"] in LEVELS
         assert not finding["path"].startswith(("/", "./"))
@@ -268,6 +270,10 @@ def test_audit_counts_bandit_and_pip_audit_findings(
     deps = security["details"]["dependencies"]
     assert condition(card, "security", "vulnerabilities")["value"] == expected >= 1
     assert {v["id"] for v in deps["vulnerable"]} == expected_ids
+    # Each vulnerable package and advisory is a finding whose rule is the advisory id.
+    vulnerable = [f for f in security["findings"] if f["tool"] == "pip-audit"]
+    assert sorted(f["rule"] for f in vulnerable) == sorted(v["id"] for v in deps["vulnerable"])
+    assert all(f["line"] is None and f["fingerprint"] for f in vulnerable)
     pysec = next(v for v in deps["vulnerable"] if v["id"] == "PYSEC-2018-28")
     assert pysec["name"] == "requests"
     assert pysec["version"] == "2.19.0"
@@ -444,3 +450,29 @@ def test_dependency_audit_turned_off_passes_on_bandit_alone(tmp_path: Path) -> N
     assert vulnerabilities["value"] is None
     assert [t["name"] for t in security["details"]["tools"]] == ["bandit"]
     assert "dependencies" not in security["details"]
+
+
+def test_a_vulnerability_is_waived_by_an_alias_and_fingerprinted_by_package_and_advisory(
+    tmp_path: Path, vulnerable_venv: Path
+) -> None:
+    expires = (datetime.now().date() + timedelta(days=30)).isoformat()
+    root = make_target(tmp_path, f"""
+        [[tool.audit.waivers]]
+        gate = "security"
+        rule = "CVE-2018-18074"
+        reason = "no redirects to other hosts in this service"
+        owner = "platform"
+        expires = {expires}
+        """)
+    out = tmp_path / "out"
+    run_cli("run", root, "--gates", "security", "--python", vulnerable_venv,
+            "--out", out, "--format", "json")
+    card = load_scorecard(out)
+    security = gate(card, "security")
+    expected, _ = pip_audit_by_hand(vulnerable_venv, count_installers=False)
+    waived = [f for f in security["findings"] if f["state"] == "waived"]
+    assert [f["rule"] for f in waived] == ["PYSEC-2018-28"]
+    assert waived[0]["fingerprint"] == fingerprints.dependency(
+        "security", "requests", "PYSEC-2018-28"
+    )
+    assert condition(card, "security", "vulnerabilities")["value"] == expected - 1
