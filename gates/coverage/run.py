@@ -313,11 +313,15 @@ def read_report(
     written, data = _json_report(ctx, coverage_cmd, report, tools_env, include=[])
     totals = parse_coverage_json(data, ctx.root)
     excluded = [f.path for f in totals.files if ctx.exclude.excludes(f.path)]
-    if excluded:
+    # The auditor's own pytest plugin runs from the work directory: a project that measures
+    # every file it runs (no coverage `source`) measures it too, though it is not the project's.
+    own = [f.path for f in totals.files if _in_workdir(f.path, ctx.workdir)]
+    if excluded or own:
         # Reported again with only the other files, so coverage itself computes the total, as
         # `coverage report --omit` would. `--include` names the files to keep because `--omit`
         # would replace the project's own `[report] omit`; the kept files passed it already.
-        kept = [f.path for f in totals.files if f.path not in set(excluded)]
+        left_out = set(excluded) | set(own)
+        kept = [f.path for f in totals.files if f.path not in left_out]
         if not kept:
             raise GateError(
                 f"`exclude` in [tool.audit] leaves out every file coverage measured "
@@ -339,6 +343,12 @@ def read_report(
         coverage_stderr=written.stderr,
         excluded_files=tuple(excluded),
     )
+
+
+def _in_workdir(path: str, workdir: Path) -> bool:
+    """Whether a file coverage measured lies in the gate's own work directory."""
+    file = Path(path)
+    return file.is_absolute() and file.resolve().is_relative_to(workdir.resolve())
 
 
 def _json_report(
