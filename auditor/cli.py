@@ -16,7 +16,7 @@ from rich.console import Console
 from auditor import config as config_mod
 from auditor import init_section, interpreter, runner, scorecard, scoring
 from auditor.errors import ConfigError
-from auditor.progress import LiveProgress, verdict_table, warning_lines
+from auditor.progress import LiveProgress, reason_lines, verdict_table, warning_lines
 from auditor.safetext import visible
 from gates.registry import GATES
 from reports.writer import write_reports
@@ -113,7 +113,7 @@ def run(
         # CI logs are wider than rich's default of 80 columns for output that is not a terminal.
         console.width = 120
     console.print(verdict_table(card))
-    for line in warning_lines(card):
+    for line in [*warning_lines(card), *reason_lines(card)]:
         console.print(line)
     if card.reason:
         console.print(visible(card.reason))

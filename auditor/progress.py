@@ -18,6 +18,7 @@ STATUS_STYLE = {
     "failed": "red",
     "error": "magenta",
     "skipped": "dim",
+    "inconclusive": "red",
     "running": "cyan",
     "waiting": "dim",
 }
@@ -123,6 +124,22 @@ def verdict_table(scorecard: Scorecard) -> Table:
                 Text(label, style=cstyle),
             )
     return table
+
+
+def reason_lines(scorecard: Scorecard) -> list[Text]:
+    """The whole reason of each errored gate whose reason has more lines than the table shows
+    (a service's last log lines), and why each inconclusive condition is."""
+    lines: list[Text] = []
+    for gate in scorecard.gates:
+        if gate.status == "error" and gate.reason and len(gate.reason.splitlines()) > 1:
+            first, *rest = gate.reason.splitlines()
+            lines.append(Text(f"{gate.id}: {visible(first)}", style="magenta"))
+            lines.extend(Text(visible(line)) for line in rest)
+        for cond in gate.conditions:
+            if cond.status == "inconclusive" and cond.reason:
+                lines.append(Text(f"inconclusive: {gate.id}: {one_line(cond.reason)}",
+                                  style="red"))
+    return lines
 
 
 def warning_lines(scorecard: Scorecard) -> list[Text]:
