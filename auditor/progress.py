@@ -151,5 +151,8 @@ def warning_lines(scorecard: Scorecard) -> list[Text]:
         if not isinstance(warnings, list):
             continue
         for warning in warnings:
-            lines.append(Text(f"warning: {gate.id}: {one_line(str(warning))}", style="yellow"))
+            first, *rest = str(warning).splitlines() or [""]
+            lines.append(Text(f"warning: {gate.id}: {visible(first)}", style="yellow"))
+            # Continuation lines (a service's last log lines) are shown, not cut off.
+            lines.extend(Text(visible(line)) for line in rest)
     return lines

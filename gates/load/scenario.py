@@ -135,11 +135,18 @@ def _in_flight():
 
 _ENDPOINT_USER = '''
 ENDPOINTS = json.loads({endpoints})
-_WEIGHTS = [spec["weight"] for spec in ENDPOINTS]
+_CURRENT = [0] * len(ENDPOINTS)
+_TOTAL_WEIGHT = sum(spec["weight"] for spec in ENDPOINTS)
 
 
 def _pick():
-    return random.choices(ENDPOINTS, weights=_WEIGHTS)[0]
+    """Smooth weighted round robin: every process sends each endpoint its exact share of the
+    requests, interleaved, so a rare endpoint is never left out of a short stage by chance."""
+    for index, spec in enumerate(ENDPOINTS):
+        _CURRENT[index] += spec["weight"]
+    best = max(range(len(ENDPOINTS)), key=_CURRENT.__getitem__)
+    _CURRENT[best] -= _TOTAL_WEIGHT
+    return ENDPOINTS[best]
 
 
 def _send(user, spec, intended):

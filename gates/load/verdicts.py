@@ -26,8 +26,9 @@ from gates.load.details import (
 )
 from gates.load.stage_stats import FailureSeen, Samples, StageRecord
 
-MIN_ENDPOINT_REQUESTS = 20
-"""Below this many requests an endpoint's p95 is (nearly) its slowest request: not judged."""
+MIN_ENDPOINT_REQUESTS = 10
+"""Below this many requests an endpoint is not judged: its p95 would be its slowest request and
+one failure would be over 10%."""
 LATE_SHARE_LIMIT = 0.01
 """More arrivals than this share sent late and the stage did not hold its rate."""
 
