@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from auditor.model import Measurement
+from auditor.scoring import compare
 from gates.load import locust_run, verdicts
 from gates.load.details import ConditionStatistics, LoadDetails, StageFigures
 from gates.load.settings import LoadSettings
@@ -95,8 +96,8 @@ def judge(settings: LoadSettings, thresholds: Mapping[str, float],
         median = verdicts.median([figure(pair[0 if stage == "normal" else 1]) for pair in repeats])
         if median is None:
             skipped[condition_id] = (
-                f"no endpoint had {verdicts.MIN_ENDPOINT_REQUESTS} requests at normal load; "
-                "raise `duration` or the load"
+                f"no endpoint had {verdicts.MIN_ENDPOINT_REQUESTS} requests at normal load to "
+                "judge its p95; raise `duration` or the load"
             )
         else:
             values[condition_id] = median
@@ -131,8 +132,15 @@ def judge(settings: LoadSettings, thresholds: Mapping[str, float],
             warnings.append(f"the {name} stage did not hold its rate: {figures.held}")
     for condition_id in ("endpoint_p95_ms", "endpoint_error_rate"):
         worst = verdicts.worst_endpoint(normal, condition_id)
-        if worst is not None and condition_id in values:
-            notes.append(f"{condition_id} is {worst.method} {worst.name}'s")
+        if worst is None or condition_id not in values:
+            continue
+        named = f"`{condition_id}` is {worst.method} {worst.name}'s"
+        notes.append(named)
+        if not compare(values[condition_id], "<", thresholds[condition_id]):
+            shown = (f"p95 {worst.percentile(0.95):g} ms" if condition_id == "endpoint_p95_ms"
+                     else f"{worst.failures} of {worst.requests} requests failed"
+                     + (f", {worst.timeouts} of them timeouts" if worst.timeouts else ""))
+            warnings.append(f"{named}: {shown}")
     if service_exit:
         warnings.append(service_exit)
         notes.append(service_exit.split(";")[0])

@@ -19,7 +19,8 @@ from typing import Any
 from auditor.errors import GateError
 from gates.load import confidence
 
-TIMEOUT_MARK = "timeout"
+TIMEOUT_MARK = "timeout: no answer within"
+"""How the generated locustfile words a request that timed out (inside locust's error text)."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def parse(text: str, where: str) -> StageRecord:
     )
     timeouts: dict[tuple[str, str], int] = {}
     for failure in failures:
-        if failure.error.startswith(TIMEOUT_MARK):
+        if TIMEOUT_MARK in failure.error:
             key = (failure.method, failure.name)
             timeouts[key] = timeouts.get(key, 0) + failure.count
     entries = tuple(

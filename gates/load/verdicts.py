@@ -27,8 +27,8 @@ from gates.load.details import (
 from gates.load.stage_stats import FailureSeen, Samples, StageRecord
 
 MIN_ENDPOINT_REQUESTS = 10
-"""Below this many requests an endpoint is not judged: its p95 would be its slowest request and
-one failure would be over 10%."""
+"""Below this many requests an endpoint's p95 (its slowest request, near enough) is not judged;
+its failures are: any failed request already counts against an error-rate target."""
 LATE_SHARE_LIMIT = 0.01
 """More arrivals than this share sent late and the stage did not hold its rate."""
 
@@ -84,15 +84,17 @@ def _bounds(interval: confidence.Interval) -> Bounds:
 
 def _endpoint(samples: Samples, duration_s: float, p95_limit: float,
               error_limit: float) -> EndpointFigures:
-    if samples.requests < MIN_ENDPOINT_REQUESTS:
-        verdict = f"too few requests to judge ({samples.requests} < {MIN_ENDPOINT_REQUESTS})"
-    else:
-        slow = not compare(samples.percentile(0.95), "<", p95_limit)
-        failing = not compare(round(samples.error_rate, 2), "<", error_limit)
-        verdict = ", ".join(
-            [*(["p95 over its target"] if slow else []),
-             *(["error rate over its target"] if failing else [])]
-        ) or "passed"
+    few = samples.requests < MIN_ENDPOINT_REQUESTS
+    slow = not few and not compare(samples.percentile(0.95), "<", p95_limit)
+    failing = not compare(round(samples.error_rate, 2), "<", error_limit)
+    verdict = ", ".join(
+        [*(["p95 over its target"] if slow else []),
+         *(["error rate over its target"] if failing else [])]
+    )
+    if few:
+        judged = f"too few requests to judge its p95 ({samples.requests} < {MIN_ENDPOINT_REQUESTS})"
+        verdict = f"{verdict}; {judged}" if verdict else judged
+    verdict = verdict or "passed"
     return EndpointFigures(
         method=samples.method, name=samples.name, requests=samples.requests,
         failures=samples.failures, timeouts=samples.timeouts,
@@ -147,16 +149,19 @@ def stage_figures(record: StageRecord, load: StageLoad, p95_limit: float,
     )
 
 
-def judged_endpoints(record: StageRecord) -> list[Samples]:
+def judged_endpoints(record: StageRecord, condition_id: str) -> list[Samples]:
+    """The endpoints an endpoint condition is judged on: for p95 those with enough requests."""
+    if condition_id == "endpoint_error_rate":
+        return list(record.endpoints)
     return [e for e in record.endpoints if e.requests >= MIN_ENDPOINT_REQUESTS]
 
 
 Figure = Callable[[StageRecord], float | None]
 
 
-def _worst(key: Callable[[Samples], float]) -> Figure:
+def _worst(condition_id: str, key: Callable[[Samples], float]) -> Figure:
     def figure(record: StageRecord) -> float | None:
-        judged = judged_endpoints(record)
+        judged = judged_endpoints(record, condition_id)
         return max(key(e) for e in judged) if judged else None
     return figure
 
@@ -167,14 +172,14 @@ FIGURES: dict[str, tuple[str, Figure]] = {
     "error_rate": ("normal", lambda r: r.total.error_rate),
     "peak_p95_ms": ("peak", lambda r: r.total.percentile(0.95)),
     "peak_error_rate": ("peak", lambda r: r.total.error_rate),
-    "endpoint_p95_ms": ("normal", _worst(lambda e: e.percentile(0.95))),
-    "endpoint_error_rate": ("normal", _worst(lambda e: e.error_rate)),
+    "endpoint_p95_ms": ("normal", _worst("endpoint_p95_ms", lambda e: e.percentile(0.95))),
+    "endpoint_error_rate": ("normal", _worst("endpoint_error_rate", lambda e: e.error_rate)),
 }
 
 
 def worst_endpoint(record: StageRecord, condition_id: str) -> Samples | None:
     """The endpoint whose figure an endpoint condition judges."""
-    judged = judged_endpoints(record)
+    judged = judged_endpoints(record, condition_id)
     if not judged:
         return None
     if condition_id == "endpoint_p95_ms":

@@ -108,7 +108,7 @@ def test_a_slow_rare_endpoint_fails_endpoint_p95_while_the_aggregate_passes(
     report = next(e for e in endpoints if e["name"] == "/report")
     assert report["verdict"] == "p95 over its target"
     assert "GET /report" in output
-    assert "/report" in (out / "scorecard.md").read_text()
+    assert "/report" in (out / "scorecard.html").read_text()
     _assert_cleaned_up(marker, out)
 
 
@@ -129,7 +129,8 @@ def test_a_hanging_endpoint_fails_with_its_timeouts_counted(tmp_path: Path, mark
     assert condition(card, "load", "endpoint_error_rate")["status"] == "failed"
     normal = load["details"]["stages"]["normal"]
     export = next(e for e in normal["endpoints"] if e["name"] == "/export")
-    assert export["requests"] >= 10
+    # Users held by it send less: the closed model's way of hiding it, but it is still judged.
+    assert export["requests"] >= 3
     # Every request to it is counted, as a timeout, including those still in flight at the end.
     assert export["failures"] == export["timeouts"] == export["requests"]
     assert normal["in_flight_left"] == 0
