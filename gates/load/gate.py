@@ -5,11 +5,12 @@ How a run goes:
    is the target's interpreter) in `cwd` with `env`, its output in `load-service.log` beside
    the reports, and is polled at `health` until it answers 2xx within `startup_timeout`.
 2. locust runs once, as a child process: `warmup` seconds at normal load (not measured), then
-   two measured stages: `users` for `duration` seconds (normal), then `peak_users` (default
-   10x) for `duration` seconds (peak). The stages
-   are a load shape inside the locustfile the gate writes, so users, spawn rate and duration
-   are not given as `-u/-r/-t`; statistics are reset between the stages and each stage has its
-   own CSV files (`load-normal_*.csv`, `load-peak_*.csv` beside the reports).
+   two measured stages (`repeats` times): normal load for `duration` seconds, then peak load
+   (`peak_factor` x normal) for `duration` seconds. The stages are a load shape inside the
+   locustfile the gate writes, so users, spawn rate and duration are not given as `-u/-r/-t`;
+   after each stage the requests still in flight are waited for (up to `request_timeout`),
+   statistics are written and reset, so each stage has its own files (`load-normal_*.csv`,
+   `load-peak_*.csv` and `*_audit.json`, which the gate reads, beside the reports).
 3. The service's whole process group is stopped afterwards, however the gate ended.
 
 Load model (`wait`, for `endpoints` scenarios): each simulated user waits per locust's
@@ -204,7 +205,7 @@ class LoadGate:
         )
         if saturated:
             raise GateError(load_locust.SATURATION_ERROR)
-        return load_measure.judge(
+        measurement = load_measure.judge(
             settings, ctx.config.thresholds, repeats,
             base=LoadDetails(
                 log=str(service_log),
@@ -227,6 +228,9 @@ class LoadGate:
                 if service_code is not None else None
             ),
         )
+        for line in load_measure.stage_lines(LoadDetails.from_dict(measurement.details)):
+            ctx.progress(line)
+        return measurement
 
 
 def _progress_text(settings: LoadSettings) -> str:

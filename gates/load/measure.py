@@ -163,3 +163,17 @@ def judge(settings: LoadSettings, thresholds: Mapping[str, float],
         warnings=warnings,
         inconclusive=inconclusive,
     )
+
+
+def stage_lines(details: LoadDetails) -> list[str]:
+    """One line per stage for the terminal: offered vs achieved rate and the sample size."""
+    lines = []
+    for name, stage in details.stages.items():
+        offered = f"offered {stage.offered_rps:.1f} req/s, " if stage.offered_rps else ""
+        late = f", {stage.late} late" if stage.scheduled else ""
+        lines.append(
+            f"{name}: {offered}achieved {stage.achieved_rps or 0.0:.1f} req/s, "
+            f"{stage.requests} requests ({stage.failures} failed, {stage.timeouts} timeouts"
+            f"{late})"
+        )
+    return lines

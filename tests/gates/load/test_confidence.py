@@ -4,8 +4,11 @@ that settles a verdict, and the strict confidence policy turning an unsettled pa
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from auditor.errors import ConfigError
 from auditor.scoring import score_measurement
 from gates.base import GateConfig
 from gates.load import confidence, measure
@@ -84,3 +87,18 @@ def test_strict_makes_200_clean_requests_inconclusive_and_a_long_run_pass() -> N
 
 def test_estimate_judges_the_measured_value() -> None:
     assert _scored(200, "estimate")["error_rate"] == "passed"
+
+
+@pytest.mark.parametrize(("extra", "needle"), [
+    ({"confidence": "maybe"}, "`confidence`"),
+    ({"rate": 10, "peak_users": 50}, "keep one model"),
+    ({"rate": 10, "wait": "constant(1)"}, "keep one model"),
+    ({"request_timeout": 0}, "`request_timeout`"),
+    ({"repeats": 0}, "`repeats`"),
+])
+def test_open_model_and_statistics_options_are_checked(
+    extra: dict[str, object], needle: str
+) -> None:
+    options: dict[str, object] = {"start": "app {port}", "endpoints": [{"path": "/"}], **extra}
+    with pytest.raises(ConfigError, match=re.escape(needle)):
+        parse(options)
