@@ -33,8 +33,9 @@ log), the gate is an error: the generator, not the service, set the figures.
 
 Open model (`rate = N`, for `endpoints`): requests leave at fixed intended times, N per second at
 normal load and `peak_factor` x N at peak, whether or not earlier ones were answered; each
-request's latency counts from its intended time, and arrivals sent over 50 ms late are counted
-(`late`). It runs inside locust's own users (one arrival stream per user), so `processes` and
+request's latency counts from its intended time, and requests the generator sent over 100 ms
+late are counted (`late`); above 1% of a stage's requests the gate is an error, like a saturated
+generator. It runs inside locust's own users (one arrival stream per user), so `processes` and
 workers spread it like the closed model. See the README for when to use which.
 """
 
@@ -53,7 +54,7 @@ from gates.load import measure as load_measure
 from gates.load import scenario as load_scenario
 from gates.load import service as load_service
 from gates.load import settings as load_config
-from gates.load import stage_stats
+from gates.load import stage_stats, verdicts
 from gates.load.details import LoadDetails
 from gates.load.settings import LoadSettings
 from gates.load.stage_stats import StageRecord
@@ -61,8 +62,10 @@ from gates.load.view import LoadReportView
 
 LOCUST_MARGIN_S = 30.0
 """Time locust may take beyond its stages: starting, spawning users, writing its CSV."""
-LATE_AFTER_S = 0.05
-"""An arrival sent more than this after its intended time counts as late."""
+LATE_AFTER_S = 0.1
+"""A request sent more than this after its intended time (and not held up by an earlier slow
+answer) is late: the generator's lag, not the service's."""
+STAGES = ("normal", "peak")
 SETTLE_S = 1.0
 DRAIN_MARGIN_S = 2.0
 """Beyond the request timeout, time for timed-out requests to be reported after a stage."""
@@ -205,6 +208,11 @@ class LoadGate:
         )
         if saturated:
             raise GateError(load_locust.SATURATION_ERROR)
+        lag = verdicts.generator_lag(
+            [(name, record) for pair in repeats for name, record in zip(STAGES, pair, strict=True)]
+        )
+        if lag:
+            raise GateError(lag)
         measurement = load_measure.judge(
             settings, ctx.config.thresholds, repeats,
             base=LoadDetails(

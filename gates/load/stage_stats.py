@@ -3,7 +3,7 @@
 The file holds `StatsEntry.serialize()` of every endpoint and of the total (request and failure
 counts, the response-time histogram locust keeps, rounded as in its CSV: exact below 100 ms, to
 10 ms up to 1 s, to 100 ms above), its serialized errors, and the counts the generated locustfile
-keeps: arrivals scheduled and sent late (open model), requests still in flight when the stage was
+keeps: requests sent and those the generator sent late, requests still in flight when the stage was
 written, and whether locust warned that its CPU was saturated. Percentiles are computed from the
 histogram with locust's own rule, so they equal the figures in its CSV.
 """
@@ -79,9 +79,10 @@ class StageRecord:
     endpoints: tuple[Samples, ...]
     failures_seen: tuple[FailureSeen, ...]
     scheduled: int
-    """Open model: arrivals the schedule sent during the stage."""
+    """Requests the generated scenario sent during the stage (0 for a target's locustfile)."""
     late: int
-    """Open model: arrivals sent more than the tolerance after their intended time."""
+    """Of those, sent more than the tolerance after their intended time through the generator's
+    own lag (not because an earlier answer was slow)."""
     in_flight_left: int
     """Requests still unanswered when the stage was written (after waiting up to the timeout)."""
     cpu_warning: bool

@@ -78,6 +78,21 @@ def merge(records: Sequence[StageRecord]) -> StageRecord:
     )
 
 
+def generator_lag(stages: Sequence[tuple[str, StageRecord]]) -> str | None:
+    """Why the generator's own lag makes the figures untrustworthy, or None: more than 1% of a
+    stage's requests left late without an earlier slow answer to blame."""
+    for name, record in stages:
+        if record.scheduled and record.late > LATE_SHARE_LIMIT * record.scheduled:
+            return (
+                f"the load generator fell behind its schedule: {record.late} of "
+                f"{record.scheduled} requests of the {name} stage "
+                f"({100 * record.late / record.scheduled:.1f}%) left late, so their latency is "
+                "partly the generator's; spread the load over more processes (`processes = N` in "
+                "[tool.audit.load]) or machines (`expect_workers`), or lower `users`/`rate`"
+            )
+    return None
+
+
 def _bounds(interval: confidence.Interval) -> Bounds:
     return Bounds(interval.low, interval.high)
 
@@ -122,7 +137,8 @@ def stage_figures(record: StageRecord, load: StageLoad, p95_limit: float,
     if record.scheduled and record.late > LATE_SHARE_LIMIT * record.scheduled:
         reasons.append(
             f"{record.late} of {record.scheduled} requests "
-            f"({100 * record.late / record.scheduled:.1f}%) could not be sent on time"
+            f"({100 * record.late / record.scheduled:.1f}%) could not be sent on time (the load "
+            "generator fell behind its schedule)"
         )
     if record.in_flight_left:
         reasons.append(f"{record.in_flight_left} requests were still unanswered at the end")
