@@ -66,6 +66,7 @@ LATE_AFTER_S = 0.1
 """A request sent more than this after its intended time (and not held up by an earlier slow
 answer) is late: the generator's lag, not the service's."""
 STAGES = ("normal", "peak")
+MAX_POOL = 1000
 SETTLE_S = 1.0
 DRAIN_MARGIN_S = 2.0
 """Beyond the request timeout, time for timed-out requests to be reported after a stage."""
@@ -277,13 +278,15 @@ def _read_repeats(plan: load_scenario.StagePlan,
 
 
 def _runtime(settings: LoadSettings) -> load_scenario.Runtime:
-    pool = 10
+    # One connection pool is shared by a process's users: kept connections for every user in the
+    # closed model, for a second's worth of peak arrivals in the open model (more are opened
+    # as needed and closed after use).
+    pool = min(MAX_POOL, max(10, settings.peak_users))
     interval = None
     if settings.open_model:
         per_stream = settings.open_streams()[2]
         interval = 1.0 / per_stream
-        # Enough connections for every request one stream can have in flight.
-        pool = min(1000, max(10, math.ceil(per_stream * settings.request_timeout) + 2))
+        pool = min(MAX_POOL, max(10, math.ceil(settings.offered_rps(peak=True) or 0.0) + 2))
     return load_scenario.Runtime(
         request_timeout_s=settings.request_timeout,
         late_after_s=LATE_AFTER_S,

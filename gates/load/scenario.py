@@ -86,7 +86,7 @@ from urllib3 import PoolManager
 
 _USED = (between, constant, constant_pacing, constant_throughput, inspect, User, HttpUser, task)
 AUDIT = json.loads({config})
-# Per process: arrivals scheduled, sent late, and requests still in flight. Workers hand the
+# Per process: requests sent, sent late, and still in flight. Workers hand the
 # counts to the master with every stats report; the master (or a lone process) adds them up.
 _LEDGER = {{"scheduled": 0, "late": 0, "in_flight": 0}}
 _NODES_IN_FLIGHT = {{}}
