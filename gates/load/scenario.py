@@ -80,6 +80,7 @@ from locust import (
     HttpUser, LoadTestShape, User, between, constant, constant_pacing, constant_throughput, events,
     task,
 )
+from locust.exception import StopUser
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
 from requests.exceptions import Timeout
 from urllib3 import PoolManager
@@ -181,6 +182,13 @@ def _send(user, spec, intended, excused=False):
         _LEDGER["in_flight"] -= 1
 
 
+def _stage_over(user):
+    """Whether the stage this user belongs to has ended: the runner is told to stop every user.
+    A user woken while its process handles that order sends nothing more (on a worker, that
+    wake-up can come late and would count as the generator's lag)."""
+    return user.environment.runner.target_user_count == 0
+
+
 def _detached(user, spec, intended, excused=False):
     """Run the request in its own greenlet: stopping the user at the end of a stage does not
     cut it off, so it is waited for and counted."""
@@ -210,6 +218,8 @@ class AuditUser(HttpUser):
 
     @task
     def request(self):
+        if _stage_over(self):
+            raise StopUser()
         if self._pace is None:
             intended = time.perf_counter()
         else:
@@ -237,6 +247,8 @@ class AuditArrivals(HttpUser):
             delay = intended - time.perf_counter()
             if delay > 0:
                 gevent.sleep(delay)
+            if _stage_over(self):
+                raise StopUser()
             _detached(self, _pick(), intended)
             intended += interval
 '''
@@ -399,6 +411,9 @@ def target_scenario(locustfile: Path) -> str:
 
 
 Phase = tuple[str, int, float, float, str]
+STOP_RATE = 100000.0
+"""Users stopped per second at a stage's end: all at once, so the stage ends when it should
+(a ramp-down at the spawn rate would keep users sending into the pause after it)."""
 
 
 def phases(plan: StagePlan) -> list[Phase]:
@@ -409,13 +424,13 @@ def phases(plan: StagePlan) -> list[Phase]:
     steps: list[Phase] = []
     if plan.warmup_s > 0:
         steps.append(("run", normal.users, normal.spawn_rate, plan.warmup_s, ""))
-        steps.append(("drain", 0, normal.spawn_rate, drain_s, ""))
+        steps.append(("drain", 0, STOP_RATE, drain_s, ""))
         steps.append(("reset", 0, 0.0, 0.0, ""))
     for normal_prefix, peak_prefix in plan.prefixes:
         for stage, prefix in ((normal, normal_prefix), (peak, peak_prefix)):
             steps += [
                 ("run", stage.users, stage.spawn_rate, stage.duration_s, ""),
-                ("drain", 0, stage.spawn_rate, drain_s, ""),
+                ("drain", 0, STOP_RATE, drain_s, ""),
                 ("write", 0, 0.0, 0.0, str(prefix)),
                 ("reset", 0, 0.0, 0.0, ""),
             ]
