@@ -26,16 +26,27 @@ def _successes(record: StageRecord) -> int:
 
 def _offered(settings: LoadSettings, normal: StageRecord,
              stage: StageRecord) -> tuple[float, float] | None:
-    """(requests offered, their rate) at a stage: the open model's arrivals sent, or for the
-    closed model's peak the normal stage's achieved rate times peak_users / users."""
+    """(requests offered, their rate) at a stage: the open model's arrivals sent; a paced closed
+    model's intended starts (sent or not); otherwise, for the peak, the normal stage's achieved
+    rate times peak_users / users."""
     run_s = stage.duration(settings.duration)
     if settings.open_model:
         return (float(stage.scheduled), stage.scheduled / run_s) if stage.scheduled else None
+    if paced(settings) and stage.scheduled:
+        offered = stage.scheduled + stage.missed
+        return float(offered), offered / run_s
     if stage is normal:
         return None
     rate = _successes(normal) / normal.duration(settings.duration)
     rate *= settings.peak_users / settings.users
     return (rate * run_s, rate) if rate > 0 else None
+
+
+def paced(settings: LoadSettings) -> bool:
+    """A closed model whose users follow a schedule (constant_throughput, constant_pacing)."""
+    return not settings.open_model and not settings.locustfile and (
+        settings.wait.pace_s() is not None
+    )
 
 
 def _loads(settings: LoadSettings, normal: StageRecord,

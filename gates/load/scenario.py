@@ -89,7 +89,7 @@ _USED = (between, constant, constant_pacing, constant_throughput, inspect, User,
 AUDIT = json.loads({config})
 # Per process: requests sent, sent late, and still in flight. Workers hand the
 # counts to the master with every stats report; the master (or a lone process) adds them up.
-_LEDGER = {{"scheduled": 0, "late": 0, "in_flight": 0}}
+_LEDGER = {{"scheduled": 0, "late": 0, "missed": 0, "in_flight": 0}}
 _NODES_IN_FLIGHT = {{}}
 _PHASE_OFFSET = random.random()
 _SEQUENCE = itertools.count()
@@ -115,11 +115,12 @@ def _report_counts(client_id, data):
     if type(_RUNNER.get("runner")).__name__ != "WorkerRunner":
         return  # a lone process keeps its own counts
     data["audit"] = {{
-        "scheduled": _LEDGER["scheduled"], "late": _LEDGER["late"],
+        "scheduled": _LEDGER["scheduled"], "late": _LEDGER["late"], "missed": _LEDGER["missed"],
         "in_flight": _LEDGER["in_flight"],
     }}
     _LEDGER["scheduled"] = 0
     _LEDGER["late"] = 0
+    _LEDGER["missed"] = 0
 
 
 @events.worker_report.add_listener
@@ -127,6 +128,7 @@ def _receive_counts(client_id, data):
     counts = data.get("audit") or {{}}
     _LEDGER["scheduled"] += counts.get("scheduled", 0)
     _LEDGER["late"] += counts.get("late", 0)
+    _LEDGER["missed"] += counts.get("missed", 0)
     _NODES_IN_FLIGHT[client_id] = counts.get("in_flight", 0)
 
 
@@ -216,6 +218,14 @@ class AuditUser(HttpUser):
         self._next = time.perf_counter()
         self._answered = 0.0
 
+    def on_stop(self):
+        # Intended starts that fell due before the stage ended but were never sent: with them,
+        # what the schedule offered is known exactly, however the users ramped up.
+        upcoming = getattr(self, "_next", None)
+        now = time.perf_counter()
+        if self._pace is not None and upcoming is not None and upcoming <= now:
+            _LEDGER["missed"] += int((now - upcoming) // self._pace) + 1
+
     @task
     def request(self):
         if _stage_over(self):
@@ -304,6 +314,7 @@ def _write_stage(environment, prefix, drained, run_s):
         "errors": list(stats.serialize_errors().values()),
         "scheduled": _LEDGER["scheduled"],
         "late": _LEDGER["late"],
+        "missed": _LEDGER["missed"],
         "in_flight_left": _in_flight(),
         "drained": drained,
         "run_s": run_s,
@@ -354,6 +365,7 @@ class AuditStages(LoadTestShape):
                 self.runner.exceptions = {{}}
                 _LEDGER["scheduled"] = 0
                 _LEDGER["late"] = 0
+                _LEDGER["missed"] = 0
             self._index += 1
             self._phase_start = now
         return None

@@ -87,6 +87,9 @@ class StageRecord:
     """Requests still unanswered when the stage was written (after waiting up to the timeout)."""
     cpu_warning: bool
     run_s: float = 0.0
+    missed: int = 0
+    """Closed model with a pacing schedule: intended starts due in the stage but never sent
+    (users held by slow answers); scheduled + missed is what the schedule offered."""
     """Seconds the stage's load actually ran (the shape switches stages on whole-second ticks)."""
 
     def duration(self, configured_s: float) -> float:
@@ -155,6 +158,7 @@ def parse(text: str, where: str) -> StageRecord:
         in_flight_left=_int(data.get("in_flight_left")),
         cpu_warning=data.get("cpu_warning") is True,
         run_s=float(data["run_s"]) if isinstance(data.get("run_s"), int | float) else 0.0,
+        missed=_int(data.get("missed")),
     )
 
 

@@ -75,6 +75,8 @@ def merge(records: Sequence[StageRecord]) -> StageRecord:
         late=sum(r.late for r in records),
         in_flight_left=sum(r.in_flight_left for r in records),
         cpu_warning=any(r.cpu_warning for r in records),
+        run_s=sum(r.run_s for r in records),
+        missed=sum(r.missed for r in records),
     )
 
 
