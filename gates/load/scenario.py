@@ -105,9 +105,26 @@ def _next_phase():
 _RUNNER = {{}}
 
 
+_STAGE_END = [None]
+
+
+def _watch_stage_end(runner):
+    """Note when this process is told to stop every user: the end of its stage, which on a
+    worker comes a little after the master's and before its users are actually stopped."""
+    while True:
+        if runner.target_user_count == 0:
+            if _STAGE_END[0] is None:
+                _STAGE_END[0] = time.perf_counter()
+        else:
+            _STAGE_END[0] = None
+        gevent.sleep(0.02)
+
+
 @events.init.add_listener
 def _remember_runner(environment, **_kwargs):
     _RUNNER["runner"] = environment.runner
+    if environment.runner is not None:
+        gevent.spawn(_watch_stage_end, environment.runner)
 
 
 @events.report_to_master.add_listener
@@ -222,9 +239,9 @@ class AuditUser(HttpUser):
         # Intended starts that fell due before the stage ended but were never sent: with them,
         # what the schedule offered is known exactly, however the users ramped up.
         upcoming = getattr(self, "_next", None)
-        now = time.perf_counter()
-        if self._pace is not None and upcoming is not None and upcoming <= now:
-            _LEDGER["missed"] += int((now - upcoming) // self._pace) + 1
+        end = _STAGE_END[0] or time.perf_counter()
+        if self._pace is not None and upcoming is not None and upcoming <= end:
+            _LEDGER["missed"] += int((end - upcoming) // self._pace) + 1
 
     @task
     def request(self):
