@@ -89,7 +89,8 @@ class StageRecord:
     run_s: float = 0.0
     missed: int = 0
     """Closed model with a pacing schedule: intended starts due in the stage but never sent
-    (users held by slow answers); scheduled + missed is what the schedule offered."""
+    because the user was held by a slow answer; scheduled + missed is what the schedule
+    offered."""
     """Seconds the stage's load actually ran (the shape switches stages on whole-second ticks)."""
 
     def duration(self, configured_s: float) -> float:
