@@ -31,7 +31,13 @@ from auditor.history import setup as history_setup
 from auditor.history.location import HistoryRef
 from auditor.history.section import BaseRun
 from auditor.model import Scorecard
-from auditor.progress import LiveProgress, tool_lines, verdict_table, warning_lines
+from auditor.progress import (
+    LiveProgress,
+    reason_lines,
+    tool_lines,
+    verdict_table,
+    warning_lines,
+)
 from auditor.safetext import visible
 from gates.coverage import reuse
 from gates.registry import GATES
@@ -206,7 +212,7 @@ def run(
     written = write_reports(card, chosen_formats, out_dir)
     console = _out_console()
     console.print(verdict_table(card))
-    for line in [*tool_lines(card), *warning_lines(card)]:
+    for line in [*tool_lines(card), *warning_lines(card), *reason_lines(card)]:
         console.print(line)
     for warning in (card.history or {}).get("warnings", []):
         console.print(visible(f"warning: history: {warning}"), style="yellow")

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Op = Literal["<", "<=", ">=", "=="]
-Status = Literal["passed", "failed", "error", "skipped"]
+Status = Literal["passed", "failed", "error", "skipped", "inconclusive"]
+"""`inconclusive` (conditions only): the value passed but its 95% interval reaches over the
+threshold under a strict confidence policy; it blocks like a failure."""
 Severity = Literal["critical", "warning", "info"]
 ThresholdKind = Literal["percent", "count", "ms"]
 Change = Literal["added", "modified", "deleted"]
@@ -187,6 +189,9 @@ class Measurement:
     """What the tools warned about while they still measured (invalid options, notes)."""
     log_tail: str = ""
     """The failed tool's command and output tail, when a condition is unmeasured."""
+    inconclusive: dict[str, str] = field(default_factory=dict)
+    """Measured conditions whose passing value is not settled by the sample, with the reason;
+    scored `inconclusive` when their value passes."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ STATUS_STYLE = {
     "failed": "red",
     "error": "magenta",
     "skipped": "dim",
+    "inconclusive": "red",
     "running": "cyan",
     "waiting": "dim",
 }
@@ -140,6 +141,22 @@ def tool_lines(scorecard: Scorecard) -> list[Text]:
     return lines
 
 
+def reason_lines(scorecard: Scorecard) -> list[Text]:
+    """The whole reason of each errored gate whose reason has more lines than the table shows
+    (a service's last log lines), and why each inconclusive condition is."""
+    lines: list[Text] = []
+    for gate in scorecard.gates:
+        if gate.status == "error" and gate.reason and len(gate.reason.splitlines()) > 1:
+            first, *rest = gate.reason.splitlines()
+            lines.append(Text(f"{gate.id}: {visible(first)}", style="magenta"))
+            lines.extend(Text(visible(line)) for line in rest)
+        for cond in gate.conditions:
+            if cond.status == "inconclusive" and cond.reason:
+                lines.append(Text(f"inconclusive: {gate.id}: {one_line(cond.reason)}",
+                                  style="red"))
+    return lines
+
+
 def warning_lines(scorecard: Scorecard) -> list[Text]:
     """What the tools warned about while they measured, and files an audit left in the target,
     one line each, for the end of `audit run`."""
@@ -149,7 +166,10 @@ def warning_lines(scorecard: Scorecard) -> list[Text]:
         if not isinstance(warnings, list):
             continue
         for warning in warnings:
-            lines.append(Text(f"warning: {gate.id}: {one_line(str(warning))}", style="yellow"))
+            first, *rest = str(warning).splitlines() or [""]
+            lines.append(Text(f"warning: {gate.id}: {visible(first)}", style="yellow"))
+            # Continuation lines (a service's last log lines) are shown, not cut off.
+            lines.extend(Text(visible(line)) for line in rest)
     lines.extend(
         Text(f"warning: {visible(left.describe())}", style="yellow")
         for left in scorecard.left_in_target or []

@@ -8,6 +8,7 @@ rounding the measured value half-up; a percentage under 100 never rounds up to 1
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -135,7 +136,11 @@ def score_conditions(
         value = measurement.values.get(spec.id)
         if value is not None:
             figure = (figures or {}).get(spec.id)
-            conditions.append(evaluate(spec, value, limit, blocks, figure, tolerance))
+            scored = evaluate(spec, value, limit, blocks, figure, tolerance)
+            if scored.status == "passed" and spec.id in measurement.inconclusive:
+                scored = replace(scored, status="inconclusive",
+                                 reason=measurement.inconclusive[spec.id])
+            conditions.append(scored)
         elif spec.id in measurement.unmeasured:
             reason = measurement.unmeasured[spec.id]
             conditions.append(unscored(spec, limit, blocks, "error", reason))
@@ -177,7 +182,7 @@ def score_measurement(
         for c in conditions
         if c.status == "error"
     ]
-    measured = any(c.status in ("passed", "failed") for c in conditions)
+    measured = any(c.status in ("passed", "failed", "inconclusive") for c in conditions)
     if not measured and not errors and not problems:
         problems.append("the tool ran but measured nothing")
     reasons = problems + errors
@@ -201,8 +206,8 @@ def score_measurement(
 
 
 def gate_status(conditions: Sequence[Condition]) -> Status:
-    """A gate fails when any blocking condition failed."""
-    if any(c.status == "failed" and c.blocking for c in conditions):
+    """A gate fails when any blocking condition failed or is inconclusive."""
+    if any(c.status in ("failed", "inconclusive") and c.blocking for c in conditions):
         return "failed"
     return "passed"
 
@@ -210,7 +215,7 @@ def gate_status(conditions: Sequence[Condition]) -> Status:
 def gate_score(conditions: Sequence[Condition]) -> float:
     """Share of measured conditions that passed, 0-100; blocking ones count twice."""
     weights = [(2 if c.blocking else 1, c.status == "passed") for c in conditions
-               if c.status in ("passed", "failed")]
+               if c.status in ("passed", "failed", "inconclusive")]
     total = sum(w for w, _ in weights)
     if total == 0:
         return 100.0

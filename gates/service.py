@@ -203,6 +203,24 @@ def _health_status(port: int, path: str, timeout: float) -> str | int:
         conn.close()
 
 
+def last_lines(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last lines of the service's log, indented for the terminal ("(no output)" if none)."""
+    try:
+        text = log_path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        text = ""
+    tail = text.rstrip("\n").splitlines()[-lines:]
+    return "\n".join("    " + line for line in tail) or "    (no output)"
+
+
+def exit_text(code: int, log_path: Path) -> str:
+    """What to say when the service exited while it was under load."""
+    return (
+        f"the service exited with code {code} during the load; the last lines of "
+        f"{log_path.name}:\n{last_lines(log_path)}"
+    )
+
+
 def service_failure(message: str, process: Background) -> GateError:
     """A GateError naming MESSAGE and the last lines of the service's log."""
     tail = process.log_tail(LOG_TAIL_LINES)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reports import text
 
@@ -17,6 +17,8 @@ class Series:
     """One value per group; None draws no bar."""
     targets: list[float | None]
     """The limit a bar must stay under, per group; a bar above it is drawn as failing."""
+    intervals: list[tuple[float, float | None] | None] = field(default_factory=list)
+    """Optional error bar per group: (low, high), high None when unbounded above."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,17 @@ class Legend:
     label: str
 
 
+@dataclass(frozen=True)
+class Whisker:
+    """An error bar over one bar: from y1 (low) up to y2 (high, or the plot's top if open)."""
+
+    x: float
+    y1: float
+    y2: float
+    open_top: bool
+    title: str
+
+
 LEGEND_STEP = 150.0
 
 
@@ -73,6 +86,7 @@ class BarChart:
     title: str
     key_x: float
     """Where the legend of `over target` and `target` starts, after the series."""
+    whiskers: list[Whisker] = field(default_factory=list)
 
 
 def nice_max(value: float) -> float:
@@ -92,6 +106,7 @@ def bar_chart(
 ) -> BarChart:
     left, right, top, bottom = 56.0, width - 12.0, 28.0, height - 34.0
     figures = [v for s in series for v in (*s.values, *s.targets) if v is not None]
+    figures += [i[1] for s in series for i in s.intervals if i is not None and i[1] is not None]
     top_value = nice_max(max(figures, default=1.0) * 1.08)
 
     def y_of(value: float) -> float:
@@ -101,6 +116,7 @@ def bar_chart(
     bar_width = min(34.0, group_width * 0.7 / max(len(series), 1))
     bars: list[Bar] = []
     marks: list[Mark] = []
+    whiskers: list[Whisker] = []
     for g, _ in enumerate(groups):
         start = left + g * group_width + (group_width - bar_width * len(series)) / 2
         for s, one in enumerate(series):
@@ -119,6 +135,16 @@ def bar_chart(
                     title=f"{one.name} {groups[g]}: {text.with_unit(value, unit)}"
                     + (f" (target < {text.with_unit(limit, unit)})" if limit is not None else ""),
                 ))
+            interval = one.intervals[g] if g < len(one.intervals) else None
+            if interval is not None and value is not None:
+                low, high = interval
+                whiskers.append(Whisker(
+                    x=round(x + bar_width / 2, 1), y1=round(y_of(low), 1),
+                    y2=round(y_of(high) if high is not None else top, 1),
+                    open_top=high is None,
+                    title=f"{one.name} {groups[g]}: 95% interval {text.with_unit(low, unit)}"
+                    f" to {text.with_unit(high, unit) if high is not None else 'unbounded'}",
+                ))
             if limit is not None:
                 marks.append(Mark(
                     x1=round(x - 2, 1), x2=round(x + bar_width + 2, 1), y=round(y_of(limit), 1),
@@ -134,5 +160,5 @@ def bar_chart(
         width=width, height=height, plot_left=left, plot_right=right, plot_bottom=bottom,
         bars=bars, ticks=ticks, marks=marks,
         groups=[(round(left + (g + 0.5) * group_width, 1), name) for g, name in enumerate(groups)],
-        legend=legend, title=title, key_x=left + len(series) * LEGEND_STEP,
+        legend=legend, title=title, key_x=left + len(series) * LEGEND_STEP, whiskers=whiskers,
     )

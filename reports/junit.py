@@ -30,7 +30,9 @@ def _condition_case(suite: ET.Element, gate: GateResult, condition: Condition) -
     target = text.target_ascii(condition)
     gap = text.gap(condition)
     summary = f"{condition.title}: {measured} (target {target}{', ' + gap if gap else ''})"
-    if condition.status == "failed" and condition.blocking:
+    if condition.status == "inconclusive" and condition.blocking:
+        summary = f"{condition.title}: inconclusive: {condition.reason or ''}"
+    if condition.status in ("failed", "inconclusive") and condition.blocking:
         failure = ET.SubElement(case, "failure", _attrs(message=summary, type="threshold"))
         failure.text = text.clean(
             f"{summary}\ngate: {gate.title or gate.id}\ncondition: {condition.id}\nblocking: yes"

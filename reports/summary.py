@@ -103,6 +103,9 @@ def headline(card: Scorecard) -> Headline:
         "non-blocking": sum(r.advisory for r in rows),
         "not measured": sum(r.status in ("skipped", "error") for r in rows),
     }
+    inconclusive = sum(r.status == "inconclusive" for r in rows)
+    if inconclusive:
+        counts["inconclusive"] = inconclusive
     errors = sum(g.status == "error" for g in card.gates)
     if errors:
         counts["gate errors"] = errors
@@ -190,8 +193,11 @@ def attention(card: Scorecard, where_limit: int = 3) -> list[Attention]:
             ))
         # An errored gate keeps what it did measure: its failed conditions need attention too.
         for condition in gate.conditions:
-            if condition.status != "failed":
+            if condition.status not in ("failed", "inconclusive"):
                 continue
+            where = hints.where_to_look(gate, condition.id)[:where_limit]
+            if condition.status == "inconclusive" and condition.reason:
+                where = [condition.reason, *where][:where_limit]
             item = Attention(
                 kind="failed" if condition.blocking else "advisory",
                 gate_id=gate.id,
@@ -200,7 +206,7 @@ def attention(card: Scorecard, where_limit: int = 3) -> list[Attention]:
                 value=text.with_unit(condition.value, condition.unit),
                 target=text.target(condition),
                 gap=text.gap(condition),
-                where=hints.where_to_look(gate, condition.id)[:where_limit],
+                where=where,
             )
             (failures if condition.blocking else advisories).append(item)
     return [*errors, *failures, *advisories]

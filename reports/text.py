@@ -15,6 +15,7 @@ STATUS_LABELS = {
     "failed": "failed",
     "error": "error",
     "skipped": "skipped",
+    "inconclusive": "inconclusive",
 }
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")

@@ -5,11 +5,12 @@ How a run goes:
    is the target's interpreter) in `cwd` with `env`, its output in `load-service.log` beside
    the reports, and is polled at `health` until it answers 2xx within `startup_timeout`.
 2. locust runs once, as a child process: `warmup` seconds at normal load (not measured), then
-   two measured stages: `users` for `duration` seconds (normal), then `peak_users` (default
-   10x) for `duration` seconds (peak). The stages
-   are a load shape inside the locustfile the gate writes, so users, spawn rate and duration
-   are not given as `-u/-r/-t`; statistics are reset between the stages and each stage has its
-   own CSV files (`load-normal_*.csv`, `load-peak_*.csv` beside the reports).
+   two measured stages (`repeats` times): normal load for `duration` seconds, then peak load
+   (`peak_factor` x normal) for `duration` seconds. The stages are a load shape inside the
+   locustfile the gate writes, so users, spawn rate and duration are not given as `-u/-r/-t`;
+   after each stage the requests still in flight are waited for (up to `request_timeout`),
+   statistics are written and reset, so each stage has its own files (`load-normal_*.csv`,
+   `load-peak_*.csv` and `*_audit.json`, which the gate reads, beside the reports).
 3. The service's whole process group is stopped afterwards, however the gate ended.
 
 Load model (`wait`, for `endpoints` scenarios): each simulated user waits per locust's
@@ -27,14 +28,22 @@ the auditor's locust a master (`--master --expect-workers N`, listening on `mast
 machines) that waits up to `workers_timeout` seconds for N workers started by you, e.g.
 `locust --worker -f - --master-host HOST --master-port 5557` (`-f -` fetches the scenario from
 the master; with a target locustfile the workers need the same file at the same path). When
-locust warns that its CPU usage went above 90%, details say `saturated` and the figures may be
-inflated.
+locust warns that its CPU usage went above 90% (it says so in the stage's statistics, or in its
+log), the gate is an error: the generator, not the service, set the figures.
+
+Open model (`rate = N`, for `endpoints`): requests leave at fixed intended times, N per second at
+normal load and `peak_factor` x N at peak, whether or not earlier ones were answered; each
+request's latency counts from its intended time, and requests the generator sent over 100 ms
+late are counted (`late`); above 1% of a stage's requests the gate is an error, like a saturated
+generator. It runs inside locust's own users (one arrival stream per user), so `processes` and
+workers spread it like the closed model. See the README for when to use which.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib.metadata
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,18 +53,29 @@ from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from gates import service as load_service
 from gates.base import GateConfig, GateContext, GateView
 from gates.load import locust_run as load_locust
+from gates.load import measure as load_measure
 from gates.load import scenario as load_scenario
 from gates.load import settings as load_config
+from gates.load import stage_stats, verdicts
 from gates.load.db import observer as db_observer
 from gates.load.db import report as db_report
 from gates.load.db import settings as db_settings
+from gates.load.details import LoadDetails
 from gates.load.settings import LoadSettings
+from gates.load.stage_stats import StageRecord
 from gates.load.view import LoadReportView
 from gates.service import SERVICE_OPTIONS
 
 LOCUST_MARGIN_S = 30.0
 """Time locust may take beyond its stages: starting, spawning users, writing its CSV."""
+LATE_AFTER_S = 0.1
+"""A request sent more than this after its intended time (and not held up by an earlier slow
+answer) is late: the generator's lag, not the service's."""
+STAGES = ("normal", "peak")
+MAX_POOL = 1000
 SETTLE_S = 1.0
+DRAIN_MARGIN_S = 2.0
+"""Beyond the request timeout, time for timed-out requests to be reported after a stage."""
 DISTRIBUTED_SETTLE_S = 4.0
 """Workers report every 3 s; a pause this long lets every sample of a stage arrive."""
 SERVICE_LOG = "load-service.log"
@@ -83,16 +103,38 @@ class LoadGate:
                       "95th percentile response time at peak (10x) load"),
         ConditionSpec("peak_error_rate", "Peak error rate", "%", "<", 0.1, "percent",
                       "failed requests at peak (10x) load"),
+        ConditionSpec("peak_throughput", "Peak throughput held", "%", ">=", 90, "percent",
+                      "requests answered without error at peak, as a share of the rate offered"),
+        ConditionSpec("endpoint_p95_ms", "Slowest endpoint p95", "ms", "<", 200, "ms",
+                      "95th percentile response time of the slowest endpoint at normal load"),
+        ConditionSpec("endpoint_error_rate", "Worst endpoint error rate", "%", "<", 0.1,
+                      "percent", "failed requests of the most failing endpoint at normal load"),
         *db_settings.CONDITIONS,
     )
     options: tuple[OptionSpec, ...] = (
         *SERVICE_OPTIONS,
-        OptionSpec("users", "int", 10, "simulated users at normal load"),
-        OptionSpec("peak_users", "int", None, "simulated users at peak load (default 10x users)"),
+        OptionSpec("rate", "number", None,
+                   "open model: requests per second at normal load, sent at fixed times whatever "
+                   "the service does (instead of users)"),
+        OptionSpec("peak_factor", "number", 10,
+                   "peak load as a multiple of normal load (rate or users)"),
+        OptionSpec("users", "int", 10, "closed model: simulated users at normal load"),
+        OptionSpec("peak_users", "int", None,
+                   "simulated users at peak load (default peak_factor x users)"),
         OptionSpec("spawn_rate", "number", None, "users started per second (default: all in 1 s)"),
         OptionSpec("peak_spawn_rate", "number", None,
                    "users started per second at peak (default: all in 1 s)"),
-        OptionSpec("duration", "number", 20, "seconds per stage"),
+        OptionSpec("duration", "number", 40,
+                   "seconds per stage; 40 s at the default 100 requests/s peak gives the ~3,700 "
+                   "requests needed to show a 0.1% error rate with 95% confidence"),
+        OptionSpec("request_timeout", "number", 10,
+                   "seconds after which a request counts as failed (timeout); requests in flight "
+                   "at a stage's end are waited for this long"),
+        OptionSpec("confidence", "str", "estimate",
+                   "estimate: judge the measured value, warn when its 95% interval crosses the "
+                   "threshold; strict: such a condition is inconclusive (blocks)"),
+        OptionSpec("repeats", "int", 1,
+                   "run the measured stages this many times and judge the median"),
         OptionSpec("warmup", "number", 2,
                    "seconds of normal load before measuring, not counted (0: none)"),
         OptionSpec("wait", "str", None,
@@ -139,17 +181,19 @@ class LoadGate:
             with_db, env={**with_db.env, **db.service_env(with_db.env, ctx.env())}
         )
         settings = dataclasses.replace(settings, service=with_db)
-        plan = _stage_plan(settings, out_dir / NORMAL_PREFIX, db.stage_file)
+        plan = _stage_plan(settings, out_dir, db.stage_file)
         locustfile = ctx.workdir / "audit_locustfile.py"
         locustfile.write_text(
-            load_scenario.render(_scenario(settings, ctx.root), plan), encoding="utf-8"
+            load_scenario.render(_scenario(settings, ctx.root), plan, _runtime(settings)),
+            encoding="utf-8",
         )
         wait_workers = settings.workers_timeout if settings.expect_workers else 0.0
         needed = settings.service.startup_timeout + plan.total_s() + LOCUST_MARGIN_S + wait_workers
         if ctx.remaining() < plan.total_s() + LOCUST_MARGIN_S / 2:
             raise GateError(
-                f"the gate's timeout ({ctx.config.timeout:g} s) is too short for two stages of "
-                f"{settings.duration:g} s; raise `timeout` in [tool.audit.load] to {needed:.0f}"
+                f"the gate's timeout ({ctx.config.timeout:g} s) is too short for the stages "
+                f"({plan.total_s():.0f} s at most); raise `timeout` in [tool.audit.load] to "
+                f"{needed:.0f}"
             )
         service_log = out_dir / SERVICE_LOG
         locust_log = out_dir / LOCUST_LOG
@@ -158,12 +202,8 @@ class LoadGate:
             settings.service, root=ctx.root, python=ctx.python, workdir=ctx.workdir,
             log_path=service_log, base_env=ctx.env(),
         ) as service:
-            ctx.progress(
-                f"{settings.users} users, then {settings.peak_users}, "
-                f"{settings.duration:g} s each"
-            )
-            cmd = load_locust.command(settings, locustfile, out_dir / PEAK_PREFIX,
-                                      service.base_url)
+            ctx.progress(_progress_text(settings))
+            cmd = load_locust.command(settings, locustfile, service.base_url)
             with db.watching():
                 log_text = load_locust.run(
                     cmd,
@@ -176,82 +216,149 @@ class LoadGate:
                 observed = db.finish()
             service_code = service.process.poll()
             startup_s = service.startup_s
-        try:
-            normal = load_locust.read_stage(out_dir / NORMAL_PREFIX, "normal")
-            peak = load_locust.read_stage(out_dir / PEAK_PREFIX, "peak")
-        except GateError as exc:
-            raise GateError(
-                str(exc), details={"log_tail": load_locust.log_tail(log_text)}
-            ) from None
-        saturated = load_locust.saturated(log_text)
-        notes = [load_locust.ROUNDING_NOTE]
+        repeats = _read_repeats(plan, log_text)
+        saturated = load_locust.saturated(log_text) or any(
+            r.cpu_warning for pair in repeats for r in pair
+        )
         if saturated:
-            notes.append(load_locust.SATURATION_NOTE)
-        if service_code is not None:
-            notes.append(f"the service exited with code {service_code} during the load")
+            raise GateError(load_locust.SATURATION_ERROR)
+        lag = verdicts.generator_lag(
+            [(name, record) for pair in repeats for name, record in zip(STAGES, pair, strict=True)]
+        )
+        if lag:
+            raise GateError(lag)
+        measurement = load_measure.judge(
+            settings, ctx.config.thresholds, repeats,
+            base=LoadDetails(
+                log=str(service_log),
+                locust_log=str(locust_log),
+                scenario=settings.locustfile or "endpoints",
+                wait=_wait_text(settings),
+                processes=settings.processes,
+                workers=settings.expect_workers,
+                warmup_s=settings.warmup,
+                startup_s=round(startup_s, 2),
+                request_timeout_s=settings.request_timeout,
+                csv={
+                    "normal": f"{plan.prefixes[0][0]}_stats.csv",
+                    "peak": f"{plan.prefixes[0][1]}_stats.csv",
+                },
+            ),
+            tool_version=_version(log_text),
+            service_exit=(
+                load_service.exit_text(service_code, service_log)
+                if service_code is not None else None
+            ),
+        )
+        for line in load_measure.stage_lines(LoadDetails.from_dict(measurement.details)):
+            ctx.progress(line)
+        normal, peak = repeats[0]
         database = db_report.measurement(
             observed, {"normal": normal.total.requests, "peak": peak.total.requests}
         )
-        notes += database.notes
-        details: dict[str, object] = {
-            "stages": {
-                "normal": normal.to_details(plan.normal.users, plan.normal.duration_s),
-                "peak": peak.to_details(plan.peak.users, plan.peak.duration_s),
-            },
-            "log": str(service_log),
-            "locust_log": str(locust_log),
-            "saturated": saturated,
-            "notes": notes,
-            "scenario": settings.locustfile or "endpoints",
-            "wait": settings.wait.describe() if not settings.locustfile else "the locustfile's",
-            "load_generator": {
-                "processes": settings.processes,
-                "workers": settings.expect_workers,
-            },
-            "warmup_s": settings.warmup,
-            "startup_s": round(startup_s, 2),
-            "csv": {
-                "normal": str(out_dir / f"{NORMAL_PREFIX}_stats.csv"),
-                "peak": str(out_dir / f"{PEAK_PREFIX}_stats.csv"),
-            },
-        }
+        details = dict(measurement.details)
         if database.details:
             details["database"] = database.details
-        return Measurement(
-            values={
-                "p95_ms": normal.total.p95_ms,
-                "p99_ms": normal.total.p99_ms,
-                "error_rate": normal.error_rate,
-                "peak_p95_ms": peak.total.p95_ms,
-                "peak_error_rate": peak.error_rate,
-                **database.values,
-            },
-            skipped=database.skipped,
-            unmeasured=database.unmeasured,
+        if database.notes:
+            details["notes"] = [*details.get("notes", []), *database.notes]
+        return dataclasses.replace(
+            measurement,
+            values={**measurement.values, **database.values},
+            skipped={**measurement.skipped, **database.skipped},
+            unmeasured={**measurement.unmeasured, **database.unmeasured},
             details=details,
-            tool_name="locust",
-            tool_version=_version(log_text),
         )
 
 
-def _stage_plan(settings: LoadSettings, normal_prefix: Path,
-                stage_file: Path | None = None) -> load_scenario.StagePlan:
+def _progress_text(settings: LoadSettings) -> str:
+    times = f", {settings.repeats} times" if settings.repeats > 1 else ""
+    if settings.open_model:
+        return (
+            f"{settings.offered_rps(peak=False):g} requests/s, then "
+            f"{settings.offered_rps(peak=True):g}, {settings.duration:g} s each{times}"
+        )
+    return (
+        f"{settings.users} users, then {settings.peak_users}, {settings.duration:g} s each{times}"
+    )
+
+
+def _wait_text(settings: LoadSettings) -> str:
+    if settings.open_model:
+        return "open model: requests at fixed intended times"
+    if settings.locustfile:
+        return "the locustfile's"
+    return settings.wait.describe()
+
+
+def _read_repeats(plan: load_scenario.StagePlan,
+                  log_text: str) -> list[tuple[StageRecord, StageRecord]]:
+    try:
+        return [
+            (stage_stats.read(normal, "normal"), stage_stats.read(peak, "peak"))
+            for normal, peak in plan.prefixes
+        ]
+    except GateError as exc:
+        exceptions = load_locust.stage_exceptions(plan.prefixes[0][0])
+        extra = f"; errors in the scenario: {'; '.join(exceptions)}" if exceptions else ""
+        raise GateError(
+            f"{exc}{extra}", details={"log_tail": load_locust.log_tail(log_text)}
+        ) from None
+
+
+def _runtime(settings: LoadSettings) -> load_scenario.Runtime:
+    # One connection pool is shared by a process's users: kept connections for every user in the
+    # closed model, for a second's worth of peak arrivals in the open model (more are opened
+    # as needed and closed after use).
+    pool = min(MAX_POOL, max(10, settings.peak_users))
+    interval = None
+    if settings.open_model:
+        per_stream = settings.open_streams()[2]
+        interval = 1.0 / per_stream
+        pool = min(MAX_POOL, max(10, math.ceil(settings.offered_rps(peak=True) or 0.0) + 2))
+    return load_scenario.Runtime(
+        request_timeout_s=settings.request_timeout,
+        late_after_s=LATE_AFTER_S,
+        pace_s=None if settings.open_model else settings.wait.pace_s(),
+        first_spread_s=settings.wait.mean_wait_s(),
+        stream_interval_s=interval,
+        pool_size=pool,
+    )
+
+
+def _stage_plan(
+    settings: LoadSettings, out_dir: Path, stage_file: Path | None = None
+) -> load_scenario.StagePlan:
+    if settings.open_model:
+        normal_users, peak_users, _ = settings.open_streams()
+        normal_rate, peak_rate = float(normal_users), float(peak_users)
+    else:
+        normal_users, peak_users = settings.users, settings.peak_users
+        normal_rate, peak_rate = settings.spawn_rate, settings.peak_spawn_rate
+    prefixes = tuple(
+        (out_dir / f"{NORMAL_PREFIX}{_suffix(i)}", out_dir / f"{PEAK_PREFIX}{_suffix(i)}")
+        for i in range(settings.repeats)
+    )
     return load_scenario.StagePlan(
-        normal=load_scenario.Stage("normal", settings.users, settings.spawn_rate,
-                                   settings.duration),
-        peak=load_scenario.Stage("peak", settings.peak_users, settings.peak_spawn_rate,
-                                 settings.duration),
+        normal=load_scenario.Stage("normal", normal_users, normal_rate, settings.duration),
+        peak=load_scenario.Stage("peak", peak_users, peak_rate, settings.duration),
         settle_s=DISTRIBUTED_SETTLE_S if settings.distributed else SETTLE_S,
         warmup_s=settings.warmup,
         distributed=settings.distributed,
-        normal_csv_prefix=normal_prefix,
+        prefixes=prefixes,
+        drain_s=settings.request_timeout + DRAIN_MARGIN_S
+        + (DISTRIBUTED_SETTLE_S if settings.distributed else 0),
         stage_file=stage_file,
     )
 
 
+def _suffix(index: int) -> str:
+    return "" if index == 0 else f"-{index + 1}"
+
+
 def _scenario(settings: LoadSettings, root: Path) -> str:
     if settings.locustfile is None:
-        return load_scenario.endpoints_scenario(settings.endpoints, settings.wait)
+        wait = None if settings.open_model else settings.wait
+        return load_scenario.endpoints_scenario(settings.endpoints, wait)
     path = (root / settings.locustfile).resolve()
     if not path.is_file():
         raise GateError(f"the locustfile {settings.locustfile} does not exist under {root}")
@@ -259,10 +366,11 @@ def _scenario(settings: LoadSettings, root: Path) -> str:
 
 
 def _remove_stale_outputs(out_dir: Path) -> None:
-    """Delete CSV files of an earlier audit, so that one locust did not write is never read."""
+    """Delete statistics files of an earlier audit, so one locust did not write is never read."""
     for prefix in (NORMAL_PREFIX, PEAK_PREFIX):
-        for path in out_dir.glob(f"{prefix}_*.csv"):
-            path.unlink(missing_ok=True)
+        for pattern in (f"{prefix}_*.csv", f"{prefix}-*_*.csv", f"{prefix}*_audit.json"):
+            for path in out_dir.glob(pattern):
+                path.unlink(missing_ok=True)
 
 
 def _version(log_text: str) -> str:

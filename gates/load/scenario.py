@@ -1,12 +1,20 @@
 """The locustfile the load gate hands to locust: the scenario plus the two measured stages.
 
-Both stages (normal, then peak) run in one locust process, driven by a LoadTestShape, so that
-workers started elsewhere stay connected from the first request to the last. A short warm-up
-at normal load comes first and is not measured (the generator's first request carries its own
-lazy set-up, ~70 ms on these machines). Between the stages the shape stops every user, waits
-until the last statistics arrived (workers report every 3 s), writes the normal stage's stats
-and failures CSV with locust's own CSV writer and resets the statistics; locust's `--csv`
-writes the peak stage's at the end.
+Both stages (normal, then peak, `repeats` times) run in one locust process, driven by a
+LoadTestShape, so that workers started elsewhere stay connected from the first request to the
+last. A short warm-up at normal load comes first and is not measured (the generator's first
+request carries its own lazy set-up, ~70 ms on these machines). After each stage the shape stops
+every user, waits until no request is in flight any more (at most the request timeout) and the
+last statistics arrived (workers report every 3 s), writes the stage's stats and failures CSV
+with locust's own CSV writer plus `<prefix>_audit.json` (locust's serialized statistics with
+each response-time histogram, and the audit's counts), and resets the statistics.
+
+Requests are sent from their own greenlet, so stopping a user at the end of a stage never
+cuts one off, and carry a timeout. Each request's latency counts from its intended start: in the
+open model (`rate`) the fixed arrival time, in the closed model with `constant_throughput` /
+`constant_pacing` the user's pacing schedule (a request held up by a slow answer is counted from
+when it should have started), otherwise the moment it was sent. Users and arrival streams start
+at phases spread over their period (a low-discrepancy sequence), never all at once.
 
 The scenario is either generated from `endpoints` or the target's own locustfile, loaded by
 path and re-exported (its User classes only; a locustfile that brings its own load shape is
@@ -34,7 +42,8 @@ class Stage:
 
 @dataclass(frozen=True)
 class StagePlan:
-    """Both stages, the pause between them and where each stage's CSV files go."""
+    """The measured stages (normal then peak, `repeats` times), the pauses between them and
+    where each stage's files go."""
 
     normal: Stage
     peak: Stage
@@ -45,15 +54,18 @@ class StagePlan:
     requests (its lazy set-up, new connections) would otherwise count as the service's."""
     distributed: bool
     """Whether statistics arrive from workers (late), so warm-up needs a settle pause too."""
-    normal_csv_prefix: Path
-    """Prefix of the normal stage's CSV files (`<prefix>_stats.csv`, `<prefix>_failures.csv`)."""
+    prefixes: tuple[tuple[Path, Path], ...]
+    """(normal, peak) file prefixes of each repeat: `<prefix>_stats.csv`, `<prefix>_audit.json`."""
+    drain_s: float = 0.0
+    """At most this long after a stage, requests still in flight are waited for (counted in
+    the stage they were sent in): the request timeout."""
     stage_file: Path | None = None
     """Where the shape names the stage that runs (`warmup`, `normal`, `peak`) as it begins,
     for the database timing (gates/load/db); None: not written."""
 
     def total_s(self) -> float:
-        """Seconds all phases take, a little less than the run (the shape ticks each second)."""
-        return sum(seconds for _, _, _, seconds in phases(self))
+        """Seconds all phases take at most (the shape ticks each second)."""
+        return sum(seconds for _, _, _, seconds, _ in phases(self))
 
 
 _HEADER = '''\
@@ -61,30 +73,125 @@ _HEADER = '''\
 
 import csv
 import inspect
+import itertools
 import json
 import os
+import random
+import time
 
-from locust import LoadTestShape, User, between, constant, constant_pacing, constant_throughput
+import gevent
+from locust import (
+    HttpUser, LoadTestShape, User, between, constant, constant_pacing, constant_throughput, events,
+    task,
+)
+from locust.exception import StopUser
 from locust.stats import PERCENTILES_TO_REPORT, StatsCSV
+from requests.exceptions import Timeout
+from urllib3 import PoolManager
 
-_USED = (between, constant, constant_pacing, constant_throughput, inspect, User)
+_USED = (between, constant, constant_pacing, constant_throughput, inspect, User, HttpUser, task)
+AUDIT = json.loads({config})
+# Per process: requests sent, sent late, and still in flight. Workers hand the
+# counts to the master with every stats report; the master (or a lone process) adds them up.
+_LEDGER = {{"scheduled": 0, "late": 0, "missed": 0, "in_flight": 0}}
+_NODES_IN_FLIGHT = {{}}
+_PHASE_OFFSET = random.random()
+_SEQUENCE = itertools.count()
+_GOLDEN = 0.6180339887498949
+
+
+def _next_phase():
+    """Where in its period the next user starts, in [0, 1): a low-discrepancy sequence, so any
+    number of users started together still spreads its requests evenly."""
+    return (_PHASE_OFFSET + next(_SEQUENCE) * _GOLDEN) % 1.0
+
+
+_RUNNER = {{}}
+
+
+_STAGE_END = [None]
+
+
+def _watch_stage_end(runner):
+    """Note when this process is told to stop every user: the end of its stage, which on a
+    worker comes a little after the master's and before its users are actually stopped."""
+    while True:
+        if runner.target_user_count == 0:
+            if _STAGE_END[0] is None:
+                _STAGE_END[0] = time.perf_counter()
+        else:
+            _STAGE_END[0] = None
+        gevent.sleep(0.02)
+
+
+@events.init.add_listener
+def _remember_runner(environment, **_kwargs):
+    _RUNNER["runner"] = environment.runner
+    if environment.runner is not None:
+        gevent.spawn(_watch_stage_end, environment.runner)
+
+
+@events.report_to_master.add_listener
+def _report_counts(client_id, data):
+    if type(_RUNNER.get("runner")).__name__ != "WorkerRunner":
+        return  # a lone process keeps its own counts
+    data["audit"] = {{
+        "scheduled": _LEDGER["scheduled"], "late": _LEDGER["late"], "missed": _LEDGER["missed"],
+        "in_flight": _LEDGER["in_flight"],
+    }}
+    _LEDGER["scheduled"] = 0
+    _LEDGER["late"] = 0
+    _LEDGER["missed"] = 0
+
+
+@events.worker_report.add_listener
+def _receive_counts(client_id, data):
+    counts = data.get("audit") or {{}}
+    _LEDGER["scheduled"] += counts.get("scheduled", 0)
+    _LEDGER["late"] += counts.get("late", 0)
+    _LEDGER["missed"] += counts.get("missed", 0)
+    _NODES_IN_FLIGHT[client_id] = counts.get("in_flight", 0)
+
+
+def _in_flight():
+    return _LEDGER["in_flight"] + sum(_NODES_IN_FLIGHT.values())
 '''
 
 _ENDPOINT_USER = '''
-from locust import HttpUser, task
-
 ENDPOINTS = json.loads({endpoints})
+_CURRENT = [0] * len(ENDPOINTS)
+_TOTAL_WEIGHT = sum(spec["weight"] for spec in ENDPOINTS)
 
 
-class AuditUser(HttpUser):
-    wait_time = {wait}
+def _pick():
+    """Smooth weighted round robin: every process sends each endpoint its exact share of the
+    requests, interleaved, so a rare endpoint is never left out of a short stage by chance."""
+    for index, spec in enumerate(ENDPOINTS):
+        _CURRENT[index] += spec["weight"]
+    best = max(range(len(ENDPOINTS)), key=_CURRENT.__getitem__)
+    _CURRENT[best] -= _TOTAL_WEIGHT
+    return ENDPOINTS[best]
 
-    def _call(self, index):
-        spec = ENDPOINTS[index]
-        options = {{"catch_response": True, "name": spec["path"]}}
+
+def _send(user, spec, intended, excused=False):
+    """One request, its latency counted from its intended start (perf_counter seconds). It is
+    late when the generator sent it too long after that, unless `excused`: held up by the
+    service's own slow answer (closed model)."""
+    _LEDGER["in_flight"] += 1
+    _LEDGER["scheduled"] += 1
+    try:
+        if not excused and time.perf_counter() - intended > AUDIT["late_after_s"]:
+            _LEDGER["late"] += 1
+        options = {{
+            "catch_response": True, "name": spec["path"], "timeout": AUDIT["request_timeout"],
+        }}
         if spec["json"] is not None:
             options["json"] = spec["json"]
-        with self.client.request(spec["method"], spec["path"], **options) as response:
+        with user.client.request(spec["method"], spec["path"], **options) as response:
+            response.request_meta["response_time"] = (time.perf_counter() - intended) * 1000
+            if isinstance(getattr(response, "error", None), Timeout):
+                response.failure(f"timeout: no answer within {{AUDIT['request_timeout']:g}} s")
+                return
             if response.status_code == 0:
                 return  # a connection error: locust reports it as it is
             expected = spec["status"]
@@ -94,14 +201,93 @@ class AuditUser(HttpUser):
             else:
                 wanted = ", ".join(map(str, expected)) if expected else "2xx"
                 response.failure(f"HTTP {{code}}, expected {{wanted}}")
-{tasks}'''
+    finally:
+        _LEDGER["in_flight"] -= 1
 
-_TASK = '''
-    @task({weight})
-    def endpoint_{index}(self):
-        self._call({index})
+
+def _stage_over(user):
+    """Whether the stage this user belongs to has ended: the runner is told to stop every user.
+    A user woken while its process handles that order sends nothing more (on a worker, that
+    wake-up can come late and would count as the generator's lag)."""
+    return user.environment.runner.target_user_count == 0
+
+
+def _detached(user, spec, intended, excused=False):
+    """Run the request in its own greenlet: stopping the user at the end of a stage does not
+    cut it off, so it is waited for and counted."""
+    return gevent.spawn(_send, user, spec, intended, excused)
 '''
 
+_CLOSED_USER = '''
+
+class AuditUser(HttpUser):
+    """Closed model: each user sends its next request after the last one answered."""
+
+    pool_manager = PoolManager(maxsize=AUDIT["pool_size"], block=False)
+    _pace = AUDIT["pace_s"]
+
+    def wait_time(self):
+        if self._pace is None:
+            return self._wait()
+        return max(0.0, self._next - time.perf_counter())
+
+    _wait = {wait}
+
+    def on_start(self):
+        # Users spawned together would otherwise fire together for the whole stage.
+        gevent.sleep(_next_phase() * AUDIT["first_spread_s"])
+        self._next = time.perf_counter()
+        self._answered = 0.0
+
+    def on_stop(self):
+        # Intended starts that fell due while this user waited for a slow answer and were never
+        # sent: with them, what the schedule offered is known, however the users ramped up. (A
+        # user asleep at the end owes nothing: starts it overslept are the generator's, and
+        # those inside the stage are counted late when sent.)
+        upcoming = getattr(self, "_next", None)
+        end = _STAGE_END[0] or time.perf_counter()
+        if (self._pace is not None and upcoming is not None and upcoming <= end
+                and getattr(self, "_waiting_for_answer", False)):
+            _LEDGER["missed"] += int((end - upcoming) // self._pace) + 1
+
+    @task
+    def request(self):
+        if _stage_over(self):
+            raise StopUser()
+        if self._pace is None:
+            intended = time.perf_counter()
+        else:
+            # The intended start: a request held up by a slow answer counts from it.
+            intended = self._next
+            self._next += self._pace
+        held = self._answered > intended
+        self._waiting_for_answer = True
+        _detached(self, _pick(), intended, held).join()
+        self._waiting_for_answer = False
+        self._answered = time.perf_counter()
+'''
+
+_OPEN_USER = '''
+
+class AuditArrivals(HttpUser):
+    """Open model: one stream of arrivals at fixed intended times, whatever the service does."""
+
+    pool_manager = PoolManager(maxsize=AUDIT["pool_size"], block=False)
+    wait_time = constant(0)
+
+    @task
+    def arrivals(self):
+        interval = AUDIT["stream_interval_s"]
+        intended = time.perf_counter() + _next_phase() * interval
+        while True:
+            delay = intended - time.perf_counter()
+            if delay > 0:
+                gevent.sleep(delay)
+            if _stage_over(self):
+                raise StopUser()
+            _detached(self, _pick(), intended)
+            intended += interval
+'''
 _TARGET_IMPORT = '''
 import importlib.util
 import os
@@ -136,7 +322,9 @@ globals().update(_user_classes(_module))
 
 _SHAPE = '''
 
-def _write_stage_csv(environment, prefix):
+def _write_stage(environment, prefix, drained, run_s):
+    """The stage's statistics: locust's CSV files for people, and its own serialized stats
+    (with every response-time histogram) plus the audit's counts for the gate."""
     writer = StatsCSV(environment, PERCENTILES_TO_REPORT)
     with open(prefix + "_stats.csv", "w", newline="", encoding="utf-8") as handle:
         writer.requests_csv(csv.writer(handle))
@@ -144,6 +332,26 @@ def _write_stage_csv(environment, prefix):
         writer.failures_csv(csv.writer(handle))
     with open(prefix + "_exceptions.csv", "w", newline="", encoding="utf-8") as handle:
         writer.exceptions_csv(csv.writer(handle))
+    stats = environment.stats
+    runner = environment.runner
+    record = {{
+        "entries": [entry.serialize() for entry in stats.entries.values()],
+        "total": stats.total.serialize(),
+        "errors": list(stats.serialize_errors().values()),
+        "scheduled": _LEDGER["scheduled"],
+        "late": _LEDGER["late"],
+        "missed": _LEDGER["missed"],
+        "in_flight_left": _in_flight(),
+        "drained": drained,
+        "run_s": run_s,
+        "cpu_warning": bool(
+            getattr(runner, "cpu_warning_emitted", False)
+            or getattr(runner, "worker_cpu_warning_emitted", False)
+        ),
+        "cpu_usage": getattr(runner, "current_cpu_usage", None),
+    }}
+    with open(prefix + "_audit.json", "w", encoding="utf-8") as handle:
+        json.dump(record, handle)
 
 
 def _mark_stage(path, stage):
@@ -153,26 +361,45 @@ def _mark_stage(path, stage):
 
 
 class AuditStages(LoadTestShape):
-    # (action, users, spawn rate, seconds): "run" holds a user count for that long;
+    # (action, users, spawn rate, seconds, prefix): "run" holds a user count for that long;
+    # "drain" waits (at least settle, at most its seconds) until no request is in flight;
     # "mark:<stage>" names the stage that begins in STAGE_FILE.
     PHASES = {phases}
-    NORMAL_PREFIX = {normal_prefix}
+    SETTLE_S = {settle}
     STAGE_FILE = {stage_file}
     _index = 0
     _phase_start = 0.0
+    _drained = True
+    _run_s = 0.0
+
+    def _phase_done(self, action, seconds, elapsed):
+        if action == "run":
+            return elapsed >= seconds
+        if action == "drain":
+            if elapsed < self.SETTLE_S:
+                return False
+            idle = _in_flight() == 0 and self.runner.user_count == 0
+            self._drained = idle
+            return idle or elapsed >= seconds
+        return True
 
     def tick(self):
         now = self.get_run_time()
         while self._index < len(self.PHASES):
-            action, users, rate, seconds = self.PHASES[self._index]
-            if action == "run" and now - self._phase_start < seconds:
+            action, users, rate, seconds, prefix = self.PHASES[self._index]
+            if not self._phase_done(action, seconds, now - self._phase_start):
                 return users, rate
+            if action == "run":
+                self._run_s = now - self._phase_start
             environment = self.runner.environment
-            if action == "write_normal":
-                _write_stage_csv(environment, self.NORMAL_PREFIX)
+            if action == "write":
+                _write_stage(environment, prefix, self._drained, self._run_s)
             elif action == "reset":
                 environment.stats.reset_all()
                 self.runner.exceptions = {{}}
+                _LEDGER["scheduled"] = 0
+                _LEDGER["late"] = 0
+                _LEDGER["missed"] = 0
             elif action.startswith("mark:") and self.STAGE_FILE:
                 _mark_stage(self.STAGE_FILE, action[len("mark:"):])
             self._index += 1
@@ -185,18 +412,45 @@ def _endpoint_data(endpoint: Endpoint) -> dict[str, object]:
     return {
         "path": endpoint.path,
         "method": endpoint.method,
+        "weight": endpoint.weight,
         "status": list(endpoint.status),
         "json": endpoint.json,
     }
 
 
-def endpoints_scenario(endpoints: tuple[Endpoint, ...], wait: WaitModel) -> str:
-    """A User class making the configured requests with their weights."""
+@dataclass(frozen=True)
+class Runtime:
+    """What the generated locustfile's own code needs to know."""
+
+    request_timeout_s: float
+    late_after_s: float
+    pace_s: float | None = None
+    """Closed model: seconds between a user's intended starts (constant_throughput/pacing)."""
+    first_spread_s: float = 0.0
+    """Closed model: the users' first requests are spread over this many seconds."""
+    stream_interval_s: float | None = None
+    """Open model: seconds between one stream's arrivals."""
+    pool_size: int = 10
+
+    def config(self) -> str:
+        return json.dumps({
+            "request_timeout": self.request_timeout_s,
+            "late_after_s": self.late_after_s,
+            "pace_s": self.pace_s,
+            "first_spread_s": self.first_spread_s,
+            "stream_interval_s": self.stream_interval_s,
+            "pool_size": self.pool_size,
+        })
+
+
+def endpoints_scenario(endpoints: tuple[Endpoint, ...], wait: WaitModel | None) -> str:
+    """The configured requests with their weights: closed-model users waiting per `wait`, or,
+    when `wait` is None, open-model arrival streams."""
     data = json.dumps([_endpoint_data(e) for e in endpoints])
-    tasks = "".join(
-        _TASK.format(weight=e.weight, index=i) for i, e in enumerate(endpoints)
-    )
-    return _ENDPOINT_USER.format(endpoints=repr(data), wait=wait.code(), tasks=tasks)
+    code = _ENDPOINT_USER.format(endpoints=repr(data))
+    if wait is None:
+        return code + _OPEN_USER
+    return code + _CLOSED_USER.format(wait=wait.code())
 
 
 def target_scenario(locustfile: Path) -> str:
@@ -204,37 +458,43 @@ def target_scenario(locustfile: Path) -> str:
     return _TARGET_IMPORT.format(path=repr(str(locustfile)))
 
 
-def phases(plan: StagePlan) -> list[tuple[str, int, float, float]]:
-    """What the shape does, in order: warm up, measure normal, write it, measure peak."""
+Phase = tuple[str, int, float, float, str]
+STOP_RATE = 100000.0
+"""Users stopped per second at a stage's end: all at once, so the stage ends when it should
+(a ramp-down at the spawn rate would keep users sending into the pause after it)."""
+
+
+def phases(plan: StagePlan) -> list[Phase]:
+    """What the shape does, in order: warm up, then per repeat measure normal, drain, write,
+    reset, measure peak, drain, write, reset."""
     normal, peak = plan.normal, plan.peak
-    steps: list[tuple[str, int, float, float]] = []
+    drain_s = plan.settle_s + plan.drain_s
+    steps: list[Phase] = []
     if plan.warmup_s > 0:
-        steps.append(("mark:warmup", 0, 0.0, 0.0))
-        steps.append(("run", normal.users, normal.spawn_rate, plan.warmup_s))
-        if plan.distributed:
-            steps.append(("run", 0, normal.spawn_rate, plan.settle_s))
-        steps.append(("reset", 0, 0.0, 0.0))
-    steps += [
-        ("mark:normal", 0, 0.0, 0.0),
-        ("run", normal.users, normal.spawn_rate, normal.duration_s),
-        ("run", 0, normal.spawn_rate, plan.settle_s),
-        ("write_normal", 0, 0.0, 0.0),
-        ("reset", 0, 0.0, 0.0),
-        ("mark:peak", 0, 0.0, 0.0),
-        ("run", peak.users, peak.spawn_rate, peak.duration_s),
-        ("run", 0, peak.spawn_rate, plan.settle_s),
-    ]
+        steps.append(("mark:warmup", 0, 0.0, 0.0, ""))
+        steps.append(("run", normal.users, normal.spawn_rate, plan.warmup_s, ""))
+        steps.append(("drain", 0, STOP_RATE, drain_s, ""))
+        steps.append(("reset", 0, 0.0, 0.0, ""))
+    for normal_prefix, peak_prefix in plan.prefixes:
+        for stage, prefix in ((normal, normal_prefix), (peak, peak_prefix)):
+            steps += [
+                ("mark:" + stage.name, 0, 0.0, 0.0, ""),
+                ("run", stage.users, stage.spawn_rate, stage.duration_s, ""),
+                ("drain", 0, STOP_RATE, drain_s, ""),
+                ("write", 0, 0.0, 0.0, str(prefix)),
+                ("reset", 0, 0.0, 0.0, ""),
+            ]
     return steps
 
 
 def stages_shape(plan: StagePlan) -> str:
-    """The LoadTestShape running both stages and writing the normal stage's CSV."""
+    """The LoadTestShape running the stages and writing each one's statistics."""
     return _SHAPE.format(
-        phases=repr(phases(plan)), normal_prefix=repr(str(plan.normal_csv_prefix)),
+        phases=repr(phases(plan)), settle=repr(plan.settle_s),
         stage_file=repr(str(plan.stage_file) if plan.stage_file else None),
     )
 
 
-def render(scenario: str, plan: StagePlan) -> str:
+def render(scenario: str, plan: StagePlan, runtime: Runtime) -> str:
     """The whole locustfile: header, scenario and stages."""
-    return _HEADER + scenario + stages_shape(plan)
+    return _HEADER.format(config=repr(runtime.config())) + scenario + stages_shape(plan)

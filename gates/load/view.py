@@ -1,4 +1,5 @@
-"""The load gate in the reports: the stages' figures and endpoints, the percentile chart."""
+"""The load gate in the reports: offered vs achieved rates, the stages' figures with their 95%
+intervals, per-endpoint verdicts, and the percentile chart with error bars."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from types import MappingProxyType
 
 from auditor.model import GateResult
 from gates.load.db import view as db_view
+from gates.load.details import Bounds, LoadDetails, StageFigures
 from reports import access, chart, text
 from reports.viewkit import LIST_LIMIT, count, more, threshold
 
 PERCENTILES = (("p50", "p50_ms"), ("p95", "p95_ms"), ("p99", "p99_ms"), ("max", "max_ms"))
 CHARTED = PERCENTILES[:3]
 """The maximum is one request, often a cold start: charted, it would flatten the percentiles."""
+STAGE_ORDER = {"normal": 0, "peak": 1}
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,29 @@ class Stage:
     more_endpoints: int
     failures: list[list[str]]
     more_failures: int
+    held: str
+    """Why the stage did not hold its rate; empty when it did."""
+
+
+@dataclass(frozen=True)
+class Statistic:
+    condition: str
+    samples: str
+    interval: str
+    method: str
+    settled: str
 
 
 @dataclass(frozen=True)
 class LoadView:
+    model: str
     stages: list[Stage]
+    repeats: list[tuple[int, list[Stage]]]
+    statistics: list[Statistic]
+    confidence: str
     chart: chart.BarChart | None
     saturated: bool
+    notes: list[str]
     service_log: str
     """Where the service's output was written."""
     locust_log: str
@@ -39,100 +58,137 @@ class LoadView:
     """The database statements, when the gate observed them."""
 
 
-def _ms(value: object) -> str:
-    return text.with_unit(access.num(value), "ms")
+def _ms(value: float | None) -> str:
+    return text.with_unit(value, "ms")
 
 
-def _stage(name: str, data: dict[str, object]) -> Stage:
-    error_rate = access.num(data.get("error_rate"))
-    rps = access.num(data.get("rps"))
-    duration = access.num(data.get("duration_s"))
-    endpoints = sorted(
-        access.records(data.get("endpoints")), key=lambda e: -(access.num(e.get("p95_ms")) or 0.0)
-    )
-    failures = sorted(
-        access.records(data.get("failures_seen")),
-        key=lambda f: -(access.num(f.get("count")) or 0.0),
-    )
+def _rate(value: float | None) -> str:
+    return f"{value:.1f} req/s" if value is not None else "—"
+
+
+def _bounds(bounds: Bounds, unit: str) -> str:
+    if bounds.low is None:
+        return ""
+    high = text.with_unit(bounds.high, unit) if bounds.high is not None else "no upper bound"
+    return f" (95%: {text.with_unit(bounds.low, unit)} to {high})"
+
+
+def _stage(name: str, data: StageFigures, users_label: str) -> Stage:
+    figures: list[tuple[str, str]] = [
+        (users_label, count(data.users)),
+        ("duration", text.duration(data.duration_s) if data.duration_s is not None else "—"),
+        ("requests (sample size)", count(data.requests)),
+        ("throughput", _rate(data.rps)),
+    ]
+    if data.offered_rps is not None:
+        figures.append(("offered", _rate(data.offered_rps)))
+    if data.achieved_rps is not None:
+        figures.append(("achieved (no error)", _rate(data.achieved_rps)))
+    if data.scheduled:
+        figures.append(("late requests", f"{count(data.late)} of {count(data.scheduled)}"))
+    figures += [
+        ("failures", count(data.failures)),
+        ("timeouts", count(data.timeouts)),
+        ("error rate", text.with_unit(data.error_rate, "%") + _bounds(data.error_bounds, "%")),
+        ("p50", _ms(data.p50_ms)),
+        ("p95", _ms(data.p95_ms) + _bounds(data.p95_bounds, "ms")),
+        ("p99", _ms(data.p99_ms) + _bounds(data.p99_bounds, "ms")),
+        ("max", _ms(data.max_ms)),
+    ]
     return Stage(
         name=name,
-        figures=[
-            ("users", count(data.get("users"))),
-            ("duration", text.duration(duration) if duration is not None else "—"),
-            ("requests", count(data.get("requests"))),
-            ("failures", count(data.get("failures"))),
-            ("throughput", f"{rps:.1f} req/s" if rps is not None else "—"),
-            ("error rate", text.with_unit(error_rate, "%")),
-            *((label, _ms(data.get(key))) for label, key in PERCENTILES),
-        ],
+        figures=figures,
         endpoints=[
-            [
-                access.text(e.get("method")),
-                access.text(e.get("name")),
-                count(e.get("requests")),
-                count(e.get("failures")),
-                _ms(e.get("median_ms")),
-                _ms(e.get("p95_ms")),
-                _ms(e.get("p99_ms")),
-                _ms(e.get("max_ms")),
-                f"{access.num(e.get('rps')) or 0.0:.1f}",
-            ]
-            for e in endpoints[:LIST_LIMIT]
+            [e.method, e.name, count(e.requests), count(e.failures), count(e.timeouts),
+             _ms(e.median_ms), _ms(e.p95_ms), _ms(e.p99_ms), _ms(e.max_ms),
+             f"{e.rps or 0.0:.1f}", e.verdict or "—"]
+            for e in sorted(data.endpoints, key=lambda e: -(e.p95_ms or 0.0))[:LIST_LIMIT]
         ],
-        more_endpoints=more(len(endpoints)),
+        more_endpoints=more(len(data.endpoints)),
         failures=[
-            [
-                access.text(f.get("method")),
-                access.text(f.get("name")),
-                text.shorten(text.clean(access.text(f.get("error"))), 300),
-                count(f.get("count")),
-            ]
-            for f in failures[:LIST_LIMIT]
+            [f.method, f.name, text.shorten(text.clean(f.error), 300), count(f.count)]
+            for f in sorted(data.failures_seen, key=lambda f: -f.count)[:LIST_LIMIT]
         ],
-        more_failures=more(len(failures)),
+        more_failures=more(len(data.failures_seen)),
+        held=data.held,
     )
 
 
-def _chart(gate: GateResult, stages: dict[str, dict[str, object]]) -> chart.BarChart | None:
+def _stages(stages: Mapping[str, StageFigures], model: str) -> list[Stage]:
+    ordered = sorted(stages, key=lambda k: STAGE_ORDER.get(k, 2))
+    label = "arrival streams" if model == "open" else "users"
+    return [_stage(name, stages[name], label) for name in ordered]
+
+
+def _interval(bounds: Bounds) -> tuple[float, float | None] | None:
+    return (bounds.low, bounds.high) if bounds.low is not None else None
+
+
+def _chart(gate: GateResult, stages: Mapping[str, StageFigures]) -> chart.BarChart | None:
     series: list[chart.Series] = []
     for name, css in (("normal", "s-normal"), ("peak", "s-peak")):
         data = stages.get(name)
         if data is None:
             continue
         prefix = "" if name == "normal" else "peak_"
+        load = (f"{data.offered_rps:.0f} req/s offered" if data.offered_rps
+                else f"{count(data.users)} users")
         series.append(
             chart.Series(
-                name=f"{name} ({count(data.get('users'))} users)",
+                name=f"{name} ({load})",
                 css=css,
-                values=[access.num(data.get(key)) for _, key in CHARTED],
+                values=[data.p50_ms, data.p95_ms, data.p99_ms],
                 targets=[threshold(gate, prefix + key) for _, key in CHARTED],
+                intervals=[None, _interval(data.p95_bounds), _interval(data.p99_bounds)],
             )
         )
     if not any(v is not None for s in series for v in s.values):
         return None
     return chart.bar_chart(
-        "Response time percentiles by load stage", [label for label, _ in CHARTED], series, "ms"
+        "Response time percentiles by load stage (bars: 95% intervals)",
+        [label for label, _ in CHARTED], series, "ms",
     )
+
+
+def _statistics(details: LoadDetails, gate: GateResult) -> list[Statistic]:
+    units = {c.id: c.unit for c in gate.conditions}
+    rows = []
+    for condition_id, stats in details.statistics.items():
+        unit = units.get(condition_id, "")
+        high = text.with_unit(stats.high, unit) if stats.high is not None else "no upper bound"
+        settled = "yes" if stats.settled else (
+            f"no: about {count(stats.needed_requests)} requests would settle it"
+            if stats.needed_requests else "no"
+        )
+        rows.append(Statistic(
+            condition=condition_id, samples=count(stats.samples),
+            interval=f"{text.with_unit(stats.low, unit)} to {high}",
+            method=stats.method, settled=settled,
+        ))
+    return rows
 
 
 class LoadReportView:
     template = "load/view.html.j2"
     findings_noun = "findings"
     details_keys: Mapping[str, type] = MappingProxyType(
-        {"stages": dict, "log": str, "locust_log": str, "saturated": bool, "database": dict}
+        {"stages": dict, "log": str, "locust_log": str, "saturated": bool, "statistics": dict,
+         "repeats": list, "model": str, "confidence": str, "notes": list, "database": dict}
     )
 
     def build(self, gate: GateResult) -> LoadView:
-        stages = {
-            k: access.mapping(v) for k, v in access.mapping(gate.details.get("stages")).items()
-        }
-        ordered = sorted(stages, key=lambda k: {"normal": 0, "peak": 1}.get(k, 2))
+        details = LoadDetails.from_dict(gate.details)
         return LoadView(
-            stages=[_stage(name, stages[name]) for name in ordered],
-            chart=_chart(gate, stages),
-            saturated=gate.details.get("saturated") is True,
-            service_log=access.text(gate.details.get("log")),
-            locust_log=access.text(gate.details.get("locust_log")),
+            model=details.model,
+            stages=_stages(details.stages, details.model),
+            repeats=[(i + 1, _stages(r, details.model)) for i, r in enumerate(details.repeats)],
+            statistics=_statistics(details, gate),
+            confidence=details.confidence,
+            chart=_chart(gate, details.stages),
+            saturated=details.saturated,
+            notes=list(details.notes),
+            service_log=details.log,
+            locust_log=details.locust_log,
             database=db_view.build(access.mapping(gate.details.get("database"))),
         )
 
@@ -140,25 +196,30 @@ class LoadReportView:
         if condition_id.startswith("db_"):
             return db_view.where_to_look(access.mapping(gate.details.get("database")),
                                          condition_id)
+        details = LoadDetails.from_dict(gate.details)
         stage_name = "peak" if condition_id.startswith("peak_") else "normal"
-        stage = access.mapping(access.mapping(gate.details.get("stages")).get(stage_name))
-        if condition_id.endswith("error_rate"):
-            failures = sorted(
-                access.records(stage.get("failures_seen")),
-                key=lambda f: -(access.num(f.get("count")) or 0.0),
-            )
+        stage = details.stages.get(stage_name, StageFigures())
+        if condition_id == "peak_throughput":
             return [
-                f"{access.text(f.get('method'))} {access.text(f.get('name'))}: "
-                f"{access.text(f.get('error'))} ({access.text(f.get('count'))} times)"
-                for f in failures[:5]
+                f"peak: offered {_rate(stage.offered_rps)}, achieved {_rate(stage.achieved_rps)}"
+                + (f"; {stage.held}" if stage.held else "")
+            ]
+        if condition_id.endswith("error_rate"):
+            if condition_id.startswith("endpoint_"):
+                worst = sorted(stage.endpoints, key=lambda e: -(e.error_rate or 0.0))
+                return [
+                    f"{e.method} {e.name}: error rate {text.with_unit(e.error_rate, '%')} "
+                    f"of {count(e.requests)} requests ({count(e.timeouts)} timeouts)"
+                    for e in worst[:5]
+                ]
+            return [
+                f"{f.method} {f.name}: {f.error} ({f.count} times)"
+                for f in sorted(stage.failures_seen, key=lambda f: -f.count)[:5]
             ]
         key = "p99_ms" if condition_id.endswith("p99_ms") else "p95_ms"
-        endpoints = sorted(
-            access.records(stage.get("endpoints")),
-            key=lambda e: -(access.num(e.get(key)) or 0.0),
-        )
+        endpoints = sorted(stage.endpoints, key=lambda e: -(getattr(e, key) or 0.0))
         return [
-            f"{access.text(e.get('method'))} {access.text(e.get('name'))}: "
-            f"{key[:3]} {text.with_unit(access.num(e.get(key)), 'ms')} ({stage_name} load)"
+            f"{e.method} {e.name}: {key[:3]} {_ms(getattr(e, key))} ({stage_name} load, "
+            f"{count(e.requests)} requests)"
             for e in endpoints[:5]
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from auditor import scoring
-from auditor.model import Condition, ConditionSpec, GateResult, Op, Status
+from auditor.model import Condition, ConditionSpec, GateResult, Measurement, Op, Status
 
 PERCENT = ConditionSpec("line_coverage", "Line coverage", "%", ">=", 80, "percent", "")
 COUNT = ConditionSpec("tests_failed", "Failing tests", "", "<=", 0, "count", "")
@@ -109,3 +109,24 @@ def test_grade(score: float, status: Status, grade: str) -> None:
 
 def test_exit_codes() -> None:
     assert [scoring.exit_code(s) for s in ("passed", "failed", "error")] == [0, 1, 3]
+
+
+def test_an_inconclusive_condition_blocks_like_a_failure() -> None:
+    assert scoring.gate_status([_cond("passed"), _cond("inconclusive")]) == "failed"
+    assert scoring.gate_status([_cond("inconclusive", blocking=False)]) == "passed"
+    assert scoring.gate_score([_cond("passed"), _cond("inconclusive")]) == 50.0
+
+
+def test_a_passing_value_the_gate_calls_unsettled_is_inconclusive_with_its_reason() -> None:
+    measurement = Measurement(values={"c": 50.0, "d": 90.0},
+                              inconclusive={"c": "too few samples", "d": "too few samples"})
+    specs = [ConditionSpec("c", "c", "%", ">=", 40, "percent", "c"),
+             ConditionSpec("d", "d", "%", ">=", 95, "percent", "d")]
+    conditions, problems = scoring.score_conditions(
+        specs, {"c": 40, "d": 95}, {"c": True, "d": True}, measurement
+    )
+    assert problems == []
+    assert [(c.status, c.reason) for c in conditions] == [
+        ("inconclusive", "too few samples"),
+        ("failed", None),  # a failing value stays failed
+    ]

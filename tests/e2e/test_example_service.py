@@ -64,3 +64,15 @@ def test_html_names_every_condition_with_value_and_status(
     assert "https://" not in html
     for name in ("junit.xml", "scorecard.sarif", "scorecard.md", "badge.svg"):
         assert (out / name).stat().st_size > 0
+
+
+def test_the_demo_shows_offered_and_achieved_rates_and_sample_sizes(
+    audited: tuple[int, dict[str, Any], Path, str],
+) -> None:
+    _, card, out, output = audited
+    assert re.search(r"peak: offered [\d.]+ req/s, achieved [\d.]+ req/s, \d+ requests", output)
+    html = (out / "scorecard.html").read_text(encoding="utf-8")
+    assert "requests (sample size)" in html
+    assert "Sample sizes and 95% intervals" in html
+    load = next(g for g in card["gates"] if g["id"] == "load")
+    assert load["details"]["statistics"]["peak_error_rate"]["samples"] > 0

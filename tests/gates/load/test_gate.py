@@ -322,7 +322,7 @@ def test_locust_command_that_writes_nothing_is_an_error(tmp_path: Path, marker: 
     code, card, output = _audit(root, out)
     load = gate(card, "load")
     assert code == 3, output
-    assert "locust wrote no normal stats CSV" in load["reason"]
+    assert "locust wrote no statistics for the normal stage" in load["reason"]
     _assert_cleaned_up(marker, out)
 
 

@@ -1,0 +1,190 @@
+"""The load gate's Measurement from its stages' records: values, statistics, warnings, details."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from auditor.model import Measurement
+from auditor.scoring import compare
+from gates.load import locust_run, verdicts
+from gates.load.details import ConditionStatistics, LoadDetails, StageFigures
+from gates.load.settings import LoadSettings
+from gates.load.stage_stats import StageRecord
+
+CLOSED_NOTE = (
+    "closed model without a pacing schedule: each user waits for its answer before sending "
+    "again, so a service that stalls is sent fewer requests and the figures can hide the stall; "
+    "use `rate` (open model) or constant_throughput/constant_pacing to count from intended times"
+)
+
+
+def _successes(record: StageRecord) -> int:
+    return record.total.requests - record.total.failures
+
+
+def _offered(settings: LoadSettings, normal: StageRecord,
+             stage: StageRecord) -> tuple[float, float] | None:
+    """(requests offered, their rate) at a stage: the open model's arrivals sent; a paced closed
+    model's intended starts (sent or not); otherwise, for the peak, the normal stage's achieved
+    rate times peak_users / users."""
+    run_s = stage.duration(settings.duration)
+    if settings.open_model:
+        return (float(stage.scheduled), stage.scheduled / run_s) if stage.scheduled else None
+    if paced(settings) and stage.scheduled:
+        offered = stage.scheduled + stage.missed
+        return float(offered), offered / run_s
+    if stage is normal:
+        return None
+    rate = _successes(normal) / normal.duration(settings.duration)
+    rate *= settings.peak_users / settings.users
+    return (rate * run_s, rate) if rate > 0 else None
+
+
+def paced(settings: LoadSettings) -> bool:
+    """A closed model whose users follow a schedule (constant_throughput, constant_pacing)."""
+    return not settings.open_model and not settings.locustfile and (
+        settings.wait.pace_s() is not None
+    )
+
+
+def _loads(settings: LoadSettings, normal: StageRecord,
+           peak: StageRecord) -> tuple[verdicts.StageLoad, verdicts.StageLoad]:
+    if settings.open_model:
+        normal_users, peak_users, _ = settings.open_streams()
+    else:
+        normal_users, peak_users = settings.users, settings.peak_users
+    loads = []
+    for users, record in ((normal_users, normal), (peak_users, peak)):
+        offered = _offered(settings, normal, record)
+        loads.append(verdicts.StageLoad(users, record.duration(settings.duration),
+                                        offered[1] if offered else None))
+    return loads[0], loads[1]
+
+
+def _throughput(settings: LoadSettings, normal: StageRecord, peak: StageRecord) -> float | None:
+    offered = _offered(settings, normal, peak)
+    if offered is None:
+        return None
+    return 100 * _successes(peak) / offered[0]
+
+
+def _figures(settings: LoadSettings, thresholds: Mapping[str, float],
+             normal: StageRecord, peak: StageRecord) -> dict[str, StageFigures]:
+    normal_load, peak_load = _loads(settings, normal, peak)
+    args = (thresholds["endpoint_p95_ms"], thresholds["endpoint_error_rate"],
+            thresholds["peak_throughput"])
+    return {
+        "normal": verdicts.stage_figures(normal, normal_load, *args),
+        "peak": verdicts.stage_figures(peak, peak_load, *args),
+    }
+
+
+def _statistics(settings: LoadSettings, thresholds: Mapping[str, float],
+                normal: StageRecord, peak: StageRecord) -> dict[str, ConditionStatistics]:
+    found: dict[str, ConditionStatistics] = {}
+    for condition_id, (stage, _) in verdicts.FIGURES.items():
+        record = normal if stage == "normal" else peak
+        stats = verdicts.condition_statistics(condition_id, record, thresholds[condition_id])
+        if stats is not None:
+            found[condition_id] = stats
+    offered = _offered(settings, normal, peak)
+    if offered:
+        found["peak_throughput"] = verdicts.throughput_statistics(
+            _successes(peak), round(offered[0]), thresholds["peak_throughput"]
+        )
+    return found
+
+
+def judge(settings: LoadSettings, thresholds: Mapping[str, float],
+          repeats: Sequence[tuple[StageRecord, StageRecord]], *, base: LoadDetails,
+          tool_version: str, service_exit: str | None) -> Measurement:
+    """Values (the median over repeats), each condition's statistics, and the details."""
+    values: dict[str, float] = {}
+    skipped: dict[str, str] = {}
+    for condition_id, (stage, figure) in verdicts.FIGURES.items():
+        median = verdicts.median([figure(pair[0 if stage == "normal" else 1]) for pair in repeats])
+        if median is None:
+            skipped[condition_id] = (
+                f"no endpoint had {verdicts.MIN_ENDPOINT_REQUESTS} requests at normal load to "
+                "judge its p95; raise `duration` or the load"
+            )
+        else:
+            values[condition_id] = median
+    throughput = verdicts.median([_throughput(settings, n, p) for n, p in repeats])
+    if throughput is None:
+        skipped["peak_throughput"] = "the normal stage achieved no successful request"
+    else:
+        values["peak_throughput"] = throughput
+    normal = verdicts.merge([pair[0] for pair in repeats])
+    peak = verdicts.merge([pair[1] for pair in repeats])
+    statistics = _statistics(settings, thresholds, normal, peak)
+    warnings: list[str] = []
+    inconclusive: dict[str, str] = {}
+    pooled = _figures(settings, thresholds, normal, peak)
+    for condition_id, stats in statistics.items():
+        if stats.settled or condition_id not in values:
+            continue
+        stage = "peak" if condition_id.startswith("peak_") else "normal"
+        rps = pooled[stage].rps
+        per_repeat_rps = rps / settings.repeats if rps else None
+        reason = verdicts.unsettled_reason(condition_id, stats, per_repeat_rps)
+        if settings.confidence == "strict":
+            inconclusive[condition_id] = reason
+        else:
+            warnings.append(reason)
+    notes = [locust_run.ROUNDING_NOTE]
+    if not settings.open_model and (settings.locustfile or settings.wait.pace_s() is None):
+        notes.append(CLOSED_NOTE)
+        warnings.append(CLOSED_NOTE)
+    for name, figures in pooled.items():
+        if figures.held:
+            warnings.append(f"the {name} stage did not hold its rate: {figures.held}")
+    for condition_id in ("endpoint_p95_ms", "endpoint_error_rate"):
+        worst = verdicts.worst_endpoint(normal, condition_id)
+        if worst is None or condition_id not in values:
+            continue
+        named = f"`{condition_id}` is {worst.method} {worst.name}'s"
+        notes.append(named)
+        if not compare(values[condition_id], "<", thresholds[condition_id]):
+            shown = (f"p95 {worst.percentile(0.95):g} ms" if condition_id == "endpoint_p95_ms"
+                     else f"{worst.failures} of {worst.requests} requests failed"
+                     + (f", {worst.timeouts} of them timeouts" if worst.timeouts else ""))
+            warnings.append(f"{named}: {shown}")
+    if service_exit:
+        warnings.append(service_exit)
+        notes.append(service_exit.split(";")[0])
+    per_repeat = tuple(_figures(settings, thresholds, n, p) for n, p in repeats)
+    details = replace(
+        base,
+        model="open" if settings.open_model else "closed",
+        stages=per_repeat[0] if len(per_repeat) == 1 else pooled,
+        repeats=per_repeat if len(per_repeat) > 1 else (),
+        statistics=statistics,
+        confidence=settings.confidence,
+        notes=tuple(notes),
+    )
+    return Measurement(
+        values={k: v for k, v in values.items() if not math.isnan(v)},
+        details=details.to_dict(),
+        tool_name="locust",
+        tool_version=tool_version,
+        skipped=skipped,
+        warnings=warnings,
+        inconclusive=inconclusive,
+    )
+
+
+def stage_lines(details: LoadDetails) -> list[str]:
+    """One line per stage for the terminal: offered vs achieved rate and the sample size."""
+    lines = []
+    for name, stage in details.stages.items():
+        offered = f"offered {stage.offered_rps:.1f} req/s, " if stage.offered_rps else ""
+        late = f", {stage.late} late" if stage.scheduled else ""
+        lines.append(
+            f"{name}: {offered}achieved {stage.achieved_rps or 0.0:.1f} req/s, "
+            f"{stage.requests} requests ({stage.failures} failed, {stage.timeouts} timeouts"
+            f"{late})"
+        )
+    return lines
