@@ -101,7 +101,7 @@ def test_the_third_report_draws_trend_lines_in_chromium(
     _, _, cards = three_runs
     page = Path(cards[2]["history"]["store"]).parent / "out3" / "scorecard.html"
     dom = dump_dom(page, tmp_path / "profile")
-    section = dom[dom.index('id="history"'):]
+    section = dom[dom.index('id="runs-over-time"'):]
     coverage_chart = re.search(
         r'data-chart="coverage\.line_coverage".*?</figure>', section, flags=re.DOTALL
     )
