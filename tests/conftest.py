@@ -11,6 +11,8 @@ import pytest
 
 from auditor.cache import CACHE_DIR_ENV
 
+pytest_plugins = ["tests.postgres", "tests.tiers"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def private_user_data() -> Iterator[Path]:

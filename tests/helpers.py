@@ -33,9 +33,10 @@ class CliResult:
 def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 300,
             env: dict[str, str] | None = None) -> CliResult:
     """Run `audit ARGS` in a subprocess with the test's interpreter."""
-    full_env = dict(os.environ)
+    # Wide enough that no line the tests look for is wrapped, whatever the terminal (or a
+    # parallel worker) set.
+    full_env = {**os.environ, "COLUMNS": "200"}
     full_env.update(env or {})
-    full_env.setdefault("COLUMNS", "200")
     proc = subprocess.run(
         [sys.executable, "-m", "auditor", *map(str, args)],
         cwd=cwd,

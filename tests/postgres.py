@@ -1,21 +1,28 @@
-"""A throwaway PostgreSQL server for the tests, with pg_stat_statements preloaded.
+"""The suite's one throwaway PostgreSQL server, with pg_stat_statements preloaded.
 
-Debian's `postgresql` package (scripts/test.sh installs it) provides initdb and pg_ctl; the
-server refuses to run as root, so under root the cluster belongs to the `postgres` user the
-package creates. It lives in a temporary directory, listens on 127.0.0.1 on a port of its own
-(and a socket in that directory), trusts local connections, and is stopped and deleted at the
-end of the session.
+Debian's `postgresql` package (scripts/test.sh installs it) provides initdb and postgres; the
+server refuses to run as root, so under root it runs as the `postgres` user the package creates.
+It lives in a temporary directory, listens on 127.0.0.1 on a port of its own (and a socket in
+that directory) and trusts local connections. It runs as a child of the test process, never as
+a daemon: stopped and deleted at the end of the session, and told to stop by the kernel if the
+test process dies first (a CI timeout's SIGKILL included), so no run leaves it behind.
+Every test that uses it runs in the `postgres` group of pytest-xdist (tests/tiers.py): one
+server per run, on one worker.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,15 +31,20 @@ import pytest
 from gates.service import free_port
 
 SUPERUSER = "postgres"
-CONFIG = """
-listen_addresses = '127.0.0.1'
-shared_preload_libraries = 'pg_stat_statements'
-pg_stat_statements.track = top
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-max_connections = 50
-"""
+XDIST_GROUP = "postgres"
+FIXTURES = ("postgres", "pg_url")
+"""The fixtures that need the server: a test using one runs in the XDIST_GROUP."""
+SETTINGS = {
+    "listen_addresses": "127.0.0.1",
+    "shared_preload_libraries": "pg_stat_statements",
+    "pg_stat_statements.track": "top",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "50",
+}
+PR_SET_PDEATHSIG = 1
+STARTUP_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -51,35 +63,121 @@ def _binary(name: str) -> str | None:
     return str(found[-1]) if found else shutil.which(name)
 
 
-def _owner() -> str | None:
+def _owner() -> pwd.struct_passwd | None:
     """Who runs the server: `postgres` when the tests run as root, else the current user."""
     if os.geteuid() != 0:
         return None
     try:
-        pwd.getpwnam(SUPERUSER)
+        return pwd.getpwnam(SUPERUSER)
     except KeyError:
-        return ""
-    return SUPERUSER
+        pytest.skip("running as root, and there is no `postgres` user to run the server as")
 
 
-def _run(cmd: list[str], user: str | None) -> None:
-    result = subprocess.run(cmd, user=user, capture_output=True, text=True, timeout=120,
-                            check=False)
+def _as_owner(owner: pwd.struct_passwd | None, *, die_with_parent: bool) -> Callable[[], None]:
+    """Run in the child before exec: become OWNER, then (credentials changes clear it) ask the
+    kernel for SIGINT, PostgreSQL's fast shutdown, when the test process dies."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def prepare() -> None:
+        if owner is not None:
+            os.setgid(owner.pw_gid)
+            os.setuid(owner.pw_uid)
+        if die_with_parent:
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGINT)
+
+    return prepare
+
+
+def _initdb(initdb: str, data: Path, owner: pwd.struct_passwd | None) -> None:
+    result = subprocess.run(
+        [initdb, "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--no-sync"],
+        capture_output=True, text=True, timeout=120, check=False,
+        preexec_fn=_as_owner(owner, die_with_parent=False),  # no threads yet
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed: {result.stdout}{result.stderr}")
+        raise RuntimeError(f"initdb failed: {result.stdout}{result.stderr}")
+
+
+def _wait_ready(server: subprocess.Popen[bytes], postgres: Postgres, log: Path) -> None:
+    import psycopg  # noqa: PLC0415  # the test extras install it; imported when a test needs it
+
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"PostgreSQL exited at start: {log.read_text(errors='replace')}")
+        try:
+            with psycopg.connect(postgres.url(), connect_timeout=2):
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@contextlib.contextmanager
+def running_server() -> Iterator[Postgres]:
+    """Start a server in a new temporary directory; stop it and delete the directory after."""
+    initdb, binary = _binary("initdb"), _binary("postgres")
+    if initdb is None or binary is None:
+        pytest.skip("PostgreSQL is not installed (scripts/test.sh installs Debian's "
+                    "`postgresql` package where apt-get is available)")
+    pytest.importorskip("psycopg", reason="psycopg is not installed (the test extras have it)")
+    owner = _owner()
+    directory = Path(tempfile.mkdtemp(prefix="audit-pg-"))
+    try:
+        if owner is not None:
+            os.chown(directory, owner.pw_uid, owner.pw_gid)
+        data = directory / "data"
+        _initdb(initdb, data, owner)
+        port = free_port()
+        settings = {**SETTINGS, "port": str(port), "unix_socket_directories": str(directory)}
+        options = [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
+        log = directory / "server.log"
+        with log.open("wb") as out:
+            server = subprocess.Popen(
+                [binary, "-D", str(data), *options], stdout=out, stderr=subprocess.STDOUT,
+                preexec_fn=_as_owner(owner, die_with_parent=True),  # noqa: PLW1509
+            )
+        try:
+            found = Postgres(port, directory)
+            _wait_ready(server, found, log)
+            yield found
+        finally:
+            _stop(server)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """The session's PostgreSQL server; skipped (failed under CI) only where none is installed."""
+    with running_server() as server:
+        yield server
 
 
 def _sql(server: Postgres, database: str, sql: str) -> None:
-    import psycopg  # noqa: PLC0415  # the test extras install it; imported when a test needs it
+    import psycopg  # noqa: PLC0415
 
     with psycopg.connect(server.url(database), autocommit=True) as conn:
         conn.execute(sql.encode())
 
 
-def create_database(server: Postgres, name: str, *, extension: bool = True) -> str:
-    """A fresh database (pg_stat_statements created in it unless told not to); its URL."""
-    _sql(server, "postgres", f"DROP DATABASE IF EXISTS {name}")
-    _sql(server, "postgres", f"CREATE DATABASE {name}")
+def create_database(server: Postgres, name: str | None = None, *, extension: bool = True) -> str:
+    """A fresh database (a new unique name unless one is given; pg_stat_statements created in
+    it unless told not to); its URL."""
+    name = name or f"audit_{uuid.uuid4().hex[:12]}"
+    _sql(server, "postgres", f'DROP DATABASE IF EXISTS "{name}"')
+    _sql(server, "postgres", f'CREATE DATABASE "{name}"')
     if extension:
         _sql(server, name, "CREATE EXTENSION pg_stat_statements")
     return server.url(name)
@@ -93,31 +191,7 @@ def execute(url: str, sql: str) -> None:
         conn.execute(sql.encode())
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Postgres]:
-    """A PostgreSQL server for the whole session; skipped only where none can be installed."""
-    initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
-    if initdb is None or pg_ctl is None:
-        pytest.skip("PostgreSQL is not installed (scripts/test.sh installs Debian's "
-                    "`postgresql` package where apt-get is available)")
-    pytest.importorskip("psycopg", reason="psycopg is not installed (the test extras have it)")
-    user = _owner()
-    if user == "":
-        pytest.skip("running as root, and there is no `postgres` user to run the server as")
-    directory = Path(tempfile.mkdtemp(prefix="audit-pg-"))
-    if user:
-        shutil.chown(directory, user)
-    data = directory / "data"
-    _run([initdb, "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
-          "--no-sync"], user)
-    port = free_port()
-    with (data / "postgresql.conf").open("a", encoding="utf-8") as handle:
-        handle.write(CONFIG + f"port = {port}\nunix_socket_directories = '{directory}'\n")
-    log = directory / "server.log"
-    try:
-        _run([pg_ctl, "-D", str(data), "-l", str(log), "-w", "-t", "60", "start"], user)
-        yield Postgres(port, directory)
-    finally:
-        with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
-            _run([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], user)
-        shutil.rmtree(directory, ignore_errors=True)
+@pytest.fixture
+def pg_url(postgres: Postgres) -> str:
+    """A new, empty database on the session's server: the schema is created from nothing."""
+    return create_database(postgres, extension=False)

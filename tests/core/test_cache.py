@@ -178,6 +178,7 @@ def test_a_corrupt_entry_is_a_miss_never_an_error(tmp_path: Path) -> None:
     assert "cached" in gate(third, "lint")
 
 
+@pytest.mark.unit
 def test_the_load_gate_and_errors_are_never_cached(tmp_path: Path) -> None:
     assert cache.spec_of(GATES["load"]) is None
     results = cache.ResultCache(tmp_path, Path(sys.executable), tmp_path / "cache")
@@ -200,6 +201,7 @@ def test_the_oldest_entries_are_evicted_beyond_the_bound(tmp_path: Path) -> None
     assert sorted(p.stem for p in (results.directory / "lint").glob("*.json")) == ["mid", "new"]
 
 
+@pytest.mark.unit
 def test_durations_are_remembered_for_the_next_order(tmp_path: Path) -> None:
     results = cache.ResultCache(tmp_path, Path(sys.executable), tmp_path / "cache")
     assert results.expected_durations() == {}

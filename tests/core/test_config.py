@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from auditor import config
+
+pytestmark = pytest.mark.unit
 
 
 def test_config_file_with_tool_audit_prefix_is_applied(tmp_path: Path) -> None:

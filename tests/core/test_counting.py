@@ -14,6 +14,8 @@ from auditor.model import ConditionSpec, Finding, GateResult
 from auditor.newcode import NewCode, parse_diff
 from auditor.waivers import Waiver
 
+pytestmark = pytest.mark.unit
+
 TODAY = dt.date(2026, 6, 1)
 
 

@@ -77,6 +77,7 @@ def _statuses(data: dict[str, object]) -> dict[str, str]:
     return {c["id"]: c["status"] for c in conditions}
 
 
+@pytest.mark.unit
 def test_a_crashing_gate_is_an_error_not_a_crash(tmp_path: Path) -> None:
     result = runner.run_gate(FakeGate(ValueError("boom")), _plan(tmp_path), tmp_path,
                              runner.NoEvents())
@@ -85,6 +86,7 @@ def test_a_crashing_gate_is_an_error_not_a_crash(tmp_path: Path) -> None:
     assert "ValueError: boom" in result.reason
 
 
+@pytest.mark.unit
 def test_a_gate_error_carries_its_reason(tmp_path: Path) -> None:
     result = runner.run_gate(FakeGate(GateError("tool missing")), _plan(tmp_path), tmp_path,
                              runner.NoEvents())
@@ -96,6 +98,7 @@ def test_a_gate_error_carries_its_reason(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.unit
 def test_a_condition_measured_under_a_wrong_id_is_an_error(tmp_path: Path) -> None:
     # A typo in the measured id: the blocking condition must not vanish and the gate not pass.
     data = _run(tmp_path, Measurement(values={"critical_error": 3.0, "coverage": 90.0}))
@@ -106,12 +109,14 @@ def test_a_condition_measured_under_a_wrong_id_is_an_error(tmp_path: Path) -> No
     assert scoring.exit_code("error") == 3
 
 
+@pytest.mark.unit
 def test_an_omitted_condition_without_a_reason_is_an_error(tmp_path: Path) -> None:
     data = _run(tmp_path, Measurement(values={"coverage": 90.0}))
     assert data["status"] == "error"
     assert _statuses(data) == {"critical_errors": "error", "coverage": "passed"}
 
 
+@pytest.mark.unit
 def test_an_unknown_id_alone_makes_the_gate_an_error(tmp_path: Path) -> None:
     data = _run(tmp_path, Measurement(
         values={"critical_errors": 0.0, "coverage": 90.0, "extra": 1.0}
@@ -121,6 +126,7 @@ def test_an_unknown_id_alone_makes_the_gate_an_error(tmp_path: Path) -> None:
     assert "`extra`" in str(data["reason"])
 
 
+@pytest.mark.unit
 def test_an_explicit_skip_keeps_the_gate_passing(tmp_path: Path) -> None:
     data = _run(tmp_path, Measurement(
         values={"critical_errors": 0.0}, skipped={"coverage": "no data"}
@@ -131,6 +137,7 @@ def test_an_explicit_skip_keeps_the_gate_passing(tmp_path: Path) -> None:
     assert (conditions[1]["status"], conditions[1]["reason"]) == ("skipped", "no data")
 
 
+@pytest.mark.unit
 def test_a_partial_measurement_keeps_what_was_measured(tmp_path: Path) -> None:
     data = _run(tmp_path, Measurement(
         values={"critical_errors": 2.0},
@@ -145,6 +152,7 @@ def test_a_partial_measurement_keeps_what_was_measured(tmp_path: Path) -> None:
     assert details["log_tail"] == "`tool` exited with code 1"
 
 
+@pytest.mark.unit
 def test_a_gate_that_measured_nothing_is_an_error(tmp_path: Path) -> None:
     data = _run(tmp_path, Measurement(
         values={}, skipped={"critical_errors": "no", "coverage": "no"}
@@ -153,6 +161,7 @@ def test_a_gate_that_measured_nothing_is_an_error(tmp_path: Path) -> None:
     assert data["reason"] == "the tool ran but measured nothing"
 
 
+@pytest.mark.unit
 def test_tool_warnings_reach_the_details(tmp_path: Path) -> None:
     data = _run(tmp_path, Measurement(
         values={"critical_errors": 0.0, "coverage": 90.0}, warnings=["option x is deprecated"]

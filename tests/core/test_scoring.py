@@ -7,6 +7,8 @@ import pytest
 from auditor import scoring
 from auditor.model import Condition, ConditionSpec, GateResult, Measurement, Op, Status
 
+pytestmark = pytest.mark.unit
+
 PERCENT = ConditionSpec("line_coverage", "Line coverage", "%", ">=", 80, "percent", "")
 COUNT = ConditionSpec("tests_failed", "Failing tests", "", "<=", 0, "count", "")
 MS = ConditionSpec("p95_ms", "p95", "ms", "<", 200, "ms", "")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from auditor import init_section
 from gates.registry import GATES
+
+pytestmark = pytest.mark.unit
 
 README = Path(__file__).parents[2] / "README.md"
 

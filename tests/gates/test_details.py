@@ -15,6 +15,8 @@ from gates.security.details import SecurityDetails
 from gates.type.details import TypeDetails
 from tests.helpers import FIXTURES
 
+pytestmark = pytest.mark.unit
+
 
 class Details(Protocol):
     def to_dict(self) -> dict[str, object]: ...

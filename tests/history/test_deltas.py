@@ -34,6 +34,7 @@ def _with_base(
     return base, replace(now, history=section.to_dict())
 
 
+@pytest.mark.unit
 def test_each_condition_shows_its_change_against_the_base_run() -> None:
     _, now = _with_base(81.2, 81.8, base_tests_failed=2)
     found = deltas(now)
@@ -45,6 +46,7 @@ def test_each_condition_shows_its_change_against_the_base_run() -> None:
     assert found[("lint", "critical_errors")].change == "±0"
 
 
+@pytest.mark.unit
 def test_the_markdown_summary_leads_with_the_deltas() -> None:
     _, now = _with_base(81.2, 81.8)
     summary = lead(now)
@@ -79,6 +81,7 @@ def test_compare_takes_the_deltas_from_another_scorecard(tmp_path: Path) -> None
      "postgresql+psycopg://team:***@db.example/audits"),
     ("postgres://db/audits", "postgresql+psycopg://db/audits", "postgresql+psycopg://db/audits"),
 ])
+@pytest.mark.unit
 def test_a_postgresql_url_uses_psycopg_and_never_shows_its_password(
     given: str, url: str, shown: str,
 ) -> None:
@@ -86,6 +89,7 @@ def test_a_postgresql_url_uses_psycopg_and_never_shows_its_password(
     assert (where.url, where.shown) == (url, shown)
 
 
+@pytest.mark.unit
 def test_a_remote_is_the_identity_without_its_credentials() -> None:
     assert location.without_credentials("https://bot:tok3n@git.example/org/app.git") == (
         "https://git.example/org/app.git"

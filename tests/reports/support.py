@@ -43,24 +43,40 @@ def scrub(text: str) -> str:
     return text
 
 
+def gold_text(rendered: str) -> str:
+    """What a gold file holds for a rendered report: its volatile parts scrubbed."""
+    return scrub(rendered)
+
+
+def write_gold(rendered: str, name: str) -> Path:
+    """(Re)write GOLD/name: only `scripts/update_gold.py` calls this, never a test."""
+    gold = GOLD / name
+    gold.parent.mkdir(parents=True, exist_ok=True)
+    gold.write_text(gold_text(rendered), encoding="utf-8")
+    gold.with_name(gold.name + ".actual").unlink(missing_ok=True)
+    return gold
+
+
 def assert_gold(actual: str, name: str) -> None:
     """Compare with GOLD/name; on a mismatch write name.actual beside it for review.
 
-    With AUDIT_UPDATE_GOLD=1 the gold file is (re)written instead.
+    Gold files change only through `scripts/update_gold.py`: a run with the old rewrite switch
+    (AUDIT_UPDATE_GOLD) set fails instead of rewriting them and passing.
     """
+    if os.environ.get(UPDATE_ENV):
+        raise AssertionError(
+            f"{UPDATE_ENV} is set, but a test run never rewrites gold files: unset it and run "
+            "scripts/update_gold.py, then review the diff"
+        )
     gold = GOLD / name
-    got = scrub(actual)
-    if os.environ.get(UPDATE_ENV) == "1":
-        gold.parent.mkdir(parents=True, exist_ok=True)
-        gold.write_text(got, encoding="utf-8")
-        return
+    got = gold_text(actual)
     side = gold.with_name(gold.name + ".actual")
     expected = gold.read_text(encoding="utf-8") if gold.exists() else None
     if got != expected:
         side.write_text(got, encoding="utf-8")
         raise AssertionError(
             f"{name} differs from its gold file; see {side} "
-            f"(set {UPDATE_ENV}=1 to accept the new output)"
+            "(run scripts/update_gold.py to accept the new output, then review the diff)"
         )
     side.unlink(missing_ok=True)
 

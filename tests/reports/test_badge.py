@@ -9,6 +9,8 @@ import pytest
 from reports.badge import COLORS, BadgeRenderer
 from tests.reports.support import card
 
+pytestmark = pytest.mark.unit
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 

@@ -6,7 +6,9 @@ import pytest
 
 from auditor.config import FORMATS as CONFIG_FORMATS
 from reports.registry import RENDERERS
-from tests.reports.support import CARDS, assert_gold, card
+from tests.reports.support import CARDS, GOLD, UPDATE_ENV, assert_gold, card
+
+pytestmark = pytest.mark.unit
 
 FORMATS = ("html", "junit", "sarif", "markdown", "badge")
 
@@ -27,3 +29,13 @@ def test_rendering_is_deterministic(format_id: str) -> None:
 
 def test_every_configured_format_has_a_renderer() -> None:
     assert set(CONFIG_FORMATS) == set(RENDERERS)
+
+
+def test_the_rewrite_switch_fails_instead_of_rewriting(monkeypatch: pytest.MonkeyPatch) -> None:
+    renderer = RENDERERS["markdown"]
+    gold = GOLD / "full.md"
+    before = gold.read_bytes()
+    monkeypatch.setenv(UPDATE_ENV, "1")
+    with pytest.raises(AssertionError, match="never rewrites gold files"):
+        assert_gold(renderer.render(card("full")) + "changed", "full.md")
+    assert gold.read_bytes() == before

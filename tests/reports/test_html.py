@@ -96,6 +96,7 @@ def _evil_card() -> Scorecard:
 
 
 @pytest.mark.parametrize("name", CARDS)
+@pytest.mark.unit
 def test_page_is_self_contained(name: str) -> None:
     page = HtmlRenderer().render(card(name))
     assert "<script" not in page
@@ -107,6 +108,7 @@ def test_page_is_self_contained(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", CARDS)
+@pytest.mark.unit
 def test_every_condition_is_a_row_with_target_value_and_status(name: str) -> None:
     scorecard = card(name)
     rows = _rows(HtmlRenderer().render(scorecard)).rows
@@ -121,6 +123,7 @@ def test_every_condition_is_a_row_with_target_value_and_status(name: str) -> Non
             assert ("non-blocking" in row) is (not c.blocking)
 
 
+@pytest.mark.unit
 def test_errored_and_skipped_gates_show_reason_and_log_tail() -> None:
     scorecard = card("partial")
     text = _visible_text(HtmlRenderer().render(scorecard))
@@ -132,6 +135,7 @@ def test_errored_and_skipped_gates_show_reason_and_log_tail() -> None:
     assert "\x1b" not in text
 
 
+@pytest.mark.unit
 def test_unknown_gate_and_unknown_details_render_generically() -> None:
     scorecard = card("partial")
     docs = next(g for g in scorecard.gates if g.id == "docs")
@@ -146,6 +150,7 @@ def test_unknown_gate_and_unknown_details_render_generically() -> None:
     assert coverage.details["coverage_config"] in text
 
 
+@pytest.mark.unit
 def test_markup_in_any_field_is_escaped() -> None:
     page = HtmlRenderer().render(_evil_card())
     assert "<script" not in page
@@ -155,6 +160,7 @@ def test_markup_in_any_field_is_escaped() -> None:
     assert "onerror=&#34;" in page or "onerror=&quot;" in page
 
 
+@pytest.mark.unit
 def test_ten_thousand_findings_stay_a_few_megabytes() -> None:
     big = with_gate(card("full"), many_findings_gate(10_000, gate_id="bulk"))
     page = HtmlRenderer().render(big)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 from auditor.model import GateResult
 from reports.junit import JunitRenderer
 from tests.reports.support import card, with_gate
+
+pytestmark = pytest.mark.unit
 
 
 def _read(tmp_path: Path, name: str, scorecard_name: str = "") -> JUnitXml:

@@ -8,12 +8,15 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import jsonschema
+import pytest
 
 from auditor.model import LeftFile, Scorecard
 from auditor.scorecard import schema
 from reports import sarif
 from reports.registry import RENDERERS
 from tests.reports.support import card, sarif_validator
+
+pytestmark = pytest.mark.unit
 
 LEFT = [
     LeftFile(".hypothesis/examples/x", "added", ("coverage",)),

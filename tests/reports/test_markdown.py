@@ -11,6 +11,8 @@ from reports.markdown import MarkdownRenderer
 from reports.writer import write_reports
 from tests.reports.support import card, with_gate
 
+pytestmark = pytest.mark.unit
+
 
 def _table_rows(markdown: str) -> list[list[str]]:
     rows = [line for line in markdown.splitlines() if line.startswith("| ")]

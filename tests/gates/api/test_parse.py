@@ -19,6 +19,8 @@ from gates.api.settings import parse as parse_settings
 from gates.tools import NotAReportError
 from tests.helpers import FIXTURES, write_project
 
+pytestmark = pytest.mark.unit
+
 SAVED = FIXTURES / "schemathesis"
 
 

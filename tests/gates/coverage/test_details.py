@@ -12,6 +12,8 @@ from gates.coverage.details import CoverageDetails
 from gates.coverage.view import CoverageReportView
 from tests.helpers import FIXTURES
 
+pytestmark = pytest.mark.unit
+
 
 def fixture_details(name: str) -> dict[str, Any]:
     card = json.loads((FIXTURES / "reports" / name).read_text(encoding="utf-8"))
@@ -57,12 +59,13 @@ GARBAGE: list[object] = [
 @pytest.mark.parametrize("data", GARBAGE)
 def test_garbage_never_raises_and_still_renders(data: object) -> None:
     details = CoverageDetails.from_dict(data)
-    json.dumps(details.to_dict())
+    # What it kept is plain JSON and reads back as itself.
+    assert CoverageDetails.from_dict(json.loads(json.dumps(details.to_dict()))) == details
     gate = GateResult(
         id="coverage", title="Tests and coverage", status="error", score=0.0, duration_s=0.0,
         reason="x", tool={}, conditions=[], findings=[],
         details=data if isinstance(data, dict) else {},
     )
     view = CoverageReportView()
-    view.build(gate)
-    view.where_to_look(gate, "line_coverage")
+    assert view.build(gate) is not None
+    assert isinstance(view.where_to_look(gate, "line_coverage"), list)

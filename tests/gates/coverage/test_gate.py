@@ -403,6 +403,7 @@ def test_critical_paths_outside_the_root_are_config_errors(tmp_path: Path, patte
 # --- parsers on saved real outputs ----------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_junit_counts_each_case_once() -> None:
     counts = parse_junit(COV_FIXTURES / "junit_failing.xml")
     assert counts.to_dict() == {"collected": 2, "passed": 1, "failed": 1, "errors": 0,
@@ -412,6 +413,7 @@ def test_junit_counts_each_case_once() -> None:
         "tests.test_math", "test_wrong", "failure")
 
 
+@pytest.mark.unit
 def test_coverage_json_with_branches(tmp_path: Path) -> None:
     data = json.loads((COV_FIXTURES / "critical_branch.json").read_text(encoding="utf-8"))
     totals = parse_coverage_json(data, tmp_path)
@@ -433,6 +435,7 @@ def test_coverage_json_with_branches(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("value", [0.0, 0.001, 12.345, 50.0, 66.66666, 99.996, 99.9999, 100.0])
+@pytest.mark.unit
 def test_display_percent_rounds_like_coverage(value: float) -> None:
     assert f"{display_percent(value):.2f}" == display_covered(value, 2)
 
@@ -443,10 +446,12 @@ def test_display_percent_rounds_like_coverage(value: float) -> None:
     ([2, 4], []),
     ([1, 2, 3], [1, 2, 3]),
 ])
+@pytest.mark.unit
 def test_format_lines_like_coverage(statements: list[int], missing: list[int]) -> None:
     assert format_lines(statements, missing) == coverage_format_lines(statements, missing)
 
 
+@pytest.mark.unit
 def test_skipped_files_from_coverage_warnings(tmp_path: Path) -> None:
     stderr = (
         f"{tmp_path}/x.py:1: CoverageWarning: Couldn't parse Python file "
@@ -456,6 +461,7 @@ def test_skipped_files_from_coverage_warnings(tmp_path: Path) -> None:
     assert skipped_files(stderr, tmp_path) == ["app/t.py"]
 
 
+@pytest.mark.unit
 def test_missing_junit_report_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(GateError, match="no JUnit report"):
         parse_junit(tmp_path / "absent.xml")

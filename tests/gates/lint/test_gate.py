@@ -213,6 +213,7 @@ def test_bad_critical_rule_is_a_config_error(tmp_path: Path) -> None:
         ("invalid-syntax", [], True),
     ],
 )
+@pytest.mark.unit
 def test_critical_selectors_match_like_ruff(
     rule: str, selectors: list[str], expected: bool
 ) -> None:

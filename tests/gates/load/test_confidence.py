@@ -19,6 +19,8 @@ from gates.load.gate import LoadGate
 from gates.load.settings import parse
 from gates.load.stage_stats import Samples, StageRecord
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(("failures", "total", "low", "high"), [
     (0, 200, 0.0, 0.0182753),      # 1 - 0.025 ** (1 / 200)

@@ -32,6 +32,7 @@ from gates.load.db.observer import Observed, PythonTiming, write_stage
     ("SELECT col1, -1.5e3 FROM t1", "SELECT col1, ? FROM t1"),
     ("SELECT '2024-01-01'::date", "SELECT ?::date"),
 ])
+@pytest.mark.unit
 def test_normalise_keeps_the_shape_and_drops_the_values(sql: str, expected: str) -> None:
     assert instrument.normalise(sql) == expected
 
@@ -44,6 +45,7 @@ def _dump(pid: int, statements: list[dict[str, object]], overhead: float = 1.5) 
     })
 
 
+@pytest.mark.unit
 def test_processes_are_merged_statement_by_statement(tmp_path: Path) -> None:
     buckets = len(instrument.BOUNDS_MS) + 1
     one = [0] * buckets
@@ -69,6 +71,7 @@ def test_processes_are_merged_statement_by_statement(tmp_path: Path) -> None:
     assert aggregates.read_stage(tmp_path, "peak").count == 0
 
 
+@pytest.mark.unit
 def test_a_damaged_file_is_an_error_naming_it(tmp_path: Path) -> None:
     (tmp_path / "normal-7.json").write_text("{not json")
     with pytest.raises(GateError, match=r"normal-7\.json"):
@@ -85,6 +88,7 @@ def _observed(statements: list[StatementStats], **extra: object) -> Observed:
     return observed
 
 
+@pytest.mark.unit
 def test_conditions_come_from_the_normal_stage_and_n_plus_one_is_flagged() -> None:
     statements = [
         StatementStats("SELECT * FROM items", 10, 50.0, 20.0),
@@ -105,6 +109,7 @@ def test_conditions_come_from_the_normal_stage_and_n_plus_one_is_flagged() -> No
     assert any("1.2 µs" in note for note in result.notes)
 
 
+@pytest.mark.unit
 def test_no_statement_skips_and_an_unreadable_source_is_unmeasured() -> None:
     empty = report.measurement(_observed([]), {"normal": 10})
     assert set(empty.skipped) == {"db_avg_ms", "db_max_ms"}
@@ -126,6 +131,7 @@ def test_no_statement_skips_and_an_unreadable_source_is_unmeasured() -> None:
     ({"db_timing": "python", "database_url": "postgresql://u@h/db"}, "python"),
     ({"db_timing": "off"}, "off"),
 ])
+@pytest.mark.unit
 def test_auto_prefers_postgres_when_a_url_is_configured(
     options: dict[str, object], mode: str
 ) -> None:
@@ -138,6 +144,7 @@ def test_auto_prefers_postgres_when_a_url_is_configured(
     ({"database_url": "postgresql://a/b", "database_url_env": "X"}, "keep one"),
     ({"database_url": "mysql://a/b"}, "postgresql:// URL"),
 ])
+@pytest.mark.unit
 def test_bad_database_options_are_config_errors(options: dict[str, object], needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):
         db_settings.parse(options)

@@ -17,6 +17,8 @@ from gates.load.details import (
 )
 from tests.helpers import FIXTURES
 
+pytestmark = pytest.mark.unit
+
 
 def _stage(requests: int) -> StageFigures:
     return StageFigures(
@@ -59,4 +61,6 @@ def test_an_old_scorecards_load_details_are_read() -> None:
     {"statistics": {"p95_ms": {"samples": True, "needed_requests": "lots"}}},
 ])
 def test_damaged_details_never_raise(data: dict[str, Any]) -> None:
-    LoadDetails.from_dict(data)
+    details = LoadDetails.from_dict(data)
+    # What it kept reads back as itself.
+    assert LoadDetails.from_dict(details.to_dict()) == details

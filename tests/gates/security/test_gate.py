@@ -52,6 +52,7 @@ def osv_db() -> OsvDatabase:
     return OsvDatabase.load(OSV)
 
 
+@pytest.mark.unit
 def test_database_loads_every_record(osv_db: OsvDatabase) -> None:
     assert osv_db.records == len(list(OSV.rglob("*.yaml")))
     assert set(osv_db.by_name) == {"requests", "pip", "setuptools", "py"}
@@ -73,6 +74,7 @@ def test_database_loads_every_record(osv_db: OsvDatabase) -> None:
         ("flask", "0.1", set()),
     ],
 )
+@pytest.mark.unit
 def test_query_matches_name_and_version(
     osv_db: OsvDatabase, name: str, version: str, expected: set[str]
 ) -> None:
@@ -87,6 +89,7 @@ def first_affected(rel: str) -> dict[str, JsonValue]:
     return dict(affected[0])
 
 
+@pytest.mark.unit
 def test_ranges_apply_without_a_version_list() -> None:
     entry = first_affected("py/PYSEC-2022-42969.yaml")
     entry.pop("versions")
@@ -102,6 +105,7 @@ def test_ranges_apply_without_a_version_list() -> None:
     assert not affects(ranged, "2.31.0")
 
 
+@pytest.mark.unit
 def test_timestamps_are_served_in_the_form_pip_audit_parses() -> None:
     # The pip record's timestamps are unquoted YAML, which loads as datetimes.
     record = served_copy(load_record(OSV / "vulns" / "pip" / "PYSEC-2023-228.yaml"))
@@ -112,6 +116,7 @@ def test_timestamps_are_served_in_the_form_pip_audit_parses() -> None:
     assert parse(str(record["modified"])) == datetime(2023, 11, 3, 16, 28, 41, 538340)
 
 
+@pytest.mark.unit
 def test_flat_json_records_load_like_yaml(tmp_path: Path, osv_db: OsvDatabase) -> None:
     for path in OSV.rglob("*.yaml"):
         record = load_record(path)
@@ -121,6 +126,7 @@ def test_flat_json_records_load_like_yaml(tmp_path: Path, osv_db: OsvDatabase) -
     assert ids(flat.query("requests", "2.19.0")) == ids(osv_db.query("requests", "2.19.0"))
 
 
+@pytest.mark.unit
 def test_unreadable_or_empty_databases_are_errors(tmp_path: Path) -> None:
     with pytest.raises(GateError, match="holds no advisory"):
         OsvDatabase.load(tmp_path)
@@ -158,6 +164,7 @@ def test_server_answers_osv_queries(osv_db: OsvDatabase) -> None:
 # --- parsers on saved real output -----------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_everything_skipped_is_not_a_measurement() -> None:
     saved = (FIXTURES / "pip_audit" / "all_skipped.json").read_text(encoding="utf-8")
     with pytest.raises(GateError, match="audited no dependency"):
@@ -166,6 +173,7 @@ def test_everything_skipped_is_not_a_measurement() -> None:
         pip_audit_run.parse(saved, include_installers=True)
 
 
+@pytest.mark.unit
 def test_bandit_file_selection_excludes_tests_by_name_not_substring() -> None:
     root = PROJECTS / "sec_app"
     selection = bandit_run.select_files(root, bandit_run.DEFAULT_EXCLUDE)

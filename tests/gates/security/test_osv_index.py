@@ -13,6 +13,8 @@ from gates.security.osv_db import OsvDatabase
 from gates.security.osv_index import IndexedOsvDatabase
 from tests.helpers import FIXTURES
 
+pytestmark = pytest.mark.unit
+
 QUERIES = [("requests", "2.2.1"), ("Requests", "2.20.0"), ("pip", "23.2.1"), ("pip", "23.3"),
            ("setuptools", "65.5.0"), ("py", "1.11.0"), ("flask", "0.1")]
 

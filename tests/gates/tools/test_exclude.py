@@ -9,6 +9,8 @@ import pytest
 from auditor.errors import ConfigError
 from gates.exclude import Exclusion, check_globs
 
+pytestmark = pytest.mark.unit
+
 PATHS = [
     "vendor/lib.py", "src/vendor/x/y.py", "vendors/z.py", "pkg/gen_pb2.py", "pkg/sub/gen_pb2.py",
     "pkg/mod.py", "app/generated/a.py", "app/generated/deep/b.py", "app/other/generated.py",

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gates.pins import Pin, project_pins
 from gates.tools import ResolvedTool
 from tests.helpers import write_project
+
+pytestmark = pytest.mark.unit
 
 
 def test_pins_from_every_kind_of_file(tmp_path: Path) -> None:
