@@ -15,7 +15,7 @@ import os
 import signal
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -85,12 +85,13 @@ def skips_fail() -> bool:
     return bool(os.environ.get("CI"))
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     if not (report.skipped and skips_fail()) or hasattr(report, "wasxfail"):
-        return
+        return report
     reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
     reason = reason.removeprefix("Skipped: ")
     report.outcome = "failed"
@@ -98,6 +99,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         f"{item.nodeid} was skipped under CI ({reason}). CI must not pass on tests that did not "
         "run: install what is missing (scripts/test.sh does), or unset CI to skip locally."
     )
+    return report
 
 
 def _terminate(signum: int, _frame: FrameType | None) -> NoReturn:
