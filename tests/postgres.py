@@ -6,8 +6,8 @@ It lives in a temporary directory, listens on 127.0.0.1 on a port of its own (an
 that directory) and trusts local connections. It runs as a child of the test process, never as
 a daemon: stopped and deleted at the end of the session, and told to stop by the kernel if the
 test process dies first (a CI timeout's SIGKILL included), so no run leaves it behind.
-Every test that uses it runs in the `postgres` group of pytest-xdist (tests/tiers.py): one
-server per run, on one worker.
+One server per test process: with parallel workers (pytest-xdist), each worker that runs a
+test needing it starts its own.
 """
 
 from __future__ import annotations
@@ -31,9 +31,6 @@ import pytest
 from gates.service import free_port
 
 SUPERUSER = "postgres"
-XDIST_GROUP = "postgres"
-FIXTURES = ("postgres", "pg_url")
-"""The fixtures that need the server: a test using one runs in the XDIST_GROUP."""
 SETTINGS = {
     "listen_addresses": "127.0.0.1",
     "shared_preload_libraries": "pg_stat_statements",

@@ -21,9 +21,6 @@ from typing import Any, NoReturn
 
 import pytest
 
-from tests.postgres import FIXTURES as POSTGRES_FIXTURES
-from tests.postgres import XDIST_GROUP as POSTGRES_GROUP
-
 UNIT = "unit"
 INTEGRATION = "integration"
 SLOW = "slow"
@@ -115,24 +112,12 @@ def pytest_configure(config: pytest.Config) -> None:  # the hook's signature
     signal.signal(signal.SIGTERM, _terminate)
 
 
-def _xdist_group(item: pytest.Item) -> str | None:
-    """The worker a test must share with others: the one that runs the suite's PostgreSQL
-    server, or the one that built the module-scoped fixture it uses (built once per worker)."""
-    fixtures = getattr(item, "_fixtureinfo", None)
-    if fixtures is None:
-        return None
-    if set(POSTGRES_FIXTURES) & set(fixtures.names_closure):
-        return POSTGRES_GROUP
-    for definitions in fixtures.name2fixturedefs.values():
-        if any(d.scope == "module" for d in definitions):
-            return item.nodeid.split("::", 1)[0]
-    return None
-
-
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test gets its tier: `unit` and `slow` are marked in the tests, the rest are
-    `integration`. Slow tests are collected first, so that parallel workers start the longest
-    work early instead of ending the run with it."""
+    `integration`; first among the hooks, so that `-m` selects by these tiers. Slow tests are
+    collected first, so that parallel workers start the longest work early instead of ending
+    the run with it."""
     for item in items:
         tiers = {m.name for m in item.iter_markers() if m.name in TIERS}
         if len(tiers) > 1:
@@ -140,7 +125,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                                     "a test belongs to one tier")
         if not tiers:
             item.add_marker(INTEGRATION)
-        group = _xdist_group(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=lambda item: item.get_closest_marker(SLOW) is None)

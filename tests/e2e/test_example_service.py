@@ -12,6 +12,7 @@ import pytest
 
 from gates.registry import GATES
 from tests.helpers import load_scorecard, run_cli, tree_snapshot
+from tests.shared import once_per_run
 
 pytestmark = pytest.mark.slow
 
@@ -20,23 +21,26 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "service"
 
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any], Path, str]:
-    root = tmp_path_factory.mktemp("example") / "service"
-    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
-    # Shorter load stages than the demo's, so the suite stays quick.
-    pyproject = root / "pyproject.toml"
-    pyproject.write_text(
-        re.sub(r"(?m)^duration = \d+$", "duration = 3", pyproject.read_text(encoding="utf-8"))
-        + "\n[tool.audit.api]\nmax_examples = 10\n",
-        encoding="utf-8",
-    )
-    before = tree_snapshot(root)
-    out = root.parent / "out"
-    result = run_cli(
-        "run", root, "--out", out, "--python", sys.executable,
-        "--format", "html,json,junit,sarif,markdown,badge",
-    )
-    assert tree_snapshot(root) == before, "the audit changed the example's tree"
-    return result.code, load_scorecard(out), out, result.stdout + result.stderr
+    def build(base: Path) -> tuple[int, dict[str, Any], Path, str]:
+        root = base / "service"
+        shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+        # Shorter load stages than the demo's, so the suite stays quick.
+        pyproject = root / "pyproject.toml"
+        pyproject.write_text(
+            re.sub(r"(?m)^duration = \d+$", "duration = 3", pyproject.read_text(encoding="utf-8"))
+            + "\n[tool.audit.api]\nmax_examples = 10\n",
+            encoding="utf-8",
+        )
+        before = tree_snapshot(root)
+        out = base / "out"
+        result = run_cli(
+            "run", root, "--out", out, "--python", sys.executable,
+            "--format", "html,json,junit,sarif,markdown,badge",
+        )
+        assert tree_snapshot(root) == before, "the audit changed the example's tree"
+        return result.code, load_scorecard(out), out, result.stdout + result.stderr
+
+    return once_per_run(tmp_path_factory, "example-service", build)
 
 
 def test_every_gate_measures_and_passes(audited: tuple[int, dict[str, Any], Path, str]) -> None:

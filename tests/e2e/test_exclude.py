@@ -17,6 +17,7 @@ from gates.lint.details import LintDetails
 from gates.security.details import SecurityDetails
 from gates.type.details import TypeDetails
 from tests.helpers import audit, condition, gate, run_cli, write_project
+from tests.shared import once_per_run
 
 EXCLUDE = ["vendor", "*_pb2.py"]
 # Problems for every tool, in the code to leave out.
@@ -85,11 +86,13 @@ def by_hand(root: Path, *cmd: str | Path, env: dict[str, str] | None = None) -> 
 
 @pytest.fixture(scope="module")
 def excluded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, Any]]:
-    base = tmp_path_factory.mktemp("exclude")
-    root = write_project(base / "proj", PROJECT)
-    code, card = audit(root, base / "out", gates="coverage,lint,type,security")
-    assert code in (0, 1), [g["reason"] for g in card["gates"]]
-    return base, root, card
+    def build(base: Path) -> tuple[Path, Path, dict[str, Any]]:
+        root = write_project(base / "proj", PROJECT)
+        code, card = audit(root, base / "out", gates="coverage,lint,type,security")
+        assert code in (0, 1), [g["reason"] for g in card["gates"]]
+        return base, root, card
+
+    return once_per_run(tmp_path_factory, "exclude", build)
 
 
 def test_lint_equals_ruff_with_extend_exclude(excluded: Any) -> None:

@@ -7,12 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import XDIST_GROUP
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[
-    pytest.mark.slow, pytest.mark.xdist_group(XDIST_GROUP),
-])])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Where a test's history lives: a SQLite file, then a PostgreSQL database."""
     if request.param == "sqlite":

@@ -15,6 +15,7 @@ import pytest
 
 from tests.helpers import load_scorecard, run_cli
 from tests.reports.support import chromium, dump_dom, screenshot
+from tests.shared import once_per_run
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +32,10 @@ def _git(root: Path, *args: str) -> None:
 
 @pytest.fixture(scope="module")
 def three_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[dict[str, Any]]]:
-    base = tmp_path_factory.mktemp("example-history")
+    return once_per_run(tmp_path_factory, "example-history", _three_runs)
+
+
+def _three_runs(base: Path) -> tuple[Path, Path, list[dict[str, Any]]]:
     root = base / "service"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
     _git(root, "init", "-q", "-b", "main")

@@ -70,6 +70,25 @@ def test_levels_follow_severity_and_lines_are_optional() -> None:
     assert "locations" not in by_rule["R3"]
 
 
+def test_results_beyond_the_per_run_limit_are_cut_and_said() -> None:
+    # GitHub code scanning keeps at most 25,000 results per run; a smaller limit cuts the same way.
+    assert sarif.MAX_RESULTS == 25_000
+    limit = 1000
+    scorecard = with_gate(card("partial"), many_findings_gate(limit + 1200))
+    log = sarif.build(scorecard, max_results=limit)
+    assert _errors(log) == []
+    run = next(r for r in log["runs"] if r["tool"]["driver"]["name"] == "ruff")
+    assert len(run["results"]) == limit
+    assert run["properties"]["truncated"] is True
+    assert run["properties"]["omittedResults"] == 1200
+    note = run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    assert "1200 of 2200 results were left out" in note
+    # The least severe go first: every critical finding is kept.
+    assert sum(r["level"] == "error" for r in run["results"]) == sum(
+        f.severity == "critical" for f in scorecard.gates[-1].findings
+    )
+
+
 def test_size_limit_cuts_results_until_the_file_fits() -> None:
     scorecard = with_gate(card("partial"), many_findings_gate(3000))
     limit = 300_000

@@ -18,6 +18,7 @@ import pytest
 from gates.api import parse
 from gates.service import free_port, port_accepts
 from tests.helpers import FIXTURES, audit, condition, gate, tree_snapshot, write_project
+from tests.shared import once_per_run
 
 pytestmark = pytest.mark.slow
 
@@ -59,11 +60,13 @@ def overflow_audit(
 ) -> tuple[Path, int, dict[str, Any], dict[str, float]]:
     """One audit of the overflow service, shared: its root, exit code, scorecard, and the tree
     before it (for the tests that compare against it)."""
-    tmp_path = tmp_path_factory.mktemp("overflow")
-    root = _project(tmp_path, "overflow")
-    before = tree_snapshot(root)
-    code, card = _run(root, tmp_path / "out")
-    return root, code, card, before
+    def build(tmp_path: Path) -> tuple[Path, int, dict[str, Any], dict[str, float]]:
+        root = _project(tmp_path, "overflow")
+        before = tree_snapshot(root)
+        code, card = _run(root, tmp_path / "out")
+        return root, code, card, before
+
+    return once_per_run(tmp_path_factory, "api-overflow", build)
 
 
 def test_a_large_integer_that_crashes_the_service_is_a_server_error_with_its_reproduction(

@@ -22,6 +22,7 @@ from tests.helpers import (
     tree_snapshot,
     write_project,
 )
+from tests.shared import once_per_run
 
 CRITICAL = ["E9", "F63", "F7", "F82"]
 
@@ -55,12 +56,14 @@ def audit(root: Path, out: Path, *extra: str | Path) -> tuple[int, dict[str, Any
 def findings_audit(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, int, dict[str, Any], dict[str, float], dict[str, bytes]]:
-    base = tmp_path_factory.mktemp("lint")
-    root = copy_project("lint_findings", base)
-    before = tree_snapshot(root)
-    contents = {str(p): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-    code, card = audit(root, base / "out")
-    return root, code, card, before, contents
+    def build(base: Path) -> tuple[Path, int, dict[str, Any], dict[str, float], dict[str, bytes]]:
+        root = copy_project("lint_findings", base)
+        before = tree_snapshot(root)
+        contents = {str(p): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+        code, card = audit(root, base / "out")
+        return root, code, card, before, contents
+
+    return once_per_run(tmp_path_factory, "lint-findings", build)
 
 
 def test_critical_and_warnings_fail_the_gate(findings_audit: Any) -> None:

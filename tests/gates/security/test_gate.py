@@ -35,6 +35,7 @@ from tests.helpers import (
     tree_snapshot,
     write_project,
 )
+from tests.shared import once_per_run
 
 OSV = FIXTURES / "osv"
 LEVELS = ("LOW", "MEDIUM", "HIGH")
@@ -188,16 +189,21 @@ def test_bandit_file_selection_excludes_tests_by_name_not_substring() -> None:
 
 @pytest.fixture(scope="session")
 def vulnerable_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A virtual environment with requests 2.19.0 (and the pip and setuptools venv brings)."""
-    venv = tmp_path_factory.mktemp("sec-venv") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps",
-         "--disable-pip-version-check", "requests==2.19.0"],
-        check=True, timeout=240,
-    )
-    return python
+    """A virtual environment with requests 2.19.0 (and the pip and setuptools venv brings),
+    made once per run."""
+
+    def build(directory: Path) -> Path:
+        venv = directory / "venv"
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+        python = venv / "bin" / "python"
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--no-deps",
+             "--disable-pip-version-check", "requests==2.19.0"],
+            check=True, timeout=240,
+        )
+        return python
+
+    return once_per_run(tmp_path_factory, "vulnerable-venv", build)
 
 
 def make_target(tmp_path: Path, config: str = "") -> Path:

@@ -22,6 +22,7 @@ from tests.helpers import (
     tree_snapshot,
     write_project,
 )
+from tests.shared import once_per_run
 
 
 def mypy_by_hand(root: Path, scratch: Path, *args: str) -> tuple[int, int, dict[str, int]]:
@@ -49,11 +50,13 @@ def audit(root: Path, out: Path, *extra: str | Path) -> tuple[int, dict[str, Any
 def mixed_audit(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, Path, int, dict[str, Any], dict[str, float]]:
-    base = tmp_path_factory.mktemp("type")
-    root = copy_project("type_mixed", base)
-    before = tree_snapshot(root)
-    code, card = audit(root, base / "out")
-    return base, root, code, card, before
+    def build(base: Path) -> tuple[Path, Path, int, dict[str, Any], dict[str, float]]:
+        root = copy_project("type_mixed", base)
+        before = tree_snapshot(root)
+        code, card = audit(root, base / "out")
+        return base, root, code, card, before
+
+    return once_per_run(tmp_path_factory, "type-mixed", build)
 
 
 def test_type_errors_equal_mypy_count(mixed_audit: Any) -> None:
