@@ -140,8 +140,9 @@ def ratchet_figures(gates: Iterable[GateResult], ratcheting: set[str]) -> dict[s
 def capture(
     gates: Iterable[GateResult], ratcheting: set[str], previous: Baseline | None = None
 ) -> Baseline:
-    """A fresh baseline: every finding that is not waived, and the ratcheting figures, of the
-    gates that measured; the PREVIOUS baseline's entries and figures of other gates are kept."""
+    """A fresh baseline: every finding that is not waived and may be baselined (never a failing
+    test or a vulnerable dependency), and the ratcheting figures, of the gates that measured;
+    the PREVIOUS baseline's entries and figures of other gates are kept."""
     measured = [g for g in gates if g.status in MEASURED]
     ran = {g.id for g in measured}
     kept = [e for e in previous.entries if e.gate not in ran] if previous else []
@@ -151,7 +152,8 @@ def capture(
     }
     return Baseline(
         entries=tuple(kept) + tuple(
-            Entry.of(g.id, f) for g in measured for f in g.findings if f.state != "waived"
+            Entry.of(g.id, f) for g in measured for f in g.findings
+            if f.state != "waived" and f.baselinable
         ),
         figures={**figures, **ratchet_figures(measured, ratcheting)},
     )

@@ -305,6 +305,7 @@ def _plan(
         history=history,
         cache=ResultCache(root, target_python) if cache else None,
         counting=rules,
+        requested=selected if gates is not None else (),
     )
 
 

@@ -1,6 +1,7 @@
 """What counts: each finding's state against the baseline, the waivers and the new-code change.
 
-Precedence: a finding matching a baseline entry is `baselined` (one entry absorbs one finding);
+Precedence: a finding matching a baseline entry is `baselined` (one entry absorbs one finding;
+a failing test or a vulnerable dependency is never baselined);
 else one matching an unexpired waiver is `waived`; else, with `--new-code`, one on a line the
 change did not touch is `old` (a finding without a line, such as a vulnerable dependency or a
 failing test, is never old); else it is `new`, and only `new` findings count in conditions.
@@ -51,7 +52,7 @@ def judge(gate_id: str, findings: Sequence[Finding], rules: Rules) -> list[Findi
     waivers = [w for w in rules.waivers if w.gate == gate_id and not w.expired(rules.today)]
     out: list[Finding] = []
     for finding in findings:
-        if left[finding.fingerprint] > 0:
+        if finding.baselinable and left[finding.fingerprint] > 0:
             left[finding.fingerprint] -= 1
             out.append(replace(finding, state="baselined"))
             continue

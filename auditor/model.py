@@ -46,6 +46,54 @@ class ConditionSpec:
     ratchets: bool = True
     """For `>=` conditions: whether `audit baseline` records the figure, so that it may not fall
     below it. False for figures of one change (new-line coverage), which no baseline can hold."""
+    population: str = ""
+    """The key, in the gate's `Measurement.populations`, of what the condition is judged over
+    (tests executed, files parsed, ...). A measured value whose population is missing, empty or
+    smaller than what the gate was given is an error, never a pass (auditor.scoring)."""
+
+
+@dataclass(frozen=True)
+class Population:
+    """What a condition was judged over: how many a gate judged, of how many it was given."""
+
+    noun: str
+    """What was counted, in the plural: `tests executed`, `files parsed`, `requests answered`."""
+    size: int
+    """How many were judged."""
+    given: int | None = None
+    """How many the gate handed its tool (files given to bandit), when that is known; judging
+    fewer than that leaves some unjudged."""
+    left_out: tuple[str, ...] = ()
+    """Which of those given were not judged, when the tool names them (a file it could not
+    parse)."""
+
+    def shortfall(self) -> str | None:
+        """Why nothing, or not everything, was judged; None when the population is whole."""
+        if self.size <= 0:
+            return f"judged over no {self.noun}: nothing was judged, so it cannot pass"
+        if self.given is not None and self.size < self.given:
+            left = self.given - self.size
+            named = f" ({', '.join(self.left_out[:5])})" if self.left_out else ""
+            return (f"judged over {self.size} {self.noun} of the {self.given} given: {left} "
+                    f"were not judged{named}, so it cannot pass")
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"noun": self.noun, "size": self.size}
+        if self.given is not None:
+            out["given"] = self.given
+        if self.left_out:
+            out["left_out"] = list(self.left_out)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Population:
+        return cls(noun=data["noun"], size=data["size"], given=data.get("given"),
+                   left_out=tuple(data.get("left_out") or ()))
+
+    def __str__(self) -> str:
+        given = f" of {self.given}" if self.given is not None else ""
+        return f"{self.size}{given} {self.noun}"
 
 
 @dataclass(frozen=True)
@@ -78,6 +126,9 @@ class Finding:
     """Whether it counts: `new` does; `baselined`, `waived` and `old` do not."""
     justification: str = ""
     """Why a waived finding does not count: the waiver's reason, owner and expiry."""
+    baselinable: bool = True
+    """Whether a baseline may hold it. False for what no past excuses (a failing test, a
+    known-vulnerable dependency): only a waiver, with owner, reason and expiry, accepts one."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -95,6 +146,8 @@ class Finding:
             out["extra"] = self.extra
         if self.justification:
             out["justification"] = self.justification
+        if not self.baselinable:
+            out["baselinable"] = False
         return out
 
     @classmethod
@@ -110,6 +163,7 @@ class Finding:
             fingerprint=data.get("fingerprint", ""),
             state=data.get("state", "new"),
             justification=data.get("justification", ""),
+            baselinable=data.get("baselinable", True) is not False,
         )
 
 
@@ -132,6 +186,8 @@ class Condition:
     ratchet: float | None = None
     """The effective threshold when the baseline figure lowers it (baseline minus tolerance);
     the value is compared with this instead of `threshold`."""
+    population: Population | None = None
+    """What the value was judged over, when the gate declares it."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -150,11 +206,14 @@ class Condition:
             out["baseline"] = self.baseline
         if self.ratchet is not None:
             out["ratchet"] = self.ratchet
+        if self.population is not None:
+            out["population"] = self.population.to_dict()
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Condition:
-        optional = ("reason", "baseline", "ratchet")
+        optional = ("reason", "baseline", "ratchet", "population")
+        population = data.get("population")
         required: dict[str, Any] = {
             k: data[k] for k in cls.__dataclass_fields__ if k not in optional
         }
@@ -163,6 +222,7 @@ class Condition:
             reason=data.get("reason"),
             baseline=data.get("baseline"),
             ratchet=data.get("ratchet"),
+            population=Population.from_dict(population) if population is not None else None,
         )
 
 
@@ -192,6 +252,8 @@ class Measurement:
     inconclusive: dict[str, str] = field(default_factory=dict)
     """Measured conditions whose passing value is not settled by the sample, with the reason;
     scored `inconclusive` when their value passes."""
+    populations: dict[str, Population] = field(default_factory=dict)
+    """What the conditions were judged over, by the key their `ConditionSpec.population` names."""
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,9 @@ class Plan:
     """Reuses gate results (and keeps tools' incremental caches) between audits; None: off."""
     counting: counting.Rules = field(default_factory=counting.Rules)
     """The baseline, waivers and new-code change findings are held against."""
+    requested: tuple[str, ...] = ()
+    """The gates the user asked for by name (`--gates`): one of them that cannot run is an
+    error, not a skip."""
 
 
 def _skipped(gate: Gate, reason: str) -> GateResult:
@@ -243,7 +246,13 @@ def _schedule(
             if not plan.enabled.get(gate_id, True)
             else gate.skip_reason(config)
         )
-        if reason is not None:
+        if reason is not None and gate_id in plan.requested:
+            results[gate_id] = _errored(
+                gate, config, f"asked for with --gates, but it cannot run: {reason}",
+                time.monotonic(), {},
+            )
+            events.gate_finished(results[gate_id])
+        elif reason is not None:
             results[gate_id] = _skipped(gate, reason)
             events.gate_finished(results[gate_id])
         elif gate.runs_alone:

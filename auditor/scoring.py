@@ -12,7 +12,15 @@ from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from auditor.model import Condition, ConditionSpec, GateResult, Measurement, Op, Status
+from auditor.model import (
+    Condition,
+    ConditionSpec,
+    GateResult,
+    Measurement,
+    Op,
+    Population,
+    Status,
+)
 
 if TYPE_CHECKING:
     from gates.base import Gate, GateConfig
@@ -120,6 +128,20 @@ def evaluate(
     )
 
 
+def judged_over(spec: ConditionSpec, measurement: Measurement
+                ) -> tuple[Population | None, str | None]:
+    """The population SPEC's value was judged over, and why it cannot be scored (missing,
+    empty, or smaller than what the gate was given); (None, None) for a condition that
+    declares none. The one place the population rule lives."""
+    if not spec.population:
+        return None, None
+    population = measurement.populations.get(spec.population)
+    if population is None:
+        return None, (f"the gate reported no population `{spec.population}` to judge "
+                      f"`{spec.id}` over; a figure over an unknown population cannot pass")
+    return population, population.shortfall()
+
+
 def score_conditions(
     specs: Sequence[ConditionSpec],
     thresholds: Mapping[str, float],
@@ -134,9 +156,14 @@ def score_conditions(
     for spec in specs:
         limit, blocks = thresholds[spec.id], blocking[spec.id]
         value = measurement.values.get(spec.id)
-        if value is not None:
+        population, shortfall = judged_over(spec, measurement)
+        if value is not None and shortfall is not None:
+            conditions.append(replace(unscored(spec, limit, blocks, "error", shortfall),
+                                      population=population))
+        elif value is not None:
             figure = (figures or {}).get(spec.id)
-            scored = evaluate(spec, value, limit, blocks, figure, tolerance)
+            scored = replace(evaluate(spec, value, limit, blocks, figure, tolerance),
+                             population=population)
             if scored.status == "passed" and spec.id in measurement.inconclusive:
                 scored = replace(scored, status="inconclusive",
                                  reason=measurement.inconclusive[spec.id])

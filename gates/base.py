@@ -18,7 +18,11 @@ from gates.exclude import Exclusion
 if TYPE_CHECKING:
     from auditor.history.location import HistoryRef
 
-SCRUBBED_ENV_PREFIXES = ("COVERAGE_", "PYTEST_CURRENT_TEST")
+SCRUBBED_ENV_PREFIXES = ("COVERAGE_", "PYTEST_CURRENT_TEST", "AUDIT_")
+"""Never handed to a tool, the target's tests or its service: a coverage or pytest run of the
+auditor itself (which would reach into the target's run), and the auditor's own settings and
+secrets (`AUDIT_HISTORY_URL` holds a team store's password). What a gate means the target to
+have (the api gate's credentials, the outcomes plugin's file) it passes explicitly."""
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,8 @@ class GateContext:
         return self.deadline - time.monotonic()
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        """The environment for tools: the auditor's own, plus `extra`.
-
-        Variables through which a coverage or pytest run of the auditor itself would reach into
-        the target's run (coverage's subprocess measurement, pytest's current test) are left out.
-        """
+        """The environment for tools: the auditor's own, without SCRUBBED_ENV_PREFIXES, plus
+        `extra`."""
         env = {
             key: value
             for key, value in os.environ.items()

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from auditor.errors import GateError
-from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
 from auditor.procs import ProcResult
 from gates import service as api_service
 from gates.api import parse, routes, st_run
@@ -49,6 +49,9 @@ LOG_SETTLE_S = 0.3
 SEVERITY = {"server_errors": "critical", "auth_ignored": "critical", "leaky_errors": "critical"}
 
 
+OPERATIONS = "operations"
+"""What every condition is judged over: the operations schemathesis sent requests to."""
+
 class ApiGate:
     view: GateView | None = ApiReportView()
     id = "api"
@@ -58,17 +61,19 @@ class ApiGate:
     default_timeout = 600.0
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("server_errors", "Server errors", "", "<=", 0, "count",
-                      "operations that answered 5xx to a generated request"),
+                      "operations that answered 5xx to a generated request",
+                      population=OPERATIONS),
         ConditionSpec("contract_violations", "Contract violations", "", "<=", 0, "count",
-                      "responses whose status, content type, headers or body break the schema"),
+                      "responses whose status, content type, headers or body break the schema",
+                      population=OPERATIONS),
         ConditionSpec("invalid_input_accepted", "Invalid input accepted", "", "<=", 0,
-                      "count", "schema-invalid requests answered 2xx"),
+                      "count", "schema-invalid requests answered 2xx", population=OPERATIONS),
         ConditionSpec("auth_ignored", "Authentication ignored", "", "<=", 0, "count",
                       "operations documented as requiring authentication that answer "
-                      "without it"),
+                      "without it", population=OPERATIONS),
         ConditionSpec("leaky_errors", "Leaky errors", "", "<=", 0, "count",
                       "4xx/5xx bodies carrying a traceback, the service's file paths or SQL "
-                      "text"),
+                      "text", population=OPERATIONS),
     )
     options: tuple[OptionSpec, ...] = (*SERVICE_OPTIONS, *api_config.API_OPTIONS)
 
@@ -137,13 +142,8 @@ class ApiGate:
             for op, found in sorted(problems.items())
         )
         values, skipped = _values(settings, failures, failing)
-        warnings = []
-        if parse.figures(failures) != parse.report_figures(run):
-            warnings.append(
-                "the failures read from schemathesis's JUnit report do not add up to the counts "
-                f"of its JSON report ({parse.report_figures(run)}); its report format may have "
-                "changed"
-            )
+        parse.reconcile(failures, run)
+        warnings: list[str] = []
         details = ApiDetails(
             seed=settings.seed,
             max_examples=settings.max_examples,
@@ -160,6 +160,7 @@ class ApiGate:
         return Measurement(
             values=values,
             skipped=skipped,
+            populations={OPERATIONS: Population("operations fuzzed", run.operations_tested)},
             findings=_findings(failing),
             details=details.to_dict(),
             tool_name="schemathesis",

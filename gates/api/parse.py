@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from auditor.errors import GateError
 from gates.tools import NotAReportError
 
 CODE_CHECKS: dict[str, str] = {
@@ -317,6 +318,19 @@ def report_figures(report: RunReport) -> dict[str, int]:
         "invalid_input_accepted": invalid,
         "auth_ignored": len(auth_ops),
     }
+
+
+def reconcile(failures: Iterable[Failure], report: RunReport) -> None:
+    """Raise GateError unless the failures read from schemathesis's JUnit report add up to the
+    counts of its JSON report: a gate that cannot reconcile its tool's two outputs of one run
+    cannot vouch for either."""
+    from_junit, from_json = figures(failures), report_figures(report)
+    if from_junit != from_json:
+        raise GateError(
+            f"the failures read from schemathesis's JUnit report ({from_junit}) do not add up "
+            f"to the counts of its JSON report ({from_json}), so the gate cannot vouch for "
+            "either; its report format may have changed"
+        )
 
 
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)|\bFile \"[^\"]+\.py\", line \d+")

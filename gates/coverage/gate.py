@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
-from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
 from gates.base import GateConfig, GateContext, GateView
 from gates.coverage import new_lines, reuse
 from gates.coverage.details import CoverageDetails, FileRow, SuiteOutcomes, Totals
@@ -29,6 +29,9 @@ from gates.coverage.run import SuiteRun, Toolchain, probe, run_suite
 from gates.coverage.view import CoverageReportView
 from gates.exclude import excluded_details
 
+TESTS = "tests"
+"""The population every condition is judged over: the tests executed (with reused coverage
+data and no JUnit results, the lines the data saw run)."""
 LINE_FIGURE = "totals.percent_covered: the TOTAL of `coverage report`"
 LINE_FIGURE_BRANCH = LINE_FIGURE + " (statements and branches combined, as branch = true)"
 MESSAGE_LIMIT = 300
@@ -98,6 +101,7 @@ def _test_findings(counts: SuiteCounts, root: Path) -> list[Finding]:
                 rule="test-failed" if test.kind == "failure" else "test-error",
                 severity="critical",
                 message=message,
+                baselinable=False,
             )
         )
     return findings
@@ -155,6 +159,19 @@ def _totals(cov: CoverageTotals) -> Totals:
     return totals
 
 
+def executed(counts: SuiteCounts) -> int:
+    """Tests that ran: every outcome but skipped (pytest's xpassed are among JUnit's passed).
+    A suite whose every test was skipped or deselected executed none, and proves nothing."""
+    return counts.passed + counts.failed + counts.errors + counts.xfailed
+
+
+def _population(run: SuiteRun, counted: bool) -> Population:
+    if counted:
+        return Population("tests executed", executed(run.counts))
+    return Population("lines run, by the reused coverage data (no JUnit results to count the "
+                      "tests)", run.coverage.statements - run.coverage.missing)
+
+
 def run_warnings(run: SuiteRun) -> list[str]:
     """What coverage.py and pytest warned about while the gate still measured.
 
@@ -179,8 +196,10 @@ def build_measurement(
     toolchain: Toolchain | None,
     command: list[str],
     candidates: set[str],
+    counted: bool = True,
 ) -> Measurement:
-    """Turn a measured run into the gate's values, findings and details."""
+    """Turn a measured run into the gate's values, findings and details; COUNTED is False for
+    reused coverage data without JUnit results, which cannot say how many tests ran."""
     cov = run.coverage
     if cov.statements == 0:
         raise GateError(
@@ -268,6 +287,7 @@ def build_measurement(
     return Measurement(
         values=values,
         skipped=skipped,
+        populations={TESTS: _population(run, counted)},
         warnings=run_warnings(run),
         findings=findings,
         details={
@@ -290,18 +310,19 @@ class CoverageGate:
     cache = CacheSpec(files=None, interpreter=True, inputs=reuse.inputs)
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("tests_failed", "Failing tests", "", "<=", 0, "count",
-                      "tests that failed or errored"),
+                      "tests that failed or errored", population=TESTS),
         ConditionSpec("line_coverage", "Line coverage", "%", ">=", 80, "percent",
                       "coverage.py total for the measured files, as `coverage report` prints it "
-                      "(with branch = true: statements and branches combined)"),
+                      "(with branch = true: statements and branches combined)",
+                      population=TESTS),
         ConditionSpec("critical_coverage", "Critical path coverage", "%", ">=", 100, "percent",
-                      "lowest coverage of any file matching `critical_paths`"),
+                      "lowest coverage of any file matching `critical_paths`", population=TESTS),
         ConditionSpec("branch_coverage", "Branch coverage", "%", ">=", 80, "percent",
                       "covered branches of all branches, when the project measures branches",
-                      blocking=False),
+                      blocking=False, population=TESTS),
         ConditionSpec("new_line_coverage", "New line coverage", "%", ">=", 80, "percent",
                       "covered changed executable lines of all changed executable lines "
-                      "(with --new-code)", ratchets=False),
+                      "(with --new-code)", ratchets=False, population=TESTS),
     )
     options: tuple[OptionSpec, ...] = (
         OptionSpec("critical_paths", "str_list", [],
@@ -349,7 +370,7 @@ class CoverageGate:
         if reuse.requested(ctx.config):
             command = command or [str(ctx.python), "-m", "coverage"]
             reused, has_junit = reuse.reused_run(ctx, command)
-            measurement = build_measurement(ctx, reused, None, command, candidates)
+            measurement = build_measurement(ctx, reused, None, command, candidates, has_junit)
             return reuse.adjust(ctx, measurement, has_junit)
         toolchain: Toolchain | None = None
         if not command:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from auditor.errors import ConfigError, SkipGateError
-from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
+from auditor.errors import ConfigError, GateError, SkipGateError
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
 from gates.base import GateConfig, GateContext, GateView
 from gates.history.view import HistoryReportView
 
@@ -29,6 +29,13 @@ def settings(config: GateConfig) -> tuple[int, int]:
     )
 
 
+BASIS = {
+    "build_success_rate": "audits on the main branch that ran the tests or the linter",
+    "first_time_success_rate": "branches first audited in the window",
+    "mttr_minutes": "recoveries from a failing audit on the main branch",
+}
+"""What each condition is judged over (its population is named after the condition)."""
+
 class HistoryGate:
     view: GateView | None = HistoryReportView()
     id = "history"
@@ -39,13 +46,14 @@ class HistoryGate:
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("build_success_rate", "Build success rate", "%", ">=", 100, "percent",
                       "audits on the main branch in the window whose tests all passed and whose "
-                      "code compiled (no critical lint error)", blocking=False),
+                      "code compiled (no critical lint error)", blocking=False,
+                      population="build_success_rate"),
         ConditionSpec("first_time_success_rate", "First-time success rate", "%", ">=", 70,
                       "percent", "branches whose first audit in the window passed",
-                      blocking=False),
+                      blocking=False, population="first_time_success_rate"),
         ConditionSpec("mttr_minutes", "Mean time to recovery", "min", "<", 30, "count",
                       "mean minutes from a failing audit on the main branch to the next passing "
-                      "one, in whole minutes", blocking=False),
+                      "one, in whole minutes", blocking=False, population="mttr_minutes"),
     )
     options: tuple[OptionSpec, ...] = (
         OptionSpec("store", "str", "",
@@ -96,10 +104,14 @@ class HistoryGate:
         try:
             with opened(ref.location) as store:
                 records = store.builds(ref.target)
-        except Exception as exc:  # an unreadable history is a warning, never an error
-            raise SkipGateError(
-                f"the history at {ref.location.shown} could not be read: {describe(exc)}"
-            ) from None
+        except Exception as exc:  # whatever the store's driver raises
+            unread = f"the history at {ref.location.shown} could not be read: {describe(exc)}"
+            blocking = [c.id for c in self.conditions if ctx.config.blocking.get(c.id)]
+            if blocking:
+                # Conditions made blocking must be judged: an unread history is then an error.
+                raise GateError(f"{unread}; {', '.join(blocking)} block the run, so the gate "
+                                "cannot pass without it") from None
+            raise SkipGateError(unread) from None  # non-blocking: a warning, never an error
         now = datetime.now(UTC).replace(tzinfo=None)
         found = metrics.compute(
             records, main_branch=ref.main_branch, window_days=window, now=now, min_runs=min_runs
@@ -115,6 +127,8 @@ class HistoryGate:
                 f"too few recorded runs in the last {window} days to compute any metric",
                 conditions=skipped, details=details,
             )
+        populations = {k: Population(BASIS[k], f.basis) for k, f in found.figures().items()}
         return Measurement(
             values=values, skipped=skipped, details=details, tool_name="history store",
+            populations=populations,
         )

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
-from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
+from auditor.procs import ProcResult
 from gates import tools
 from gates.base import GateConfig, GateContext, GateView
 from gates.exclude import NOTHING, ExcludedFiles, Exclusion
@@ -53,6 +54,33 @@ def _summary(
     return out, dict(sorted(by_rule.items())), files
 
 
+def _findings(ctx: GateContext, what: str, check: ProcResult) -> list[ruff_run.RuffFinding]:
+    """The findings of one ruff run, which must have run fine and agree with its exit code."""
+    check_exit(what, check, ruff_run.RUFF_OK_CODES)
+    try:
+        parsed = ruff_run.parse_findings(check.stdout, ctx.root)
+    except GateError as exc:
+        raise GateError(str(exc), details={"log_tail": check.describe()}) from None
+    if (check.returncode == 1) != bool(parsed):
+        raise GateError(
+            f"{what} exited with code {check.returncode} but reported {len(parsed)} findings; "
+            "its output cannot be trusted",
+            details={"log_tail": check.describe()},
+        )
+    return parsed
+
+
+def _hidden_warning(hidden: Sequence[ruff_run.RuffFinding]) -> list[str]:
+    if not hidden:
+        return []
+    places = ", ".join(f"{f.path}:{f.line} {f.rule}" for f in hidden[:5])
+    return [
+        f"{len(hidden)} critical finding(s) the project's ruff configuration ignores "
+        f"({places}) are judged anyway: the critical rules count whatever `ignore` and "
+        "`per-file-ignores` say; accept one with a [[tool.audit.waivers]] entry"
+    ]
+
+
 def _list_files(
     ctx: GateContext, ruff: list[str], selection: ruff_run.Selection, exclusion: Exclusion
 ) -> list[str]:
@@ -69,6 +97,10 @@ def _list_files(
     return files
 
 
+FILES = "files"
+"""The population the conditions are judged over: the files ruff checked."""
+
+
 class LintGate:
     view: GateView | None = LintReportView()
     id = "lint"
@@ -81,9 +113,10 @@ class LintGate:
     cache = CacheSpec(files=("*.py", "*.pyi", "*.ipynb", "*.toml"), tools=("ruff",))
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("critical_errors", "Critical lint errors", "", "<=", 0, "count",
-                      "ruff findings of the critical rules (syntax errors, undefined names, ...)"),
+                      "ruff findings of the critical rules (syntax errors, undefined names, ...)",
+                      population=FILES),
         ConditionSpec("max_warnings_per_file", "Most warnings in one file", "", "<", 5, "count",
-                      "the most non-critical ruff findings in any one file"),
+                      "the most non-critical ruff findings in any one file", population=FILES),
     )
     options: tuple[OptionSpec, ...] = (
         OptionSpec("critical_rules", "str_list", DEFAULT_CRITICAL,
@@ -132,19 +165,16 @@ class LintGate:
             excluded = ctx.exclude.record(sorted(set(every) - set(files)))
 
         ctx.progress(f"checking {len(files)} files")
-        check = ctx.run(ruff_run.check_command(
-            ruff, selection, critical, ctx.tool_cache("ruff"), ctx.exclude
-        ))
-        check_exit("ruff check", check, ruff_run.RUFF_OK_CODES)
-        try:
-            parsed = ruff_run.parse_findings(check.stdout, ctx.root)
-        except GateError as exc:
-            raise GateError(str(exc), details={"log_tail": check.describe()}) from None
-        if (check.returncode == 1) != bool(parsed):
-            raise GateError(
-                f"ruff exited with code {check.returncode} but reported {len(parsed)} findings; "
-                "its output cannot be trusted",
-                details={"log_tail": check.describe()},
+        cache = ctx.tool_cache("ruff")
+        check = ctx.run(ruff_run.check_command(ruff, selection, critical, cache, ctx.exclude))
+        parsed = _findings(ctx, "ruff check", check)
+        hidden: list[ruff_run.RuffFinding] = []
+        if critical:
+            # The critical rules are judged whatever the project's ignores say.
+            again = ctx.run(ruff_run.check_command(ruff, selection, critical, cache,
+                                                   ctx.exclude, critical_only=True))
+            parsed, hidden = ruff_run.merge_critical(
+                parsed, _findings(ctx, "ruff check (critical rules)", again), critical
             )
 
         findings, by_rule, by_file = _summary(parsed, critical)
@@ -159,6 +189,8 @@ class LintGate:
         )
         return Measurement(
             values=self.finding_values(findings, ctx.config),
+            # A file ruff cannot parse is a critical finding (syntax error), so it is judged.
+            populations={FILES: Population("files checked", len(files))},
             findings=findings,
             details=details.to_dict(),
             tool_name="ruff",
@@ -166,5 +198,6 @@ class LintGate:
             warnings=[
                 *ruff_run.parse_warnings(check.stderr),
                 *resolved.pin_warnings(),
+                *_hidden_warning(hidden),
             ],
         )

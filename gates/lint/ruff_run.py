@@ -100,19 +100,50 @@ def find_config(root: Path, configured: str | None) -> Selection:
     return Selection(("--isolated",), description)
 
 
+CRITICAL_OVERRIDES = (
+    "lint.ignore = []", "lint.per-file-ignores = {}", "lint.extend-per-file-ignores = {}",
+)
+"""What the critical check sets aside of the target's configuration: its ignores. `--select`
+on the command line already outranks its `select`, `extend-select` and `extend-ignore`."""
+
+
 def check_command(
     ruff: Sequence[str],
     selection: Selection,
     critical: Sequence[str],
     cache_dir: Path,
     exclusion: Exclusion = NOTHING,
+    *,
+    critical_only: bool = False,
 ) -> list[str]:
     """`ruff check` that never edits files, with its cache in CACHE_DIR (never in the target),
-    the critical rules added and `[tool.audit] exclude` added to the project's excludes."""
+    the critical rules added and `[tool.audit] exclude` added to the project's excludes.
+
+    CRITICAL_ONLY: the critical rules alone, whatever the target's `ignore` and
+    `per-file-ignores` say (its excludes, target version and `# noqa` comments still apply).
+    """
     cmd = [*ruff, "check", "--no-fix", "--cache-dir", str(cache_dir), "--output-format", "json"]
-    if critical:
+    if critical_only:
+        overrides = [arg for value in CRITICAL_OVERRIDES for arg in ("--config", value)]
+        cmd += ["--select", ",".join(critical), *overrides]
+    elif critical:
         cmd += ["--extend-select", ",".join(critical)]
     return [*cmd, *exclusion.ruff_args(), *selection.args, "--", "."]
+
+
+def merge_critical(
+    found: Sequence[RuffFinding], critical_found: Sequence[RuffFinding], critical: Sequence[str]
+) -> tuple[list[RuffFinding], list[RuffFinding]]:
+    """The check's findings with its critical ones replaced by those of the critical check,
+    and the critical findings the target's own configuration had hidden."""
+    kept = [f for f in found if not is_critical(f.rule, critical)]
+    shown = {_place(f) for f in found if is_critical(f.rule, critical)}
+    hidden = [f for f in critical_found if _place(f) not in shown]
+    return [*kept, *critical_found], hidden
+
+
+def _place(finding: RuffFinding) -> tuple[str, int | None, int | None, str]:
+    return finding.path, finding.line, finding.column, finding.rule
 
 
 def files_command(

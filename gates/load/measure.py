@@ -6,13 +6,17 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from auditor.model import Measurement
+from auditor.model import Measurement, Population
 from auditor.scoring import compare
 from gates.load import locust_run, verdicts
 from gates.load.details import ConditionStatistics, LoadDetails, StageFigures
 from gates.load.settings import LoadSettings
 from gates.load.stage_stats import StageRecord
 
+NORMAL = "normal"
+"""What the normal-load conditions are judged over: the requests of the normal stage."""
+PEAK = "peak"
+"""What the peak conditions are judged over: the requests of the peak stage."""
 CLOSED_NOTE = (
     "closed model without a pacing schedule: each user waits for its answer before sending "
     "again, so a service that stalls is sent fewer requests and the figures can hide the stall; "
@@ -167,6 +171,10 @@ def judge(settings: LoadSettings, thresholds: Mapping[str, float],
     )
     return Measurement(
         values={k: v for k, v in values.items() if not math.isnan(v)},
+        populations={
+            NORMAL: Population("requests at normal load", normal.total.requests),
+            PEAK: Population("requests at peak load", peak.total.requests),
+        },
         details=details.to_dict(),
         tool_name="locust",
         tool_version=tool_version,

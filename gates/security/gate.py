@@ -10,7 +10,7 @@ from pathlib import Path
 from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
 from auditor.fingerprints import PACKAGE_KEY
-from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
 from gates import tools
 from gates.base import GateConfig, GateContext, GateView
 from gates.exclude import without
@@ -69,6 +69,7 @@ def vulnerability_findings(vulnerable: list[pip_audit_run.Vulnerable]) -> list[F
                 + (f"; fixed in {', '.join(v.fix_versions)}" if v.fix_versions else "; no fix")
             ),
             tool="pip-audit",
+            baselinable=False,
             extra={
                 PACKAGE_KEY: v.name,
                 "version": v.version,
@@ -78,6 +79,12 @@ def vulnerability_findings(vulnerable: list[pip_audit_run.Vulnerable]) -> list[F
         )
         for v in vulnerable
     ]
+
+
+FILES = "files"
+"""What `critical_findings` is judged over: the files bandit parsed, of those it was given."""
+PACKAGES = "packages"
+"""What `vulnerabilities` is judged over: the installed packages pip-audit audited."""
 
 
 class SecurityGate:
@@ -94,9 +101,11 @@ class SecurityGate:
     )
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("critical_findings", "Critical security findings", "", "<=", 0, "count",
-                      "bandit findings of HIGH severity with MEDIUM or higher confidence"),
+                      "bandit findings of HIGH severity with MEDIUM or higher confidence",
+                      population=FILES),
         ConditionSpec("vulnerabilities", "Vulnerable dependencies", "", "<=", 0, "count",
-                      "known vulnerabilities in the target interpreter's installed packages"),
+                      "known vulnerabilities in the target interpreter's installed packages",
+                      population=PACKAGES),
     )
     options: tuple[OptionSpec, ...] = (
         OptionSpec("osv_db", "str", None,
@@ -189,10 +198,14 @@ class SecurityGate:
             exclusion=ctx.exclude.record(set(selection.files) - set(files))
             if ctx.exclude else None,
         )
+        unparsed = tuple(sorted({e["path"] for e in bandit.errors}))
         measurement = Measurement(
             values={"critical_findings": self.finding_values(bandit.findings, config)[
                 "critical_findings"
             ]},
+            # A file bandit could not parse was not scanned: never judged clean.
+            populations={FILES: Population("files scanned", len(files) - len(unparsed),
+                                           given=len(files), left_out=unparsed)},
             findings=bandit.findings,
             details=details.to_dict(),
             tool_name=self.tool,
@@ -203,7 +216,7 @@ class SecurityGate:
             return replace(measurement, skipped={"vulnerabilities": "turned off in config"})
         try:
             audit_tool = tools.resolve(ctx, PIP_AUDIT, from_target=False)
-            dependencies, vulnerable = _audit_dependencies(ctx, list(audit_tool.command))
+            dependencies, vulnerable, packages = _audit_dependencies(ctx, list(audit_tool.command))
         except GateError as exc:
             # bandit's figure was measured and stays; only the dependency audit is an error.
             return replace(
@@ -217,7 +230,7 @@ class SecurityGate:
         version = f"{measurement.tool_version}, pip-audit {audit_tool.version}"
         return replace(
             measurement, values=values, findings=findings, details=details.to_dict(),
-            tool_version=version,
+            tool_version=version, populations={**measurement.populations, PACKAGES: packages},
         )
 
 
@@ -231,9 +244,9 @@ def _vulnerabilities(found: list[pip_audit_run.Vulnerable]) -> tuple[Vulnerabili
 
 def _audit_dependencies(
     ctx: GateContext, command: list[str]
-) -> tuple[DependencyDetails, list[pip_audit_run.Vulnerable]]:
-    """pip-audit on the target interpreter's site-packages: the `dependencies` details and
-    the vulnerabilities that count."""
+) -> tuple[DependencyDetails, list[pip_audit_run.Vulnerable], Population]:
+    """pip-audit on the target interpreter's site-packages: the `dependencies` details, the
+    vulnerabilities that count and the packages it audited."""
     config = ctx.config
     include_installers = config.options.get("include_installers") is True
     paths = [p for p in pip_audit_run.site_dirs(ctx) if Path(p).is_dir()]
@@ -258,7 +271,7 @@ def _audit_dependencies(
         ignored_vulnerable=_vulnerabilities(audit.ignored_vulnerable),
         vulnerable=_vulnerabilities(audit.vulnerable),
     )
-    return details, audit.vulnerable
+    return details, audit.vulnerable, Population("packages audited", len(audit.audited))
 
 
 def _installer_note(audit: pip_audit_run.AuditReport, include_installers: bool) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from auditor.cache import CacheSpec
 from auditor.errors import GateError
-from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
+from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
+from auditor.procs import ProcResult
 from gates import tools
 from gates.base import GateConfig, GateContext, GateView
 from gates.exclude import without
@@ -100,6 +102,26 @@ def _what_to_check(
     return paths or ["."], why, list(found.paths) or ["."]
 
 
+MODULES = "modules"
+"""What `type_errors` is judged over: the modules mypy checked (its line-precision report's
+rows)."""
+REPORTS = {"any-exprs": mypy_run.ANY_REPORT_FILE, "line-precision": mypy_run.LINE_REPORT_FILE}
+
+
+def _report(report_dir: Path, name: str, run: ProcResult) -> str:
+    """The text of one of mypy's reports, which it must have written."""
+    report = report_dir / REPORTS[name]
+    try:
+        return report.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise GateError(
+            f"mypy did not write its {name} report ({report})", details={"log_tail": run.describe()}
+        ) from None
+
+EXPRESSIONS = "expressions"
+"""What `type_coverage` is judged over: the expressions mypy counted."""
+
+
 class TypeGate:
     view: GateView | None = TypeReportView()
     id = "type"
@@ -113,9 +135,10 @@ class TypeGate:
         files=("*.py", "*.pyi", "py.typed", "*.toml", "*.cfg", "*.ini"), tools=("mypy",)
     )
     conditions: tuple[ConditionSpec, ...] = (
-        ConditionSpec("type_errors", "Type errors", "", "<=", 0, "count", "mypy errors"),
+        ConditionSpec("type_errors", "Type errors", "", "<=", 0, "count", "mypy errors",
+                      population=MODULES),
         ConditionSpec("type_coverage", "Type coverage", "%", ">=", 100, "percent",
-                      COVERAGE_HELP),
+                      COVERAGE_HELP, population=EXPRESSIONS),
     )
     options: tuple[OptionSpec, ...] = (
         tools.TOOL_SOURCE_OPTION,
@@ -186,15 +209,8 @@ class TypeGate:
                 details={"log_tail": run.describe()},
             )
 
-        report = report_dir / mypy_run.ANY_REPORT_FILE
-        try:
-            report_text = report.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            raise GateError(
-                f"mypy did not write its any-exprs report ({report})",
-                details={"log_tail": run.describe()},
-            ) from None
-        modules, total = mypy_run.parse_any_report(report_text)
+        modules, total = mypy_run.parse_any_report(_report(report_dir, "any-exprs", run))
+        checked = mypy_run.parse_line_report(_report(report_dir, "line-precision", run))
         excluded = (
             ctx.exclude.record(ctx.exclude.python_files(ctx.root, counted_in))
             if ctx.exclude else None
@@ -217,17 +233,19 @@ class TypeGate:
         )
         findings = _findings(messages)
         values = self.finding_values(findings, ctx.config)
-        skipped: dict[str, str] = {}
-        if total.coverage is None:
-            skipped["type_coverage"] = (
-                "mypy counted no expression (all code is in unannotated functions, or there "
-                "is none), so type coverage was not measured"
-            )
-        else:
-            values["type_coverage"] = total.coverage
+        # With no expression counted (all code in unannotated functions, whose bodies mypy does
+        # not check, or none at all) the figure is a vacuous 100%: its empty population makes
+        # it an error, never a pass.
+        values["type_coverage"] = 100.0 if total.coverage is None else total.coverage
         return Measurement(
             values=values,
-            skipped=skipped,
+            populations={
+                MODULES: Population("modules checked", len(checked)),
+                EXPRESSIONS: Population(
+                    "expressions typed (mypy checks no expression inside an unannotated "
+                    "function)", total.total,
+                ),
+            },
             findings=findings,
             details=details.to_dict(),
             tool_name="mypy",

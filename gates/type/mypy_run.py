@@ -32,6 +32,8 @@ TARGET_KEYS = ("files", "modules", "packages")
 DEFAULT_EXCLUDED_DIRS = ("venv", "env", "build", "dist")
 
 ANY_REPORT_FILE = "any-exprs.txt"
+LINE_REPORT_FILE = "lineprecision.txt"
+"""mypy's --lineprecision-report: a row for every module it checked, expressions or not."""
 
 
 
@@ -156,7 +158,8 @@ def check_command(
     targets: Sequence[str],
     excludes: Sequence[str],
 ) -> list[str]:
-    """mypy with the target's config and interpreter, JSON errors and the any-exprs report."""
+    """mypy with the target's config and interpreter, JSON errors, the any-exprs report and
+    the line-precision report (which names every module checked)."""
     cmd = [
         *mypy,
         # An empty name turns off every configuration file, including the user's own.
@@ -165,6 +168,7 @@ def check_command(
         "--cache-dir", str(cache_dir),
         "--output", "json",
         "--any-exprs-report", str(report_dir),
+        "--lineprecision-report", str(report_dir),
     ]
     for pattern in excludes:
         cmd += ["--exclude", pattern]
@@ -257,3 +261,18 @@ def config_warnings(stderr: str) -> list[str]:
     """
     lines = (line.strip() for line in stderr.splitlines())
     return list(dict.fromkeys(line for line in lines if line))
+
+
+def parse_line_report(text: str) -> list[str]:
+    """Read `lineprecision.txt`: a header, a rule, then a row per module checked (its name and
+    six counts); the modules' names."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2 or set(lines[1].strip()) != {"-"}:
+        raise GateError("mypy's line-precision report has no header and rule")
+    modules = []
+    for line in lines[2:]:
+        parts = line.split()
+        if len(parts) != 7 or not all(p.isdigit() for p in parts[1:]):
+            raise GateError(f"mypy's line-precision report has a row it cannot read: {line!r:.200}")
+        modules.append(parts[0])
+    return modules

@@ -189,3 +189,31 @@ def test_a_waiver_expiring_within_two_weeks_is_flagged() -> None:
     before = counting.summarize(later, [lint], Path())
     assert before is not None
     assert before["waivers"][0]["status"] == "active"
+
+
+def test_failing_tests_and_vulnerabilities_are_never_baselined() -> None:
+    failing = Finding("tests/test_a.py", None, "test-failed", "critical", "test_a failed",
+                      fingerprint="t", baselinable=False)
+    vulnerable = Finding("", None, "PYSEC-1", "critical", "req 1.0", fingerprint="v",
+                         baselinable=False)
+    style = Finding("a.py", 1, "F841", "warning", "m", fingerprint="s")
+    coverage = GateResult("coverage", "Tests", "failed", 0, 1, None, {}, [], [failing], {})
+    security = GateResult("security", "Security", "failed", 0, 1, None, {}, [], [vulnerable], {})
+    lint = GateResult("lint", "Lint", "failed", 0, 1, None, {}, [], [style], {})
+    captured = baseline.capture([coverage, security, lint], set())
+    assert [e.fingerprint for e in captured.entries] == ["s"]
+    # Even a baseline written by hand (or by an older version) holds neither.
+    by_hand = baseline.Baseline(
+        (baseline.Entry("coverage", "tests/test_a.py", "test-failed", "t", "m"),
+         baseline.Entry("security", "", "PYSEC-1", "v", "m")), {},
+    )
+    rules = counting.Rules(baseline=by_hand)
+    assert counting.judge("coverage", [failing], rules)[0].state == "new"
+    assert counting.judge("security", [vulnerable], rules)[0].state == "new"
+    # A waiver (owner, reason, expiry) is the one way to accept a vulnerability.
+    waived = counting.Rules(waivers=(Waiver("security", "PYSEC-1", None, "why", "me", TODAY),),
+                            today=TODAY)
+    assert counting.judge("security", [vulnerable], waived)[0].state == "waived"
+    assert Finding.from_dict(vulnerable.to_dict()) == vulnerable
+    assert vulnerable.to_dict()["baselinable"] is False
+    assert "baselinable" not in style.to_dict()

@@ -138,3 +138,27 @@ def test_the_config_names_the_history_in_short_or_in_the_gate_table(
         assert card["history"]["store"] == str(root.parent / name if name == "short.sqlite"
                                                else tmp_path / name)
         assert card["history"]["recorded"] is True
+
+
+@pytest.mark.parametrize(("blocking", "code", "status"), [
+    (True, 3, "error"), (False, 1, "skipped"),
+])
+def test_an_unreadable_history_is_an_error_only_when_its_conditions_block(
+    tmp_path: Path, blocking: bool, code: int, status: str,
+) -> None:
+    root = _project(tmp_path)
+    flag = "true" if blocking else "false"
+    config = tmp_path / "audit.toml"
+    config.write_text(
+        "[history]\nenabled = true\n"
+        f"build_success_rate = {{ threshold = 100, blocking = {flag} }}\n", encoding="utf-8",
+    )
+    where = "postgresql://audit@127.0.0.1:9/nothing"  # the discard port: nobody listens
+    result = run_cli("run", root, "--gates", "lint,history", "--config", config, "--out",
+                     tmp_path / "out", "--format", "json", "--history", where)
+    history = next(g for g in load_scorecard(tmp_path / "out")["gates"] if g["id"] == "history")
+    assert result.code == code, result.stdout + result.stderr
+    assert history["status"] == status
+    assert "could not be read" in history["reason"]
+    if blocking:
+        assert "build_success_rate block the run" in history["reason"]

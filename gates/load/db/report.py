@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from auditor.model import Population
 from gates.load.db.aggregates import StageTimings, StatementStats
 from gates.load.db.observer import MEASURED, Observed
+from gates.load.db.settings import STATEMENTS
 
 TOP = 10
 """Statements listed per stage, by total time."""
@@ -25,6 +27,7 @@ class DbMeasurement:
     """The database part of the load gate's Measurement."""
 
     values: dict[str, float] = field(default_factory=dict)
+    populations: dict[str, Population] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     unmeasured: dict[str, str] = field(default_factory=dict)
     details: dict[str, object] = field(default_factory=dict)
@@ -124,5 +127,7 @@ def measurement(observed: Observed, requests: Mapping[str, int]) -> DbMeasuremen
     else:
         result.values = {"db_avg_ms": round(normal.avg_ms, 3),
                          "db_max_ms": round(normal.max_ms, 3)}
+        result.populations = {STATEMENTS: Population("database statements at normal load",
+                                                     normal.count)}
         result.notes.append(_note(observed))
     return result

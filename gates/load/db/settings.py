@@ -13,11 +13,15 @@ TABLE = "[tool.audit.load]"
 Mode = Literal["auto", "python", "postgres", "off"]
 MODES: tuple[Mode, ...] = ("auto", "python", "postgres", "off")
 
+STATEMENTS = "statements"
+"""What the database conditions are judged over: the statements seen in the normal stage."""
 CONDITIONS: tuple[ConditionSpec, ...] = (
     ConditionSpec("db_avg_ms", "Database statement average", "ms", "<", 100, "ms",
-                  "database statement time / statement count during the normal stage"),
+                  "database statement time / statement count during the normal stage",
+                  population=STATEMENTS),
     ConditionSpec("db_max_ms", "Slowest database statement", "ms", "<", 500, "ms",
-                  "slowest single database statement during the normal stage"),
+                  "slowest single database statement during the normal stage",
+                  population=STATEMENTS),
 )
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("db_timing", "str", "auto",

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from auditor import config
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, GateError
 from gates.api import parse, routes
 from gates.api.details import ApiDetails
 from gates.api.settings import DEFAULT_SEED
@@ -185,3 +186,15 @@ def test_the_view_lists_failing_operations_with_their_reproduction() -> None:
     assert pointers == ["POST /things (app.py:9): ST101 Server error; reproduce: "
                         "curl -X POST http://127.0.0.1:1/things"]
     assert view.where_to_look(result, "auth_ignored") == []
+
+
+def test_junit_and_json_reports_that_disagree_are_an_error() -> None:
+    report = parse.parse_run_report(json.loads((SAVED / "run.json").read_text(encoding="utf-8")))
+    parse.reconcile(_failures(), report)  # the recorded run adds up
+    one_more = dict(report.failure_counts)
+    # A code counted by failures, not by operations: one more changes its condition's figure.
+    code = next(c for c in one_more
+                if parse.condition_of(c) not in ("server_errors", "auth_ignored"))
+    one_more[code] += 1
+    with pytest.raises(GateError, match="cannot vouch for either"):
+        parse.reconcile(_failures(), replace(report, failure_counts=one_more))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -11,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from gates.lint.ruff_run import is_critical
+from gates.lint.ruff_run import (
+    RuffFinding,
+    Selection,
+    check_command,
+    is_critical,
+    merge_critical,
+)
 from tests import helpers
 from tests.helpers import (
     condition,
@@ -222,3 +229,56 @@ def test_critical_selectors_match_like_ruff(
 ) -> None:
     assert is_critical(rule, selectors) is expected
 
+
+
+def test_the_projects_ignores_never_hide_a_critical_finding(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {
+        "pyproject.toml": (
+            '[tool.ruff.lint]\nselect = ["F"]\nignore = ["F821"]\n'
+            'per-file-ignores = { "pkg/*" = ["F"] }\n'
+        ),
+        "pkg/__init__.py": "import os\n\n\ndef f():\n    return undefined_name\n",
+        "top.py": "def g():\n    return other_undefined\n",
+    })
+    # By hand, the project's configuration hides the undefined name in pkg/ (and the unused
+    # import, which is not critical and stays hidden).
+    by_hand = ruff_by_hand(root)
+    assert [(Path(f["filename"]).name, f["code"]) for f in by_hand] == [("top.py", "F821")]
+    code, card = audit(root, tmp_path / "out")
+    assert code == 1
+    assert condition(card, "lint", "critical_errors")["value"] == 2
+    assert sorted((f["path"], f["rule"]) for f in gate(card, "lint")["findings"]) == [
+        ("pkg/__init__.py", "F821"), ("top.py", "F821"),
+    ]
+    warnings = gate(card, "lint")["details"]["warnings"]
+    assert any("1 critical finding(s) the project's ruff configuration ignores" in w
+               and "pkg/__init__.py:5 F821" in w for w in warnings), warnings
+    # Accepting one is a waiver, visible on the scorecard.
+    expires = dt.date.today() + dt.timedelta(days=30)
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write(
+            '\n[[tool.audit.waivers]]\ngate = "lint"\nrule = "F821"\npath = "pkg/*"\n'
+            f'reason = "generated names"\nowner = "core"\nexpires = {expires.isoformat()}\n'
+        )
+    code, card = audit(root, tmp_path / "out2")
+    assert condition(card, "lint", "critical_errors")["value"] == 1
+    states = {f["path"]: f["state"] for f in gate(card, "lint")["findings"]}
+    assert states == {"pkg/__init__.py": "waived", "top.py": "new"}
+
+
+@pytest.mark.unit
+def test_critical_findings_come_from_the_critical_check() -> None:
+    def found(path: str, line: int, rule: str) -> RuffFinding:
+        return RuffFinding(path=path, line=line, column=1, rule=rule, name="", message="m")
+
+    main = [found("a.py", 1, "F401"), found("a.py", 2, "F821")]
+    critical = [found("a.py", 2, "F821"), found("pkg/b.py", 3, "F821")]
+    merged, hidden = merge_critical(main, critical, ["F82"])
+    assert merged == [found("a.py", 1, "F401"), *critical]
+    assert hidden == [found("pkg/b.py", 3, "F821")]
+    command = check_command(["ruff"], Selection(args=(), description="x"), ["E9", "F82"],
+                            Path("/c"), critical_only=True)
+    assert command[command.index("--select") + 1] == "E9,F82"
+    assert "lint.per-file-ignores = {}" in command
+    assert "lint.ignore = []" in command
+    assert "--no-fix" in command

@@ -404,11 +404,18 @@ def test_config_errors_exit_2(tmp_path: Path, table: str, needles: list[str]) ->
 
 
 def test_without_start_the_gate_is_skipped(tmp_path: Path) -> None:
-    root = _project(tmp_path, "users = 5\n")
+    root = _project(tmp_path, 'users = 5\n\n[tool.audit]\ngates = ["load"]\n')
     out = tmp_path / "out"
-    run_cli("run", root, "--gates", "load", "--out", out, "--python", sys.executable)
+    run_cli("run", root, "--out", out, "--python", sys.executable)
     load = gate(load_scorecard(out), "load")
     assert load["status"] == "skipped"
+    assert "start" in load["reason"]
+    # Asked for by name, a gate that cannot run is an error.
+    result = run_cli("run", root, "--gates", "load", "--out", tmp_path / "asked", "--python",
+                     sys.executable)
+    assert result.code == 3
+    load = gate(load_scorecard(tmp_path / "asked"), "load")
+    assert load["status"] == "error"
     assert "start" in load["reason"]
 
 

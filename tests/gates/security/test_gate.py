@@ -416,8 +416,14 @@ def test_files_bandit_cannot_parse_are_reported(tmp_path: Path) -> None:
     root = make_target(tmp_path)
     write_project(root, {"app/legacy.py": 'print "python 2"\n'})
     code, security = run_security(root, tmp_path / "out")
-    assert code == 1, security["reason"]
+    # A file bandit could not read was not judged: never clean, so the gate cannot pass.
+    assert code == 3, security["reason"]
     assert [e["path"] for e in security["details"]["bandit"]["errors"]] == ["app/legacy.py"]
+    critical = next(c for c in security["conditions"] if c["id"] == "critical_findings")
+    assert critical["status"] == "error"
+    assert "1 were not judged (app/legacy.py)" in critical["reason"]
+    assert critical["population"] == {"noun": "files scanned", "size": 3, "given": 4,
+                                      "left_out": ["app/legacy.py"]}
 
 
 def test_nothing_left_to_scan_is_an_error(tmp_path: Path) -> None:

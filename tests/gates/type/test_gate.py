@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from auditor.errors import GateError
 from auditor.model import Scorecard
+from gates.type import mypy_run
 from reports.html import HtmlRenderer
 from tests import helpers
 from tests.helpers import (
@@ -180,10 +182,16 @@ def test_notes_only_is_measured(tmp_path: Path) -> None:
     assert returncode == 1  # the behaviour this test pins: exit 1 with a note and no error
     code, card = audit(root, tmp_path / "out")
     result = gate(card, "type")
-    assert result["status"] != "error", result["reason"]
-    assert code in (0, 1)
+    # mypy's errors were measured: none.
+    assert condition(card, "type", "type_errors")["status"] == "passed", result["reason"]
     assert condition(card, "type", "type_errors")["value"] == 0
     assert any("untyped functions are not checked" in n for n in result["details"]["notes"])
+    # But it typed no expression (the function is unannotated): its type coverage judged
+    # nothing, which is an error, never a vacuous 100%.
+    coverage = condition(card, "type", "type_coverage")
+    assert coverage["status"] == "error"
+    assert "judged over no expressions typed" in coverage["reason"]
+    assert code == 3
 
 
 def test_a_configuration_warning_of_mypy_reaches_the_reports(tmp_path: Path) -> None:
@@ -199,3 +207,24 @@ def test_a_configuration_warning_of_mypy_reaches_the_reports(tmp_path: Path) -> 
     assert any("python_version" in w and "banana" in w for w in warnings), warnings
     html = HtmlRenderer().render(Scorecard.from_dict(card))
     assert "Invalid python version &#39;banana&#39;" in html
+
+
+# mypy 2.4's --lineprecision-report for a module whose only function is unannotated: the module
+# is listed although its any-exprs report row count is zero.
+LINE_REPORT = """\
+Name  Lines  Precise  Imprecise  Any  Empty  Unanalyzed
+-------------------------------------------------------
+m         3        1          0    2      0           0
+pkg.sub  10        4          1    0      5           0
+"""
+
+
+@pytest.mark.unit
+def test_the_line_precision_report_names_every_module_checked() -> None:
+    assert mypy_run.parse_line_report(LINE_REPORT) == ["m", "pkg.sub"]
+    header_only = "\n".join(LINE_REPORT.splitlines()[:2])
+    assert mypy_run.parse_line_report(header_only) == []
+    with pytest.raises(GateError, match="cannot read"):
+        mypy_run.parse_line_report(LINE_REPORT + "garbage row\n")
+    with pytest.raises(GateError, match="no header"):
+        mypy_run.parse_line_report("")
