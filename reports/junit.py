@@ -30,6 +30,8 @@ def _condition_case(suite: ET.Element, gate: GateResult, condition: Condition) -
     target = text.target_ascii(condition)
     gap = text.gap(condition)
     summary = f"{condition.title}: {measured} (target {target}{', ' + gap if gap else ''})"
+    if condition.population is not None:
+        summary += f" over {condition.population}"
     if condition.status == "inconclusive" and condition.blocking:
         summary = f"{condition.title}: inconclusive: {condition.reason or ''}"
     if condition.status in ("failed", "inconclusive") and condition.blocking:
@@ -39,7 +41,8 @@ def _condition_case(suite: ET.Element, gate: GateResult, condition: Condition) -
         )
         return "failure"
     if condition.status in ("skipped", "error"):
-        ET.SubElement(case, "skipped", _attrs(message=f"{condition.title}: not measured"))
+        why = f": {condition.reason}" if condition.reason else ""
+        ET.SubElement(case, "skipped", _attrs(message=f"{condition.title}: not measured{why}"))
         return "skipped"
     out = ET.SubElement(case, "system-out")
     out.text = text.clean(

@@ -49,6 +49,8 @@ class ConditionRow:
     """Why it was skipped or not measured, when that differs from the gate's own reason."""
     delta: Delta | None = None
     """Its change against the base run, when the scorecard has one."""
+    population: str | None = None
+    """What it was judged over (`12 tests executed`), when its gate reports that."""
 
     @property
     def advisory(self) -> bool:
@@ -146,6 +148,7 @@ def _row(gate: GateResult, condition: Condition, delta: Delta | None = None) -> 
         blocking=condition.blocking,
         reason=reason,
         delta=delta,
+        population=f"over {condition.population}" if condition.population else None,
     )
 
 
