@@ -135,10 +135,15 @@ class TypeGate:
         files=("*.py", "*.pyi", "py.typed", "*.toml", "*.cfg", "*.ini"), tools=("mypy",)
     )
     conditions: tuple[ConditionSpec, ...] = (
-        ConditionSpec("type_errors", "Type errors", "", "<=", 0, "count", "mypy errors",
+        ConditionSpec("type_errors", "Type errors", "", "<=", 0, "count",
+                      "mypy errors (missing annotations count in `untyped_defs`)",
                       population=MODULES),
         ConditionSpec("type_coverage", "Type coverage", "%", ">=", 100, "percent",
                       COVERAGE_HELP, population=EXPRESSIONS),
+        ConditionSpec("untyped_defs", "Functions without annotations", "", "<=", 0, "count",
+                      "functions with missing annotations, whose bodies mypy does not check "
+                      "(mypy's --disallow-untyped-defs and --disallow-incomplete-defs)",
+                      population=MODULES),
     )
     options: tuple[OptionSpec, ...] = (
         tools.TOOL_SOURCE_OPTION,
@@ -158,7 +163,8 @@ class TypeGate:
         tools.check_tool_source(config, self.id)
 
     def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
-        return {"type_errors": float(len(findings))}
+        untyped = sum(f.rule == mypy_run.UNTYPED_DEF_CODE for f in findings)
+        return {"type_errors": float(len(findings) - untyped), "untyped_defs": float(untyped)}
 
     def measure(self, ctx: GateContext) -> Measurement:
         resolved = tools.resolve(ctx, MYPY)

@@ -32,6 +32,8 @@ TARGET_KEYS = ("files", "modules", "packages")
 DEFAULT_EXCLUDED_DIRS = ("venv", "env", "build", "dist")
 
 ANY_REPORT_FILE = "any-exprs.txt"
+UNTYPED_DEF_CODE = "no-untyped-def"
+"""The code of mypy's errors for a function with missing annotations."""
 LINE_REPORT_FILE = "lineprecision.txt"
 """mypy's --lineprecision-report: a row for every module it checked, expressions or not."""
 
@@ -169,6 +171,8 @@ def check_command(
         "--output", "json",
         "--any-exprs-report", str(report_dir),
         "--lineprecision-report", str(report_dir),
+        # Functions mypy does not check, each an error of its own code: `untyped_defs`.
+        "--disallow-untyped-defs", "--disallow-incomplete-defs",
     ]
     for pattern in excludes:
         cmd += ["--exclude", pattern]

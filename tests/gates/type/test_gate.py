@@ -67,9 +67,24 @@ def test_type_errors_equal_mypy_count(mixed_audit: Any) -> None:
     assert errors >= 1
     assert code == 1
     assert condition(card, "type", "type_errors")["value"] == errors
-    findings = gate(card, "type")["findings"]
+    findings = [f for f in gate(card, "type")["findings"] if f["rule"] != "no-untyped-def"]
     assert len(findings) == errors
     assert {(f["path"], f["rule"]) for f in findings} == {("shop/prices.py", "assignment")}
+
+
+def test_untyped_defs_equal_what_mypys_disallow_options_add(mixed_audit: Any) -> None:
+    base, root, _code, card, _before = mixed_audit
+    errors, _returncode, _total = mypy_by_hand(root, base / "by-hand-plain", ".")
+    strict, _returncode, _total = mypy_by_hand(
+        root, base / "by-hand-strict", "--disallow-untyped-defs", "--disallow-incomplete-defs", "."
+    )
+    untyped = condition(card, "type", "untyped_defs")
+    assert untyped["value"] == strict - errors == 2
+    assert untyped["status"] == "failed"
+    found = [f for f in gate(card, "type")["findings"] if f["rule"] == "no-untyped-def"]
+    assert sorted((f["path"], f["line"]) for f in found) == [
+        ("shop/cart.py", 8), ("shop/prices.py", 5),
+    ]
 
 
 def test_type_coverage_equals_any_exprs_total(mixed_audit: Any) -> None:
