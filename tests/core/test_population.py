@@ -97,3 +97,25 @@ def test_the_population_round_trips_through_the_scorecard_json() -> None:
 @pytest.mark.parametrize("gate_id", list(GATES))
 def test_every_condition_of_every_gate_declares_its_population(gate_id: str) -> None:
     assert [c.id for c in GATES[gate_id].conditions if not c.population] == []
+
+
+def _empty_everywhere(gate_id: str) -> Measurement:
+    """A value for every condition of the gate, each over an empty population."""
+    specs = GATES[gate_id].conditions
+    return Measurement(
+        values={c.id: c.default for c in specs},
+        populations={c.population: Population("things judged", 0) for c in specs},
+    )
+
+
+@pytest.mark.parametrize("gate_id", list(GATES))
+def test_every_gate_judging_nothing_is_an_error_on_every_condition(gate_id: str) -> None:
+    gate = GATES[gate_id]
+    config = GateConfig(thresholds={c.id: c.default for c in gate.conditions},
+                        blocking={c.id: c.blocking for c in gate.conditions}, options={},
+                        timeout=60.0)
+    result = scoring.score_measurement(gate, config, _empty_everywhere(gate_id), 1.0)
+    assert result.status == "error"
+    assert {c.status for c in result.conditions} == {"error"}
+    assert all("judged over no things judged" in str(c.reason) for c in result.conditions)
+    assert scoring.exit_code(scoring.overall_status([result])) == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -278,3 +279,21 @@ def test_new_code_in_a_shallow_clone_advises_full_history(tmp_path: Path) -> Non
     assert result.code == 2
     assert "shallow" in result.stderr
     assert "fetch-depth: 0" in result.stderr
+
+
+def test_a_baseline_never_absorbs_a_failing_test(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo", {
+        "pyproject.toml": PYPROJECT + '\n[tool.coverage.run]\nsource = ["app"]\n',
+        "app.py": "def double(x: int) -> int:\n    return 2 * x\n",
+        "tests/test_app.py": "from app import double\n\n\n"
+                             "def test_double() -> None:\n    assert double(2) == 5\n",
+    })
+    result = run_cli("baseline", root, "--gates", "coverage", "--python", sys.executable)
+    assert result.code == 0, result.stderr
+    recorded = json.loads((root / "audit-baseline.json").read_text(encoding="utf-8"))
+    assert recorded["findings"] == []
+    code, card = audit(root, tmp_path / "out", gates="coverage", python=sys.executable)
+    assert code == 1
+    coverage = card["gates"][0]
+    assert next(c for c in coverage["conditions"] if c["id"] == "tests_failed")["value"] == 1
+    assert [(f["rule"], f["state"]) for f in coverage["findings"]] == [("test-failed", "new")]
