@@ -231,6 +231,11 @@ def service_failure(message: str, process: Background) -> GateError:
     )
 
 
+NO_SUCH_PATH = (404, 405)
+"""Answers to the health check that mean the path does not exist, not that the service is
+still starting: an error at once, not after `startup_timeout`."""
+
+
 def wait_healthy(process: Background, port: int, path: str, timeout_s: float) -> float:
     """Poll `path` until it answers 2xx; seconds it took. GateError if the service exits or
     does not become healthy in time."""
@@ -253,6 +258,12 @@ def wait_healthy(process: Background, port: int, path: str, timeout_s: float) ->
         last = _health_status(port, path, min(2.0, remaining))
         if isinstance(last, int) and 200 <= last < 300:
             return time.monotonic() - started
+        if last in NO_SUCH_PATH:
+            # The service is up and routing: waiting longer cannot make the path exist.
+            raise service_failure(
+                f"GET {path} answered {last}: the service has no such health endpoint; set "
+                "`health` to a path that answers 2xx once the service is up", process,
+            )
         last = f"HTTP {last}" if isinstance(last, int) else last
         time.sleep(POLL_INTERVAL_S)
 

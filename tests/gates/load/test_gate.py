@@ -265,6 +265,23 @@ def test_never_healthy_service_is_an_error_soon(tmp_path: Path, marker: str) -> 
     _assert_cleaned_up(marker, out)
 
 
+def test_a_health_path_that_answers_404_is_an_error_at_once(tmp_path: Path, marker: str) -> None:
+    root = _project(tmp_path, f"""
+        start = {_toml(_server_cmd(marker, "--no-health"))}
+        health = "/health"
+        startup_timeout = 60
+        endpoints = [{{ path = "/" }}]
+    """.replace("\n        ", "\n"))
+    out = tmp_path / "out"
+    code, card, output = _audit(root, out)
+    load = gate(card, "load")
+    assert code == 3, output
+    assert "GET /health answered 404" in load["reason"]
+    assert "set `health` to a path that answers 2xx" in load["reason"]
+    assert load["duration_s"] < 30  # not the 60 s startup_timeout
+    _assert_cleaned_up(marker, out)
+
+
 def test_locustfile_with_syntax_error_is_an_error(tmp_path: Path, marker: str) -> None:
     root = _project(tmp_path, f"""
         start = {_toml(_server_cmd(marker))}
