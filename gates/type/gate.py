@@ -105,6 +105,8 @@ def _what_to_check(
 MODULES = "modules"
 """What `type_errors` is judged over: the modules mypy checked (its line-precision report's
 rows)."""
+EXPRESSIONS = "expressions"
+"""What `type_coverage` is judged over: the expressions mypy counted."""
 REPORTS = {"any-exprs": mypy_run.ANY_REPORT_FILE, "line-precision": mypy_run.LINE_REPORT_FILE}
 
 
@@ -117,9 +119,6 @@ def _report(report_dir: Path, name: str, run: ProcResult) -> str:
         raise GateError(
             f"mypy did not write its {name} report ({report})", details={"log_tail": run.describe()}
         ) from None
-
-EXPRESSIONS = "expressions"
-"""What `type_coverage` is judged over: the expressions mypy counted."""
 
 
 class TypeGate:
