@@ -28,7 +28,7 @@ from typing import Any
 from auditor import __version__, gitinfo, procs
 from auditor.errors import GateError
 from auditor.model import GateResult
-from gates.base import Gate, GateConfig
+from auditor.plugin import Gate, GateConfig
 
 CACHE_DIR_ENV = "AUDIT_CACHE_DIR"
 """Overrides the per-user cache directory (platformdirs' user cache dir for `auditor`)."""

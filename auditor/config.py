@@ -17,9 +17,9 @@ from typing import Any
 from auditor import waivers as waivers_mod
 from auditor.baseline import DEFAULT_FILE as DEFAULT_BASELINE
 from auditor.errors import ConfigError
+from auditor.exclude import check_globs
 from auditor.model import ConditionSpec, OptionSpec
-from gates.base import Gate, GateConfig
-from gates.exclude import check_globs
+from auditor.plugin import Gate, GateConfig
 from gates.registry import GATES
 from gates.service import inherit_service_keys
 from reports.registry import RENDERERS

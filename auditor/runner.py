@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Protocol
 from auditor import __version__, counting, fingerprints, gitinfo, procs, scoring, treecheck
 from auditor.cache import ResultCache
 from auditor.errors import GateError, SkipGateError
+from auditor.exclude import Exclusion
 from auditor.model import GateResult, Measurement, Scorecard
-from gates.base import Gate, GateConfig, GateContext
-from gates.exclude import Exclusion
+from auditor.plugin import Gate, GateConfig, GateContext
 from gates.registry import GATES
 
 if TYPE_CHECKING:

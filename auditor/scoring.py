@@ -23,7 +23,7 @@ from auditor.model import (
 )
 
 if TYPE_CHECKING:
-    from gates.base import Gate, GateConfig
+    from auditor.plugin import Gate, GateConfig
 
 PRECISION = {"percent": 2, "ms": 1, "count": 0}
 PRECISION_TEXT = (

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+from auditor.toolinfo import Pin
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock")
@@ -31,26 +31,6 @@ PRE_COMMIT_REPOS = {
     "pre-commit/mirrors-mypy": "mypy",
     "pycqa/bandit": "bandit",
 }
-
-
-@dataclass(frozen=True)
-class Pin:
-    """A version constraint on a tool, and where the project states it."""
-
-    spec: str
-    """A PEP 440 specifier, e.g. `==0.15.6` or `>=1.10,<2`."""
-    where: str
-    """The file (and table) stating it: `uv.lock`, `pyproject.toml [dependency-groups] lint`."""
-
-    def allows(self, version: str) -> bool:
-        """Whether VERSION satisfies the pin; an unreadable version or specifier never does."""
-        try:
-            return Version(version) in SpecifierSet(self.spec)
-        except (InvalidVersion, InvalidSpecifier):
-            return False
-
-    def to_dict(self) -> dict[str, str]:
-        return {"spec": self.spec, "where": self.where}
 
 
 def _read_toml(path: Path) -> dict[str, object]:

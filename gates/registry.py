@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from auditor.plugin import Gate
 from gates.api.gate import ApiGate
-from gates.base import Gate
 from gates.coverage.gate import CoverageGate
 from gates.history.gate import HistoryGate
 from gates.lint.gate import LintGate

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from auditor import access
 from auditor.model import GateResult
-from reports import access, generic, text
+from reports import generic, text
 from reports.viewkit import (
     LIST_LIMIT,
     LOG_CHARS,

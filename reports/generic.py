@@ -10,8 +10,9 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
+from auditor import access
 from auditor.model import Finding
-from reports import access, text
+from reports import text
 
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 MESSAGE_LIMIT = 600

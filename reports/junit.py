@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from auditor import access
 from auditor.model import Condition, GateResult, Scorecard
-from reports import access, summary, text
+from reports import summary, text
 from reports.viewkit import tool_text
 
 LOG_LINES = 200

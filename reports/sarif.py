@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor.model import Finding, Scorecard
-from gates.tools import SOURCE_TEXT, tools_from
+from auditor.toolinfo import SOURCE_TEXT, tools_from
 from reports import summary, text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

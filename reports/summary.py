@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditor import access
 from auditor.model import Condition, GateResult, Scorecard
-from reports import access, hints, text
+from reports import hints, text
 from reports.deltas import Delta, deltas
 from reports.viewkit import exclusion_note, tool_text, tool_warnings, tools_used
 

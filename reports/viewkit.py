@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from auditor import access
+from auditor.exclude import ExcludedFiles
 from auditor.model import GateResult
-from gates.exclude import ExcludedFiles
-from gates.tools import tools_from
-from reports import access, text
+from auditor.toolinfo import tools_from
+from reports import text
 
 LIST_LIMIT = 200
 """Rows shown per list (findings per gate, files, modules, endpoints); the rest is counted."""

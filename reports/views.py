@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gates.base import GateView
+from auditor.plugin import GateView
 from gates.registry import GATES
 
 

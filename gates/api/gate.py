@@ -30,6 +30,7 @@ from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
+from auditor.plugin import GateConfig, GateContext, GateView
 from auditor.procs import ProcResult
 from gates import service as api_service
 from gates.api import parse, routes, st_run
@@ -37,7 +38,6 @@ from gates.api import settings as api_config
 from gates.api.details import ApiDetails, FailingOperation, Problem
 from gates.api.settings import ApiSettings
 from gates.api.view import ApiReportView
-from gates.base import GateConfig, GateContext, GateView
 from gates.service import SERVICE_OPTIONS
 from gates.tools import check_exit, run_tool, tool_failed
 

@@ -20,14 +20,14 @@ from pathlib import Path, PurePosixPath
 
 from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
+from auditor.exclude import excluded_details
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
-from gates.base import GateConfig, GateContext, GateView
+from auditor.plugin import GateConfig, GateContext, GateView
 from gates.coverage import new_lines, reuse
 from gates.coverage.details import CoverageDetails, FileRow, SuiteOutcomes, Totals
 from gates.coverage.parse import PRECISION, CoverageTotals, FileCoverage, SuiteCounts, case_file
 from gates.coverage.run import SuiteRun, Toolchain, probe, run_suite
 from gates.coverage.view import CoverageReportView
-from gates.exclude import excluded_details
 
 TESTS = "tests"
 """The population every condition is judged over: the tests executed (with reused coverage

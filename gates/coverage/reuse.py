@@ -26,7 +26,7 @@ from pathlib import Path
 from auditor import procs
 from auditor.errors import ConfigError, GateError
 from auditor.model import Measurement
-from gates.base import GateConfig, GateContext
+from auditor.plugin import GateConfig, GateContext
 from gates.coverage.parse import SuiteCounts, coverage_warnings, parse_junit
 from gates.coverage.run import COMBINE_OK, SuiteRun, read_report, tool_env
 from gates.tools import check_exit, tool_failed

@@ -17,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 
 from auditor.errors import GateError
+from auditor.plugin import GateContext
 from auditor.procs import ProcResult
-from gates.base import GateContext
 from gates.coverage import outcomes_plugin
 from gates.coverage.parse import (
     CoverageTotals,

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from auditor import access
 from auditor.model import GateResult
 from gates.coverage.details import CoverageDetails
-from reports import access, text
+from reports import text
 from reports.viewkit import LIST_LIMIT, Bar, bar, count, files_by_findings, more, threshold
 
 

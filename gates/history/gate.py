@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from auditor.errors import ConfigError, GateError, SkipGateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
-from gates.base import GateConfig, GateContext, GateView
+from auditor.plugin import GateConfig, GateContext, GateView
 from gates.history.view import HistoryReportView
 
 DEFAULT_WINDOW_DAYS = 30

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from auditor import access
 from auditor.model import GateResult
-from reports import access, text
+from reports import text
 
 TITLES = {
     "build_success_rate": ("Build success rate", "audits on the main branch"),

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gates.exclude import ExcludedFiles
-from gates.tools import ResolvedTool, tools_from
-from reports import access
+from auditor import access
+from auditor.exclude import ExcludedFiles
+from auditor.toolinfo import ResolvedTool, tools_from
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
+from auditor.exclude import NOTHING, ExcludedFiles, Exclusion
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
+from auditor.plugin import GateConfig, GateContext, GateView
 from auditor.procs import ProcResult
 from gates import tools
-from gates.base import GateConfig, GateContext, GateView
-from gates.exclude import NOTHING, ExcludedFiles, Exclusion
 from gates.lint import ruff_run
 from gates.lint.details import FileCounts, LintDetails
 from gates.lint.view import LintReportView

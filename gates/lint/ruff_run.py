@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import GateError
-from gates.exclude import NOTHING, Exclusion
+from auditor.exclude import NOTHING, Exclusion
 from gates.paths import relative_to_root
 
 # https://docs.astral.sh/ruff/linter/#exit-codes: 0 no violations, 1 violations found,

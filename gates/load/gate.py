@@ -50,8 +50,8 @@ from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
+from auditor.plugin import GateConfig, GateContext, GateView
 from gates import service as load_service
-from gates.base import GateConfig, GateContext, GateView
 from gates.load import locust_run as load_locust
 from gates.load import measure as load_measure
 from gates.load import scenario as load_scenario

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from auditor import access
 from auditor.model import GateResult
 from gates.load.db import view as db_view
 from gates.load.details import Bounds, LoadDetails, StageFigures
-from reports import access, chart, text
+from reports import chart, text
 from reports.viewkit import LIST_LIMIT, count, more, threshold
 
 PERCENTILES = (("p50", "p50_ms"), ("p95", "p95_ms"), ("p99", "p99_ms"), ("max", "max_ms"))

@@ -16,9 +16,9 @@ from pathlib import Path, PurePosixPath
 from typing import cast
 
 from auditor.errors import GateError
+from auditor.exclude import TEST_GLOBS
 from auditor.model import Finding, Severity
-from gates.base import GateContext
-from gates.exclude import TEST_GLOBS
+from auditor.plugin import GateContext
 from gates.tools import NotAReportError, check_exit, run_tool, tool_failed
 
 OK_CODES = (0, 1)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
+from auditor.exclude import without
 from auditor.fingerprints import PACKAGE_KEY
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
+from auditor.plugin import GateConfig, GateContext, GateView
 from gates import tools
-from gates.base import GateConfig, GateContext, GateView
-from gates.exclude import without
 from gates.security import bandit_run, pip_audit_run
 from gates.security.details import (
     BanditDetails,

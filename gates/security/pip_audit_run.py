@@ -15,7 +15,7 @@ from typing import cast
 from packaging.utils import canonicalize_name
 
 from auditor.errors import GateError
-from gates.base import GateContext
+from auditor.plugin import GateContext
 from gates.tools import NotAReportError, check_exit, run_tool, tool_failed
 
 OK_CODES = (0, 1)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from auditor.cache import CacheSpec
 from auditor.errors import GateError
+from auditor.exclude import without
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
+from auditor.plugin import GateConfig, GateContext, GateView
 from auditor.procs import ProcResult
 from gates import tools
-from gates.base import GateConfig, GateContext, GateView
-from gates.exclude import without
 from gates.tools import check_exit
 from gates.type import mypy_run
 from gates.type import targets as targets_mod

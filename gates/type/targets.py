@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gates.exclude import TEST_GLOBS, Exclusion
+from auditor.exclude import TEST_GLOBS, Exclusion
 
 # Python files at the root that are tooling, not an importable module of the project.
 NOT_MODULES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "tasks.py", "manage.py"})

@@ -17,7 +17,7 @@ import pytest
 
 from auditor import cache
 from auditor.model import GateResult
-from gates.base import GateConfig
+from auditor.plugin import GateConfig
 from gates.registry import GATES
 from tests import helpers
 from tests.helpers import copy_project, gate

@@ -9,7 +9,7 @@ import pytest
 
 from auditor import scoring
 from auditor.model import Condition, ConditionSpec, Measurement, Population
-from gates.base import GateConfig
+from auditor.plugin import GateConfig
 from gates.registry import GATES
 
 pytestmark = pytest.mark.unit

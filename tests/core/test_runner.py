@@ -13,8 +13,8 @@ import pytest
 from auditor import runner, scoring
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
+from auditor.plugin import GateConfig, GateContext, GateView
 from auditor.scorecard import schema
-from gates.base import GateConfig, GateContext, GateView
 
 CONDITIONS = (
     ConditionSpec("critical_errors", "Critical", "", "<=", 0, "count", ""),

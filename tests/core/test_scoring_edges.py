@@ -10,7 +10,7 @@ import pytest
 
 from auditor import scoring
 from auditor.model import Condition, ConditionSpec, GateResult, Measurement, Population
-from gates.base import GateConfig
+from auditor.plugin import GateConfig
 
 pytestmark = pytest.mark.unit
 

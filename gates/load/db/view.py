@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports import access, text
+from auditor import access
+from reports import text
 from reports.viewkit import count
 
 STATEMENT_CHARS = 300

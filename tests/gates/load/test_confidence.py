@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 
 from auditor.errors import ConfigError
+from auditor.plugin import GateConfig
 from auditor.scoring import score_measurement
-from gates.base import GateConfig
 from gates.load import confidence, measure
 from gates.load.db import settings as db_settings
 from gates.load.details import LoadDetails

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from auditor.errors import ConfigError
-from gates.exclude import Exclusion, check_globs
+from auditor.exclude import Exclusion, check_globs
 
 pytestmark = pytest.mark.unit
 

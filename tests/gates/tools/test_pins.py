@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gates.pins import Pin, project_pins
-from gates.tools import ResolvedTool
+from auditor.toolinfo import Pin, ResolvedTool
+from gates.pins import project_pins
 from tests.helpers import write_project
 
 pytestmark = pytest.mark.unit

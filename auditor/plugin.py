@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from auditor import procs
 from auditor.errors import GateError, ProcessTimeoutError
+from auditor.exclude import Exclusion
 from auditor.model import ConditionSpec, Finding, GateResult, Measurement, OptionSpec
 from auditor.newcode import NewCode
-from gates.exclude import Exclusion
 
 if TYPE_CHECKING:
     from auditor.history.location import HistoryRef

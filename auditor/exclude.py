@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from auditor import access
 from auditor.errors import ConfigError
-from reports import access
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 TEST_GLOBS = ("tests", "test", "testing", "test_*.py", "*_test.py", "conftest.py")
