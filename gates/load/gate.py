@@ -43,23 +43,19 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.metadata
-import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
-from auditor.plugin import GateConfig, GateContext, GateView
+from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from gates import service as load_service
+from gates.load import db as db_timing
 from gates.load import locust_run as load_locust
+from gates.load import locustfile, stage_stats, verdicts
 from gates.load import measure as load_measure
-from gates.load import scenario as load_scenario
 from gates.load import settings as load_config
-from gates.load import stage_stats, verdicts
-from gates.load.db import observer as db_observer
-from gates.load.db import report as db_report
-from gates.load.db import settings as db_settings
 from gates.load.details import LoadDetails
 from gates.load.settings import LoadSettings
 from gates.load.stage_stats import StageRecord
@@ -68,28 +64,19 @@ from gates.service import SERVICE_OPTIONS
 
 LOCUST_MARGIN_S = 30.0
 """Time locust may take beyond its stages: starting, spawning users, writing its CSV."""
-LATE_AFTER_S = 0.1
-"""A request sent more than this after its intended time (and not held up by an earlier slow
-answer) is late: the generator's lag, not the service's."""
 STAGES = ("normal", "peak")
-MAX_POOL = 1000
-SETTLE_S = 1.0
-DRAIN_MARGIN_S = 2.0
-"""Beyond the request timeout, time for timed-out requests to be reported after a stage."""
-DISTRIBUTED_SETTLE_S = 4.0
-"""Workers report every 3 s; a pause this long lets every sample of a stage arrive."""
 SERVICE_LOG = "load-service.log"
 LOCUST_LOG = "load-locust.log"
-NORMAL_PREFIX = "load-normal"
-PEAK_PREFIX = "load-peak"
+LOCUSTFILE = "audit_locustfile.py"
 _VERSION = re.compile(r"Starting Locust (\S+)")
 
 
-class LoadGate:
+class LoadGate(BaseGate):
     view: GateView | None = LoadReportView()
     id = "load"
     title = "Load"
     tool = "locust"
+    order = 60
     runs_alone = True
     default_timeout = 600.0
     conditions: tuple[ConditionSpec, ...] = (
@@ -115,7 +102,7 @@ class LoadGate:
         ConditionSpec("endpoint_error_rate", "Worst endpoint error rate", "%", "<", 0.1,
                       "percent", "failed requests of the most failing endpoint at normal load",
                       population=load_measure.NORMAL),
-        *db_settings.CONDITIONS,
+        *db_timing.CONDITIONS,
     )
     options: tuple[OptionSpec, ...] = (
         *SERVICE_OPTIONS,
@@ -160,7 +147,7 @@ class LoadGate:
         OptionSpec("workers_timeout", "number", 60, "seconds to wait for the expected workers"),
         OptionSpec("locust_command", "str_list", [],
                    "command that runs locust (default: the auditor's own, python -m locust)"),
-        *db_settings.OPTIONS,
+        *db_timing.OPTIONS,
     )
 
     def skip_reason(self, config: GateConfig) -> str | None:
@@ -171,110 +158,136 @@ class LoadGate:
     def validate(self, config: GateConfig) -> None:
         if config.options.get("start"):
             load_config.parse(config.options)
-            db_settings.parse(config.options)
+            db_timing.parse(config.options)
 
     def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
         return {}  # every load condition is a figure measured under load, none counts findings
 
     def measure(self, ctx: GateContext) -> Measurement:
         settings = load_config.parse(ctx.config.options)
-        out_dir = ctx.out_dir
-        out_dir.mkdir(parents=True, exist_ok=True)
-        _remove_stale_outputs(out_dir)
-        db = db_observer.observer(db_settings.parse(ctx.config.options), ctx.workdir, ctx.env())
-        with_db = settings.service
-        with_db = dataclasses.replace(
-            with_db, env={**with_db.env, **db.service_env(with_db.env, ctx.env())}
-        )
-        settings = dataclasses.replace(settings, service=with_db)
-        plan = _stage_plan(settings, out_dir, db.stage_file)
-        locustfile = ctx.workdir / "audit_locustfile.py"
-        locustfile.write_text(
-            load_scenario.render(_scenario(settings, ctx.root), plan, _runtime(settings)),
-            encoding="utf-8",
-        )
-        wait_workers = settings.workers_timeout if settings.expect_workers else 0.0
-        needed = settings.service.startup_timeout + plan.total_s() + LOCUST_MARGIN_S + wait_workers
-        if ctx.remaining() < plan.total_s() + LOCUST_MARGIN_S / 2:
-            raise GateError(
-                f"the gate's timeout ({ctx.config.timeout:g} s) is too short for the stages "
-                f"({plan.total_s():.0f} s at most); raise `timeout` in [tool.audit.load] to "
-                f"{needed:.0f}"
-            )
-        service_log = out_dir / SERVICE_LOG
-        locust_log = out_dir / LOCUST_LOG
-        ctx.progress("starting the service")
-        with load_service.running(
-            settings.service, root=ctx.root, python=ctx.python, workdir=ctx.workdir,
-            log_path=service_log, base_env=ctx.env(),
-        ) as service:
-            ctx.progress(_progress_text(settings))
-            cmd = load_locust.command(settings, locustfile, service.base_url)
-            with db.watching():
-                log_text = load_locust.run(
-                    cmd,
-                    cwd=ctx.workdir,
-                    env=load_locust.environment(ctx.env(), ctx.workdir),
-                    log_path=locust_log,
-                    timeout_s=min(plan.total_s() + LOCUST_MARGIN_S + wait_workers,
-                                  ctx.remaining()),
-                )
-                observed = db.finish()
-            service_code = service.process.poll()
-            startup_s = service.startup_s
-        repeats = _read_repeats(plan, log_text)
-        saturated = load_locust.saturated(log_text) or any(
-            r.cpu_warning for pair in repeats for r in pair
-        )
-        if saturated:
-            raise GateError(load_locust.SATURATION_ERROR)
-        lag = verdicts.generator_lag(
-            [(name, record) for pair in repeats for name, record in zip(STAGES, pair, strict=True)]
-        )
-        if lag:
-            raise GateError(lag)
+        ctx.out_dir.mkdir(parents=True, exist_ok=True)
+        locustfile.remove_stale_outputs(ctx.out_dir)
+        db = db_timing.observer_for(db_timing.parse(ctx.config.options), ctx.workdir, ctx.env())
+        settings = _with_service_env(settings, db.service_env(settings.service.env, ctx.env()))
+        plan = locustfile.stage_plan(settings, ctx.out_dir, db.stage_file)
+        script = ctx.workdir / LOCUSTFILE
+        locustfile.write(script, settings, plan, ctx.root)
+        _check_timeout(ctx, settings, plan)
+        run = _run_load(ctx, settings, plan, script, db)
+        repeats = _read_repeats(plan, run.log_text)
+        _check_generator(run.log_text, repeats)
         measurement = load_measure.judge(
             settings, ctx.config.thresholds, repeats,
-            base=LoadDetails(
-                log=str(service_log),
-                locust_log=str(locust_log),
-                scenario=settings.locustfile or "endpoints",
-                wait=_wait_text(settings),
-                processes=settings.processes,
-                workers=settings.expect_workers,
-                warmup_s=settings.warmup,
-                startup_s=round(startup_s, 2),
-                request_timeout_s=settings.request_timeout,
-                csv={
-                    "normal": f"{plan.prefixes[0][0]}_stats.csv",
-                    "peak": f"{plan.prefixes[0][1]}_stats.csv",
-                },
-            ),
-            tool_version=_version(log_text),
-            service_exit=(
-                load_service.exit_text(service_code, service_log)
-                if service_code is not None else None
-            ),
+            base=_base_details(settings, plan, ctx.out_dir, run.startup_s),
+            tool_version=_version(run.log_text),
+            service_exit=run.service_exit,
         )
         for line in load_measure.stage_lines(LoadDetails.from_dict(measurement.details)):
             ctx.progress(line)
         normal, peak = repeats[0]
-        database = db_report.measurement(
-            observed, {"normal": normal.total.requests, "peak": peak.total.requests}
+        return db_timing.add_to(
+            measurement, run.observed,
+            {"normal": normal.total.requests, "peak": peak.total.requests},
         )
-        details = dict(measurement.details)
-        if database.details:
-            details["database"] = database.details
-        if database.notes:
-            details["notes"] = [*details.get("notes", []), *database.notes]
-        return dataclasses.replace(
-            measurement,
-            values={**measurement.values, **database.values},
-            populations={**measurement.populations, **database.populations},
-            skipped={**measurement.skipped, **database.skipped},
-            unmeasured={**measurement.unmeasured, **database.unmeasured},
-            details=details,
+
+
+@dataclasses.dataclass(frozen=True)
+class _LoadRun:
+    """What one run of the service under locust left, besides the stages' files."""
+
+    log_text: str
+    """locust's log."""
+    observed: db_timing.Observed
+    startup_s: float
+    service_exit: str | None
+    """Why the service had exited by the end of the load (with its last lines), or None."""
+
+
+def _with_service_env(settings: LoadSettings, extra: Mapping[str, str]) -> LoadSettings:
+    """The settings with `extra` (what the database timing needs) in the service's env."""
+    service = settings.service
+    service = dataclasses.replace(service, env={**service.env, **extra})
+    return dataclasses.replace(settings, service=service)
+
+
+def _workers_wait_s(settings: LoadSettings) -> float:
+    """Seconds locust may wait for the workers started elsewhere before its stages begin."""
+    return settings.workers_timeout if settings.expect_workers else 0.0
+
+
+def _check_timeout(ctx: GateContext, settings: LoadSettings, plan: locustfile.StagePlan) -> None:
+    """GateError before anything starts when the gate's timeout cannot hold the stages."""
+    wait_workers = _workers_wait_s(settings)
+    needed = settings.service.startup_timeout + plan.total_s() + LOCUST_MARGIN_S + wait_workers
+    if ctx.remaining() < plan.total_s() + LOCUST_MARGIN_S / 2:
+        raise GateError(
+            f"the gate's timeout ({ctx.config.timeout:g} s) is too short for the stages "
+            f"({plan.total_s():.0f} s at most); raise `timeout` in [tool.audit.load] to "
+            f"{needed:.0f}"
         )
+
+
+def _run_load(ctx: GateContext, settings: LoadSettings, plan: locustfile.StagePlan,
+              script: Path, db: db_timing.Observer) -> _LoadRun:
+    """Start the service, run locust on it while the database is observed, stop the service."""
+    service_log = ctx.out_dir / SERVICE_LOG
+    ctx.progress("starting the service")
+    with load_service.running(
+        settings.service, root=ctx.root, python=ctx.python, workdir=ctx.workdir,
+        log_path=service_log, base_env=ctx.env(),
+    ) as service:
+        ctx.progress(_progress_text(settings))
+        cmd = load_locust.command(settings, script, service.base_url)
+        with db.watching():
+            log_text = load_locust.run(
+                cmd,
+                cwd=ctx.workdir,
+                env=load_locust.environment(ctx.env(), ctx.workdir),
+                log_path=ctx.out_dir / LOCUST_LOG,
+                timeout_s=min(plan.total_s() + LOCUST_MARGIN_S
+                              + _workers_wait_s(settings), ctx.remaining()),
+            )
+            observed = db.finish()
+        service_code = service.process.poll()
+        startup_s = service.startup_s
+    service_exit = (
+        load_service.exit_text(service_code, service_log) if service_code is not None else None
+    )
+    return _LoadRun(log_text, observed, startup_s, service_exit)
+
+
+def _check_generator(log_text: str, repeats: Sequence[tuple[StageRecord, StageRecord]]) -> None:
+    """GateError when the load generator, not the service, set part of the figures."""
+    saturated = load_locust.saturated(log_text) or any(
+        r.cpu_warning for pair in repeats for r in pair
+    )
+    if saturated:
+        raise GateError(load_locust.SATURATION_ERROR)
+    lag = verdicts.generator_lag(
+        [(name, record) for pair in repeats for name, record in zip(STAGES, pair, strict=True)]
+    )
+    if lag:
+        raise GateError(lag)
+
+
+def _base_details(settings: LoadSettings, plan: locustfile.StagePlan, out_dir: Path,
+                  startup_s: float) -> LoadDetails:
+    """The details that describe the run, before its figures."""
+    return LoadDetails(
+        log=str(out_dir / SERVICE_LOG),
+        locust_log=str(out_dir / LOCUST_LOG),
+        scenario=settings.locustfile or "endpoints",
+        wait=_wait_text(settings),
+        processes=settings.processes,
+        workers=settings.expect_workers,
+        warmup_s=settings.warmup,
+        startup_s=round(startup_s, 2),
+        request_timeout_s=settings.request_timeout,
+        csv={
+            "normal": f"{plan.prefixes[0][0]}_stats.csv",
+            "peak": f"{plan.prefixes[0][1]}_stats.csv",
+        },
+    )
 
 
 def _progress_text(settings: LoadSettings) -> str:
@@ -297,7 +310,7 @@ def _wait_text(settings: LoadSettings) -> str:
     return settings.wait.describe()
 
 
-def _read_repeats(plan: load_scenario.StagePlan,
+def _read_repeats(plan: locustfile.StagePlan,
                   log_text: str) -> list[tuple[StageRecord, StageRecord]]:
     try:
         return [
@@ -310,74 +323,6 @@ def _read_repeats(plan: load_scenario.StagePlan,
         raise GateError(
             f"{exc}{extra}", details={"log_tail": load_locust.log_tail(log_text)}
         ) from None
-
-
-def _runtime(settings: LoadSettings) -> load_scenario.Runtime:
-    # One connection pool is shared by a process's users: kept connections for every user in the
-    # closed model, for a second's worth of peak arrivals in the open model (more are opened
-    # as needed and closed after use).
-    pool = min(MAX_POOL, max(10, settings.peak_users))
-    interval = None
-    if settings.open_model:
-        per_stream = settings.open_streams()[2]
-        interval = 1.0 / per_stream
-        pool = min(MAX_POOL, max(10, math.ceil(settings.offered_rps(peak=True) or 0.0) + 2))
-    return load_scenario.Runtime(
-        request_timeout_s=settings.request_timeout,
-        late_after_s=LATE_AFTER_S,
-        pace_s=None if settings.open_model else settings.wait.pace_s(),
-        first_spread_s=settings.wait.mean_wait_s(),
-        stream_interval_s=interval,
-        pool_size=pool,
-    )
-
-
-def _stage_plan(
-    settings: LoadSettings, out_dir: Path, stage_file: Path | None = None
-) -> load_scenario.StagePlan:
-    if settings.open_model:
-        normal_users, peak_users, _ = settings.open_streams()
-        normal_rate, peak_rate = float(normal_users), float(peak_users)
-    else:
-        normal_users, peak_users = settings.users, settings.peak_users
-        normal_rate, peak_rate = settings.spawn_rate, settings.peak_spawn_rate
-    prefixes = tuple(
-        (out_dir / f"{NORMAL_PREFIX}{_suffix(i)}", out_dir / f"{PEAK_PREFIX}{_suffix(i)}")
-        for i in range(settings.repeats)
-    )
-    return load_scenario.StagePlan(
-        normal=load_scenario.Stage("normal", normal_users, normal_rate, settings.duration),
-        peak=load_scenario.Stage("peak", peak_users, peak_rate, settings.duration),
-        settle_s=DISTRIBUTED_SETTLE_S if settings.distributed else SETTLE_S,
-        warmup_s=settings.warmup,
-        distributed=settings.distributed,
-        prefixes=prefixes,
-        drain_s=settings.request_timeout + DRAIN_MARGIN_S
-        + (DISTRIBUTED_SETTLE_S if settings.distributed else 0),
-        stage_file=stage_file,
-    )
-
-
-def _suffix(index: int) -> str:
-    return "" if index == 0 else f"-{index + 1}"
-
-
-def _scenario(settings: LoadSettings, root: Path) -> str:
-    if settings.locustfile is None:
-        wait = None if settings.open_model else settings.wait
-        return load_scenario.endpoints_scenario(settings.endpoints, wait)
-    path = (root / settings.locustfile).resolve()
-    if not path.is_file():
-        raise GateError(f"the locustfile {settings.locustfile} does not exist under {root}")
-    return load_scenario.target_scenario(path)
-
-
-def _remove_stale_outputs(out_dir: Path) -> None:
-    """Delete statistics files of an earlier audit, so one locust did not write is never read."""
-    for prefix in (NORMAL_PREFIX, PEAK_PREFIX):
-        for pattern in (f"{prefix}_*.csv", f"{prefix}-*_*.csv", f"{prefix}*_audit.json"):
-            for path in out_dir.glob(pattern):
-                path.unlink(missing_ok=True)
 
 
 def _version(log_text: str) -> str:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from auditor.model import Measurement, Population
 from auditor.scoring import compare
 from gates.load import locust_run, verdicts
 from gates.load.details import ConditionStatistics, LoadDetails, StageFigures
 from gates.load.settings import LoadSettings
-from gates.load.stage_stats import StageRecord
+from gates.load.stage_stats import Samples, StageRecord
 
 NORMAL = "normal"
 """What the normal-load conditions are judged over: the requests of the normal stage."""
@@ -105,6 +105,47 @@ def judge(settings: LoadSettings, thresholds: Mapping[str, float],
           repeats: Sequence[tuple[StageRecord, StageRecord]], *, base: LoadDetails,
           tool_version: str, service_exit: str | None) -> Measurement:
     """Values (the median over repeats), each condition's statistics, and the details."""
+    values, skipped = _medians(settings, repeats)
+    normal = verdicts.merge([pair[0] for pair in repeats])
+    peak = verdicts.merge([pair[1] for pair in repeats])
+    statistics = _statistics(settings, thresholds, normal, peak)
+    pooled = _figures(settings, thresholds, normal, peak)
+    unsettled = _unsettled(settings, statistics, values, pooled)
+    strict = settings.confidence == "strict"
+    remarks = _Remarks(notes=[locust_run.ROUNDING_NOTE],
+                       warnings=[] if strict else list(unsettled.values()))
+    _remark_closed_model(settings, remarks)
+    _remark_unheld_rates(pooled, remarks)
+    _remark_worst_endpoints(normal, values, thresholds, remarks)
+    _remark_service_exit(service_exit, remarks)
+    per_repeat = tuple(_figures(settings, thresholds, n, p) for n, p in repeats)
+    details = replace(
+        base,
+        model="open" if settings.open_model else "closed",
+        stages=per_repeat[0] if len(per_repeat) == 1 else pooled,
+        repeats=per_repeat if len(per_repeat) > 1 else (),
+        statistics=statistics,
+        confidence=settings.confidence,
+        notes=tuple(remarks.notes),
+    )
+    return Measurement(
+        values={k: v for k, v in values.items() if not math.isnan(v)},
+        populations={
+            NORMAL: Population("requests at normal load", normal.total.requests),
+            PEAK: Population("requests at peak load", peak.total.requests),
+        },
+        details=details.to_dict(),
+        tool_name="locust",
+        tool_version=tool_version,
+        skipped=skipped,
+        warnings=remarks.warnings,
+        inconclusive=unsettled if strict else {},
+    )
+
+
+def _medians(settings: LoadSettings, repeats: Sequence[tuple[StageRecord, StageRecord]]
+             ) -> tuple[dict[str, float], dict[str, str]]:
+    """Each condition's median over the repeats, or why it has none."""
     values: dict[str, float] = {}
     skipped: dict[str, str] = {}
     for condition_id, (stage, figure) in verdicts.FIGURES.items():
@@ -121,67 +162,67 @@ def judge(settings: LoadSettings, thresholds: Mapping[str, float],
         skipped["peak_throughput"] = "the normal stage achieved no successful request"
     else:
         values["peak_throughput"] = throughput
-    normal = verdicts.merge([pair[0] for pair in repeats])
-    peak = verdicts.merge([pair[1] for pair in repeats])
-    statistics = _statistics(settings, thresholds, normal, peak)
-    warnings: list[str] = []
-    inconclusive: dict[str, str] = {}
-    pooled = _figures(settings, thresholds, normal, peak)
+    return values, skipped
+
+
+def _unsettled(settings: LoadSettings, statistics: Mapping[str, ConditionStatistics],
+               values: Mapping[str, float], pooled: Mapping[str, StageFigures]) -> dict[str, str]:
+    """Why each measured condition whose 95% interval reaches over its threshold is open."""
+    reasons: dict[str, str] = {}
     for condition_id, stats in statistics.items():
         if stats.settled or condition_id not in values:
             continue
         stage = "peak" if condition_id.startswith("peak_") else "normal"
         rps = pooled[stage].rps
         per_repeat_rps = rps / settings.repeats if rps else None
-        reason = verdicts.unsettled_reason(condition_id, stats, per_repeat_rps)
-        if settings.confidence == "strict":
-            inconclusive[condition_id] = reason
-        else:
-            warnings.append(reason)
-    notes = [locust_run.ROUNDING_NOTE]
+        reasons[condition_id] = verdicts.unsettled_reason(condition_id, stats, per_repeat_rps)
+    return reasons
+
+
+@dataclass
+class _Remarks:
+    """What the details note and what the run warns about, in the order they are found."""
+
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _remark_closed_model(settings: LoadSettings, remarks: _Remarks) -> None:
     if not settings.open_model and (settings.locustfile or settings.wait.pace_s() is None):
-        notes.append(CLOSED_NOTE)
-        warnings.append(CLOSED_NOTE)
+        remarks.notes.append(CLOSED_NOTE)
+        remarks.warnings.append(CLOSED_NOTE)
+
+
+def _remark_unheld_rates(pooled: Mapping[str, StageFigures], remarks: _Remarks) -> None:
     for name, figures in pooled.items():
         if figures.held:
-            warnings.append(f"the {name} stage did not hold its rate: {figures.held}")
+            remarks.warnings.append(f"the {name} stage did not hold its rate: {figures.held}")
+
+
+def _remark_worst_endpoints(normal: StageRecord, values: Mapping[str, float],
+                            thresholds: Mapping[str, float], remarks: _Remarks) -> None:
+    """Name the endpoint each endpoint condition judges, and what it did when it failed."""
     for condition_id in ("endpoint_p95_ms", "endpoint_error_rate"):
         worst = verdicts.worst_endpoint(normal, condition_id)
         if worst is None or condition_id not in values:
             continue
         named = f"`{condition_id}` is {worst.method} {worst.name}'s"
-        notes.append(named)
+        remarks.notes.append(named)
         if not compare(values[condition_id], "<", thresholds[condition_id]):
-            shown = (f"p95 {worst.percentile(0.95):g} ms" if condition_id == "endpoint_p95_ms"
-                     else f"{worst.failures} of {worst.requests} requests failed"
-                     + (f", {worst.timeouts} of them timeouts" if worst.timeouts else ""))
-            warnings.append(f"{named}: {shown}")
+            remarks.warnings.append(f"{named}: {_endpoint_shown(worst, condition_id)}")
+
+
+def _endpoint_shown(worst: Samples, condition_id: str) -> str:
+    if condition_id == "endpoint_p95_ms":
+        return f"p95 {worst.percentile(0.95):g} ms"
+    timeouts = f", {worst.timeouts} of them timeouts" if worst.timeouts else ""
+    return f"{worst.failures} of {worst.requests} requests failed{timeouts}"
+
+
+def _remark_service_exit(service_exit: str | None, remarks: _Remarks) -> None:
     if service_exit:
-        warnings.append(service_exit)
-        notes.append(service_exit.split(";")[0])
-    per_repeat = tuple(_figures(settings, thresholds, n, p) for n, p in repeats)
-    details = replace(
-        base,
-        model="open" if settings.open_model else "closed",
-        stages=per_repeat[0] if len(per_repeat) == 1 else pooled,
-        repeats=per_repeat if len(per_repeat) > 1 else (),
-        statistics=statistics,
-        confidence=settings.confidence,
-        notes=tuple(notes),
-    )
-    return Measurement(
-        values={k: v for k, v in values.items() if not math.isnan(v)},
-        populations={
-            NORMAL: Population("requests at normal load", normal.total.requests),
-            PEAK: Population("requests at peak load", peak.total.requests),
-        },
-        details=details.to_dict(),
-        tool_name="locust",
-        tool_version=tool_version,
-        skipped=skipped,
-        warnings=warnings,
-        inconclusive=inconclusive,
-    )
+        remarks.warnings.append(service_exit)
+        remarks.notes.append(service_exit.split(";")[0])
 
 
 def stage_lines(details: LoadDetails) -> list[str]:

@@ -5,6 +5,7 @@ Everything that cannot work is a ConfigError raised before anything runs (exit 2
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -219,9 +220,69 @@ def _check_positive(name: str, value: float) -> None:
         raise ConfigError(f"{_where(name)} must be above 0")
 
 
+@dataclass(frozen=True)
+class _Sizes:
+    """The load's sizes and lengths, each checked to be above 0."""
+
+    users: int
+    peak_users: int
+    spawn_rate: float
+    peak_spawn_rate: float
+    duration: float
+    processes: int
+    request_timeout: float
+    repeats: int
+
+
+@dataclass(frozen=True)
+class _Generator:
+    """Where the load is generated: locust's workers, its master's address, its command."""
+
+    expect_workers: int
+    master_bind_host: str
+    master_bind_port: int
+    workers_timeout: float
+    locust_command: tuple[str, ...]
+
+
 def parse(options: dict[str, object]) -> LoadSettings:
-    """Check the options of `[tool.audit.load]`; the gate runs only when `start` is set."""
+    """Check the options of `[tool.audit.load]`; the gate runs only when `start` is set.
+
+    The first problem found is the one reported, in this order: the service, the scenario, the
+    load model, the confidence policy, the sizes, the load generator, the `wait` expression."""
     service = parse_service(options, TABLE)
+    endpoints, locustfile, wait_text = _scenario(options)
+    rate, peak_factor = _rate_and_peak_factor(options, locustfile)
+    confidence = _confidence(options)
+    sizes = _sizes(options, peak_factor)
+    generator = _generator(options, sizes.processes)
+    return LoadSettings(
+        service=service,
+        users=sizes.users,
+        peak_users=sizes.peak_users,
+        spawn_rate=sizes.spawn_rate,
+        peak_spawn_rate=sizes.peak_spawn_rate,
+        duration=sizes.duration,
+        warmup=_float(options, "warmup", 2.0),
+        wait=parse_wait(wait_text or DEFAULT_WAIT),
+        endpoints=endpoints,
+        locustfile=locustfile,
+        processes=sizes.processes,
+        expect_workers=generator.expect_workers,
+        master_bind_host=generator.master_bind_host,
+        master_bind_port=generator.master_bind_port,
+        workers_timeout=generator.workers_timeout,
+        locust_command=generator.locust_command,
+        rate=rate,
+        peak_factor=peak_factor,
+        request_timeout=sizes.request_timeout,
+        confidence=confidence,
+        repeats=sizes.repeats,
+    )
+
+
+def _scenario(options: dict[str, object]) -> tuple[tuple[Endpoint, ...], str | None, str | None]:
+    """The scenario: `endpoints` (with their `wait`) or a `locustfile`, exactly one of them."""
     raw_endpoints = options.get("endpoints")
     endpoint_tables = raw_endpoints if isinstance(raw_endpoints, list) else []
     endpoints = tuple(parse_endpoint(t, i) for i, t in enumerate(endpoint_tables))
@@ -240,33 +301,53 @@ def parse(options: dict[str, object]) -> LoadSettings:
         raise ConfigError(
             f"{_where('wait')} applies to `endpoints` only; a locustfile sets its own wait_time"
         )
+    return endpoints, locustfile, wait_text
+
+
+def _rate_and_peak_factor(options: dict[str, object],
+                          locustfile: str | None) -> tuple[float | None, float]:
+    """`rate` (None: the closed model) and `peak_factor`."""
     rate = _optional_float(options, "rate")
     peak_factor = _float(options, "peak_factor", float(PEAK_FACTOR))
     _check_positive("peak_factor", peak_factor)
     if rate is not None:
         _check_positive("rate", rate)
         _open_model_conflicts(options, locustfile)
-    users = _int(options, "users", 10)
-    peak_users = _int(options, "peak_users", max(1, round(users * peak_factor)))
-    spawn_rate = _float(options, "spawn_rate", float(users))
-    peak_spawn_rate = _float(options, "peak_spawn_rate", float(peak_users))
-    duration = _float(options, "duration", DEFAULT_DURATION_S)
-    processes = _int(options, "processes", 1)
-    request_timeout = _float(options, "request_timeout", DEFAULT_REQUEST_TIMEOUT_S)
-    repeats = _int(options, "repeats", 1)
+    return rate, peak_factor
+
+
+def _confidence(options: dict[str, object]) -> str:
+    """The confidence policy: `estimate` or `strict`."""
     confidence = _str(options, "confidence") or "estimate"
     if confidence not in CONFIDENCE_POLICIES:
         raise ConfigError(
             f"{_where('confidence')} is {confidence!r}; use \"estimate\" (judge the measured "
             "value) or \"strict\" (judge the whole 95% interval)"
         )
-    for name, number in (
-        ("users", users), ("peak_users", peak_users), ("spawn_rate", spawn_rate),
-        ("peak_spawn_rate", peak_spawn_rate), ("duration", duration),
-        ("processes", processes),
-        ("request_timeout", request_timeout), ("repeats", repeats),
-    ):
-        _check_positive(name, number)
+    return confidence
+
+
+def _sizes(options: dict[str, object], peak_factor: float) -> _Sizes:
+    """Users, spawn rates, lengths and counts; the peak's defaults follow `users`."""
+    users = _int(options, "users", 10)
+    peak_users = _int(options, "peak_users", max(1, round(users * peak_factor)))
+    sizes = _Sizes(
+        users=users,
+        peak_users=peak_users,
+        spawn_rate=_float(options, "spawn_rate", float(users)),
+        peak_spawn_rate=_float(options, "peak_spawn_rate", float(peak_users)),
+        duration=_float(options, "duration", DEFAULT_DURATION_S),
+        processes=_int(options, "processes", 1),
+        request_timeout=_float(options, "request_timeout", DEFAULT_REQUEST_TIMEOUT_S),
+        repeats=_int(options, "repeats", 1),
+    )
+    for field in dataclasses.fields(sizes):
+        _check_positive(field.name, getattr(sizes, field.name))
+    return sizes
+
+
+def _generator(options: dict[str, object], processes: int) -> _Generator:
+    """Forked processes or workers started elsewhere (not both), and locust's command."""
     expect_workers = _int(options, "expect_workers", 0)
     if expect_workers and processes > 1:
         raise ConfigError(
@@ -277,28 +358,12 @@ def parse(options: dict[str, object]) -> LoadSettings:
     if not 1 <= bind_port <= 65535:
         raise ConfigError(f"{_where('master_bind_port')} must be between 1 and 65535")
     command = options.get("locust_command")
-    return LoadSettings(
-        service=service,
-        users=users,
-        peak_users=peak_users,
-        spawn_rate=spawn_rate,
-        peak_spawn_rate=peak_spawn_rate,
-        duration=duration,
-        warmup=_float(options, "warmup", 2.0),
-        wait=parse_wait(wait_text or DEFAULT_WAIT),
-        endpoints=endpoints,
-        locustfile=locustfile,
-        processes=processes,
+    return _Generator(
         expect_workers=expect_workers,
         master_bind_host=_str(options, "master_bind_host") or "127.0.0.1",
         master_bind_port=bind_port,
         workers_timeout=_float(options, "workers_timeout", 60.0),
         locust_command=tuple(str(c) for c in command) if isinstance(command, list) else (),
-        rate=rate,
-        peak_factor=peak_factor,
-        request_timeout=request_timeout,
-        confidence=confidence,
-        repeats=repeats,
     )
 
 

@@ -170,7 +170,7 @@ def _statistics(details: LoadDetails, gate: GateResult) -> list[Statistic]:
 
 
 class LoadReportView:
-    template = "load/view.html.j2"
+    template = "view.html.j2"
     findings_noun = "findings"
     details_keys: Mapping[str, type] = MappingProxyType(
         {"stages": dict, "log": str, "locust_log": str, "saturated": bool, "statistics": dict,

@@ -255,10 +255,11 @@ class PostgresTiming:
         self._switch(instrument.END)
         return self._observed
 
+
 Observer = Off | PythonTiming | PostgresTiming
 
 
-def observer(settings: DbSettings, workdir: Path, env: Mapping[str, str]) -> Observer:
+def observer_for(settings: DbSettings, workdir: Path, env: Mapping[str, str]) -> Observer:
     """The observer for the configured mode, ready before the service starts."""
     if settings.mode == "python":
         return PythonTiming(workdir)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from auditor.model import Population
+from auditor.model import Measurement, Population
 from gates.load.db.aggregates import StageTimings, StatementStats
 from gates.load.db.observer import MEASURED, Observed
 from gates.load.db.settings import STATEMENTS
@@ -131,3 +132,22 @@ def measurement(observed: Observed, requests: Mapping[str, int]) -> DbMeasuremen
                                                      normal.count)}
         result.notes.append(_note(observed))
     return result
+
+
+def add_to(load: Measurement, observed: Observed, requests: Mapping[str, int]) -> Measurement:
+    """The load gate's Measurement with the database conditions added: their values, populations
+    and reasons, the `database` details and the notes on how the times were taken."""
+    database = measurement(observed, requests)
+    details = dict(load.details)
+    if database.details:
+        details["database"] = database.details
+    if database.notes:
+        details["notes"] = [*details.get("notes", []), *database.notes]
+    return dataclasses.replace(
+        load,
+        values={**load.values, **database.values},
+        populations={**load.populations, **database.populations},
+        skipped={**load.skipped, **database.skipped},
+        unmeasured={**load.unmeasured, **database.unmeasured},
+        details=details,
+    )

@@ -1,74 +1,19 @@
-"""The locustfile the load gate hands to locust: the scenario plus the two measured stages.
+"""The Python source of the generated locustfile, as `str.format` templates (`{{`/`}}` are
+literal braces).
 
-Both stages (normal, then peak, `repeats` times) run in one locust process, driven by a
-LoadTestShape, so that workers started elsewhere stay connected from the first request to the
-last. A short warm-up at normal load comes first and is not measured (the generator's first
-request carries its own lazy set-up, ~70 ms on these machines). After each stage the shape stops
-every user, waits until no request is in flight any more (at most the request timeout) and the
-last statistics arrived (workers report every 3 s), writes the stage's stats and failures CSV
-with locust's own CSV writer plus `<prefix>_audit.json` (locust's serialized statistics with
-each response-time histogram, and the audit's counts), and resets the statistics.
+The parts, in the order `render` joins them:
+- HEADER: imports, the per-process counts (requests sent, sent late, missed, in flight) that
+  workers hand to the master with each stats report, and the phase sequence that spreads the
+  users' first requests.
+- ENDPOINT_REQUESTS, then CLOSED_USERS or OPEN_ARRIVALS: the configured requests (smooth
+  weighted round robin, each request in its own greenlet, latency from its intended start) and
+  the users that send them; or TARGET_USERS: the User classes of the target's own locustfile.
+- SHAPE: the LoadTestShape that walks the stage plan's phases and writes each stage's files.
 
-Requests are sent from their own greenlet, so stopping a user at the end of a stage never
-cuts one off, and carry a timeout. Each request's latency counts from its intended start: in the
-open model (`rate`) the fixed arrival time, in the closed model with `constant_throughput` /
-`constant_pacing` the user's pacing schedule (a request held up by a slow answer is counted from
-when it should have started), otherwise the moment it was sent. Users and arrival streams start
-at phases spread over their period (a low-discrepancy sequence), never all at once.
-
-The scenario is either generated from `endpoints` or the target's own locustfile, loaded by
-path and re-exported (its User classes only; a locustfile that brings its own load shape is
-refused, since the gate sets the stages).
+This code runs in the locust process (under gevent); the auditor never imports it.
 """
 
-from __future__ import annotations
-
-import json
-from dataclasses import dataclass
-from pathlib import Path
-
-from gates.load.settings import Endpoint, WaitModel
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One measured stage of the load."""
-
-    name: str
-    users: int
-    spawn_rate: float
-    duration_s: float
-
-
-@dataclass(frozen=True)
-class StagePlan:
-    """The measured stages (normal then peak, `repeats` times), the pauses between them and
-    where each stage's files go."""
-
-    normal: Stage
-    peak: Stage
-    settle_s: float
-    """Seconds with no user between and after the stages, so every sample is reported."""
-    warmup_s: float
-    """Seconds of normal load before the normal stage, not measured: the generator's first
-    requests (its lazy set-up, new connections) would otherwise count as the service's."""
-    distributed: bool
-    """Whether statistics arrive from workers (late), so warm-up needs a settle pause too."""
-    prefixes: tuple[tuple[Path, Path], ...]
-    """(normal, peak) file prefixes of each repeat: `<prefix>_stats.csv`, `<prefix>_audit.json`."""
-    drain_s: float = 0.0
-    """At most this long after a stage, requests still in flight are waited for (counted in
-    the stage they were sent in): the request timeout."""
-    stage_file: Path | None = None
-    """Where the shape names the stage that runs (`warmup`, `normal`, `peak`) as it begins,
-    for the database timing (gates/load/db); None: not written."""
-
-    def total_s(self) -> float:
-        """Seconds all phases take at most (the shape ticks each second)."""
-        return sum(seconds for _, _, _, seconds, _ in phases(self))
-
-
-_HEADER = '''\
+HEADER = '''\
 """Written by the auditor's load gate for one audit; safe to delete."""
 
 import csv
@@ -157,7 +102,7 @@ def _in_flight():
     return _LEDGER["in_flight"] + sum(_NODES_IN_FLIGHT.values())
 '''
 
-_ENDPOINT_USER = '''
+ENDPOINT_REQUESTS = '''
 ENDPOINTS = json.loads({endpoints})
 _CURRENT = [0] * len(ENDPOINTS)
 _TOTAL_WEIGHT = sum(spec["weight"] for spec in ENDPOINTS)
@@ -218,7 +163,7 @@ def _detached(user, spec, intended, excused=False):
     return gevent.spawn(_send, user, spec, intended, excused)
 '''
 
-_CLOSED_USER = '''
+CLOSED_USERS = '''
 
 class AuditUser(HttpUser):
     """Closed model: each user sends its next request after the last one answered."""
@@ -267,7 +212,7 @@ class AuditUser(HttpUser):
         self._answered = time.perf_counter()
 '''
 
-_OPEN_USER = '''
+OPEN_ARRIVALS = '''
 
 class AuditArrivals(HttpUser):
     """Open model: one stream of arrivals at fixed intended times, whatever the service does."""
@@ -288,7 +233,7 @@ class AuditArrivals(HttpUser):
             _detached(self, _pick(), intended)
             intended += interval
 '''
-_TARGET_IMPORT = '''
+TARGET_USERS = '''
 import importlib.util
 import os
 import sys
@@ -320,7 +265,7 @@ def _user_classes(module):
 globals().update(_user_classes(_module))
 '''
 
-_SHAPE = '''
+SHAPE = '''
 
 def _write_stage(environment, prefix, drained, run_s):
     """The stage's statistics: locust's CSV files for people, and its own serialized stats
@@ -407,94 +352,3 @@ class AuditStages(LoadTestShape):
         return None
 '''
 
-
-def _endpoint_data(endpoint: Endpoint) -> dict[str, object]:
-    return {
-        "path": endpoint.path,
-        "method": endpoint.method,
-        "weight": endpoint.weight,
-        "status": list(endpoint.status),
-        "json": endpoint.json,
-    }
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """What the generated locustfile's own code needs to know."""
-
-    request_timeout_s: float
-    late_after_s: float
-    pace_s: float | None = None
-    """Closed model: seconds between a user's intended starts (constant_throughput/pacing)."""
-    first_spread_s: float = 0.0
-    """Closed model: the users' first requests are spread over this many seconds."""
-    stream_interval_s: float | None = None
-    """Open model: seconds between one stream's arrivals."""
-    pool_size: int = 10
-
-    def config(self) -> str:
-        return json.dumps({
-            "request_timeout": self.request_timeout_s,
-            "late_after_s": self.late_after_s,
-            "pace_s": self.pace_s,
-            "first_spread_s": self.first_spread_s,
-            "stream_interval_s": self.stream_interval_s,
-            "pool_size": self.pool_size,
-        })
-
-
-def endpoints_scenario(endpoints: tuple[Endpoint, ...], wait: WaitModel | None) -> str:
-    """The configured requests with their weights: closed-model users waiting per `wait`, or,
-    when `wait` is None, open-model arrival streams."""
-    data = json.dumps([_endpoint_data(e) for e in endpoints])
-    code = _ENDPOINT_USER.format(endpoints=repr(data))
-    if wait is None:
-        return code + _OPEN_USER
-    return code + _CLOSED_USER.format(wait=wait.code())
-
-
-def target_scenario(locustfile: Path) -> str:
-    """The User classes of the target's own locustfile, loaded by absolute path."""
-    return _TARGET_IMPORT.format(path=repr(str(locustfile)))
-
-
-Phase = tuple[str, int, float, float, str]
-STOP_RATE = 100000.0
-"""Users stopped per second at a stage's end: all at once, so the stage ends when it should
-(a ramp-down at the spawn rate would keep users sending into the pause after it)."""
-
-
-def phases(plan: StagePlan) -> list[Phase]:
-    """What the shape does, in order: warm up, then per repeat measure normal, drain, write,
-    reset, measure peak, drain, write, reset."""
-    normal, peak = plan.normal, plan.peak
-    drain_s = plan.settle_s + plan.drain_s
-    steps: list[Phase] = []
-    if plan.warmup_s > 0:
-        steps.append(("mark:warmup", 0, 0.0, 0.0, ""))
-        steps.append(("run", normal.users, normal.spawn_rate, plan.warmup_s, ""))
-        steps.append(("drain", 0, STOP_RATE, drain_s, ""))
-        steps.append(("reset", 0, 0.0, 0.0, ""))
-    for normal_prefix, peak_prefix in plan.prefixes:
-        for stage, prefix in ((normal, normal_prefix), (peak, peak_prefix)):
-            steps += [
-                ("mark:" + stage.name, 0, 0.0, 0.0, ""),
-                ("run", stage.users, stage.spawn_rate, stage.duration_s, ""),
-                ("drain", 0, STOP_RATE, drain_s, ""),
-                ("write", 0, 0.0, 0.0, str(prefix)),
-                ("reset", 0, 0.0, 0.0, ""),
-            ]
-    return steps
-
-
-def stages_shape(plan: StagePlan) -> str:
-    """The LoadTestShape running the stages and writing each one's statistics."""
-    return _SHAPE.format(
-        phases=repr(phases(plan)), settle=repr(plan.settle_s),
-        stage_file=repr(str(plan.stage_file) if plan.stage_file else None),
-    )
-
-
-def render(scenario: str, plan: StagePlan, runtime: Runtime) -> str:
-    """The whole locustfile: header, scenario and stages."""
-    return _HEADER.format(config=repr(runtime.config())) + scenario + stages_shape(plan)
