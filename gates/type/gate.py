@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass
 
 from auditor.cache import CacheSpec
 from auditor.errors import GateError
 from auditor.exclude import without
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
-from auditor.plugin import GateConfig, GateContext, GateView
-from auditor.procs import ProcResult
+from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
+from auditor.toolinfo import ResolvedTool
 from gates import tools
-from gates.tools import check_exit
 from gates.type import mypy_run
 from gates.type import targets as targets_mod
 from gates.type.details import AnyFigures, TypeDetails
+from gates.type.mypy_check import MypyCheck, run_mypy
 from gates.type.view import TypeReportView
 
 COVERAGE_HELP = (
@@ -54,16 +54,6 @@ def _findings(messages: list[mypy_run.MypyMessage]) -> list[Finding]:
     return out
 
 
-def _blocked_reason(messages: list[mypy_run.MypyMessage], last_line: str) -> str:
-    """Why mypy stopped: the errors that blocked it when it printed them, else its last line."""
-    errors = [m for m in messages if m.severity == "error"]
-    if not errors:
-        return f"mypy could not check the target (exit code 2): {last_line}"
-    shown = "; ".join(f"{m.path}:{m.line}: {m.message}" for m in errors[:3])
-    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-    return f"mypy stopped before checking the whole target: {shown}{more}"
-
-
 def _figures(count: mypy_run.AnyCount, module: str | None) -> AnyFigures:
     coverage = count.coverage
     return AnyFigures(
@@ -74,17 +64,25 @@ def _figures(count: mypy_run.AnyCount, module: str | None) -> AnyFigures:
     )
 
 
-def _what_to_check(
-    ctx: GateContext, config: mypy_run.MypyConfig
-) -> tuple[list[str], str, list[str]]:
-    """The paths mypy is given (none: its configuration names them), why those, and the paths
-    in which `[tool.audit] exclude` is counted."""
+@dataclass(frozen=True)
+class Scope:
+    """What mypy is asked to check."""
+
+    targets: list[str]
+    """The paths mypy is given (none: its configuration names them)."""
+    why: str
+    counted_in: list[str]
+    """The paths in which `[tool.audit] exclude` is counted."""
+
+
+def _what_to_check(ctx: GateContext, config: mypy_run.MypyConfig) -> Scope:
+    """The paths mypy is given, why those, and where `[tool.audit] exclude` is counted."""
     targets = ctx.config.option_list("targets")
     if targets:
-        return targets, "the `targets` option: " + ", ".join(targets), targets
+        return Scope(targets, "the `targets` option: " + ", ".join(targets), targets)
     if config.sets_targets:
         name = config.path.name if config.path else ""
-        return [], f"files, modules or packages named in {name}", ["."]
+        return Scope([], f"files, modules or packages named in {name}", ["."])
     found = targets_mod.default_targets(ctx.root)
     paths = without(found.paths, ctx.exclude)
     if found.paths and not paths:
@@ -99,7 +97,18 @@ def _what_to_check(
         "names no `files`, `modules` or `packages`; set them, or `targets` in "
         "[tool.audit.type], to choose)"
     )
-    return paths or ["."], why, list(found.paths) or ["."]
+    return Scope(paths or ["."], why, list(found.paths) or ["."])
+
+
+def _excludes(ctx: GateContext, scope: Scope) -> list[str]:
+    """mypy's `--exclude` patterns: venvs, builds and tests when the gate chose the paths
+    itself, and `[tool.audit] exclude`."""
+    excludes: list[str] = []
+    if scope.targets and not ctx.config.option_list("targets"):
+        excludes = [*mypy_run.default_excludes(ctx.root), targets_mod.TESTS.mypy_regex()]
+    if ctx.exclude:
+        excludes.append(ctx.exclude.mypy_regex())
+    return excludes
 
 
 MODULES = "modules"
@@ -107,25 +116,14 @@ MODULES = "modules"
 rows)."""
 EXPRESSIONS = "expressions"
 """What `type_coverage` is judged over: the expressions mypy counted."""
-REPORTS = {"any-exprs": mypy_run.ANY_REPORT_FILE, "line-precision": mypy_run.LINE_REPORT_FILE}
 
 
-def _report(report_dir: Path, name: str, run: ProcResult) -> str:
-    """The text of one of mypy's reports, which it must have written."""
-    report = report_dir / REPORTS[name]
-    try:
-        return report.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        raise GateError(
-            f"mypy did not write its {name} report ({report})", details={"log_tail": run.describe()}
-        ) from None
-
-
-class TypeGate:
+class TypeGate(BaseGate):
     view: GateView | None = TypeReportView()
     id = "type"
     title = "Types"
     tool = "mypy"
+    order = 30
     runs_alone = False
     default_timeout = 600.0
     # mypy reads sources, stubs, marker files and its configuration, and the packages installed
@@ -167,93 +165,59 @@ class TypeGate:
 
     def measure(self, ctx: GateContext) -> Measurement:
         resolved = tools.resolve(ctx, MYPY)
-        mypy = list(resolved.command)
         config = mypy_run.find_config(ctx.root)
-        targets, what, counted_in = _what_to_check(ctx, config)
-        excludes: list[str] = []
-        if targets and not ctx.config.option_list("targets"):
-            excludes = [*mypy_run.default_excludes(ctx.root), targets_mod.TESTS.mypy_regex()]
-        if ctx.exclude:
-            excludes.append(ctx.exclude.mypy_regex())
-
-        ctx.progress("type checking")
-        report_dir = ctx.workdir / "anyreport"
-        run = ctx.run(
-            mypy_run.check_command(
-                mypy,
-                config=config,
-                python=ctx.python,
-                cache_dir=ctx.tool_cache("mypy"),
-                report_dir=report_dir,
-                targets=targets,
-                excludes=excludes,
-            ),
-            env=ctx.env({"PYTHONPYCACHEPREFIX": str(ctx.workdir / "pycache")}),
+        scope = _what_to_check(ctx, config)
+        check = run_mypy(
+            ctx, list(resolved.command), config=config, targets=scope.targets,
+            excludes=_excludes(ctx, scope),
         )
-        if run.returncode == mypy_run.MYPY_BLOCKED_CODE:
-            try:
-                blocked = mypy_run.parse_messages(run.stdout, ctx.root)
-            except GateError:
-                blocked = []
-            raise GateError(
-                _blocked_reason(blocked, run.last_line()), details={"log_tail": run.describe()}
-            )
-        check_exit("mypy", run, mypy_run.MYPY_OK_CODES)
-        try:
-            messages = mypy_run.parse_messages(run.stdout, ctx.root)
-        except GateError as exc:
-            raise GateError(str(exc), details={"log_tail": run.describe()}) from None
-        errors = [m for m in messages if m.severity == "error"]
-        # In JSON output mode mypy exits 1 when it printed only notes ("By default the bodies of
-        # untyped functions are not checked"): notes are not errors, so exit 1 is trusted as long
-        # as it printed something. Exit 0 with errors, or exit 1 with nothing, is not.
-        if (run.returncode == 0 and errors) or (run.returncode == 1 and not messages):
-            raise GateError(
-                f"mypy exited with code {run.returncode} but reported {len(errors)} errors; "
-                "its output cannot be trusted",
-                details={"log_tail": run.describe()},
-            )
-
-        modules, total = mypy_run.parse_any_report(_report(report_dir, "any-exprs", run))
-        checked = mypy_run.parse_line_report(_report(report_dir, "line-precision", run))
-        excluded = (
-            ctx.exclude.record(ctx.exclude.python_files(ctx.root, counted_in))
-            if ctx.exclude else None
-        )
-        details = TypeDetails(
-            interpreter=str(ctx.python),
-            config=config.description,
-            checked=what,
-            checked_paths=tuple(targets),
-            modules=tuple(_figures(m, m.module) for m in modules),
-            total=_figures(total, None),
-            coverage_definition=COVERAGE_HELP,
-            tools=(resolved,),
-            notes=tuple(
-                f"{m.path}:{m.line}: {m.message}" if m.line else f"{m.path}: {m.message}"
-                for m in messages
-                if m.severity != "error"
-            ),
-            exclusion=excluded,
-        )
-        findings = _findings(messages)
+        findings = _findings(check.messages)
         values = self.finding_values(findings, ctx.config)
         # With no expression counted (all code in unannotated functions, whose bodies mypy does
         # not check, or none at all) the figure is a vacuous 100%: its empty population makes
         # it an error, never a pass.
-        values["type_coverage"] = 100.0 if total.coverage is None else total.coverage
+        values["type_coverage"] = 100.0 if check.total.coverage is None else check.total.coverage
         return Measurement(
             values=values,
             populations={
-                MODULES: Population("modules checked", len(checked)),
+                MODULES: Population("modules checked", len(check.checked)),
                 EXPRESSIONS: Population(
                     "expressions typed (mypy checks no expression inside an unannotated "
-                    "function)", total.total,
+                    "function)", check.total.total,
                 ),
             },
             findings=findings,
-            details=details.to_dict(),
+            details=_details(ctx, config, scope, check, resolved).to_dict(),
             tool_name="mypy",
             tool_version=resolved.version,
-            warnings=[*resolved.pin_warnings(), *mypy_run.config_warnings(run.stderr)],
+            warnings=[*resolved.pin_warnings(), *mypy_run.config_warnings(check.result.stderr)],
         )
+
+
+def _details(
+    ctx: GateContext,
+    config: mypy_run.MypyConfig,
+    scope: Scope,
+    check: MypyCheck,
+    resolved: ResolvedTool,
+) -> TypeDetails:
+    excluded = (
+        ctx.exclude.record(ctx.exclude.python_files(ctx.root, scope.counted_in))
+        if ctx.exclude else None
+    )
+    return TypeDetails(
+        interpreter=str(ctx.python),
+        config=config.description,
+        checked=scope.why,
+        checked_paths=tuple(scope.targets),
+        modules=tuple(_figures(m, m.module) for m in check.modules),
+        total=_figures(check.total, None),
+        coverage_definition=COVERAGE_HELP,
+        tools=(resolved,),
+        notes=tuple(
+            f"{m.path}:{m.line}: {m.message}" if m.line else f"{m.path}: {m.message}"
+            for m in check.messages
+            if m.severity != "error"
+        ),
+        exclusion=excluded,
+    )

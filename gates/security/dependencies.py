@@ -1,0 +1,137 @@
+"""pip-audit on the target interpreter's installed packages: where the advisories come from, the
+audit, its details and its findings."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.errors import GateError
+from auditor.fingerprints import PACKAGE_KEY
+from auditor.model import Finding, Population
+from auditor.plugin import GateContext
+from auditor.toolinfo import ResolvedTool
+from gates import tools
+from gates.security import pip_audit_run
+from gates.security.details import DependencyDetails, SkippedPackage, Vulnerability
+from gates.security.osv_db import OsvDatabase
+from gates.security.osv_index import IndexedOsvDatabase
+from gates.security.osv_server import OsvServer
+
+PIP_AUDIT = tools.Tool("pip-audit", "pip_audit", "pip_audit_command")
+
+
+@dataclass(frozen=True)
+class DependencyAudit:
+    """What pip-audit found in the target interpreter's site-packages."""
+
+    tool: ResolvedTool
+    details: DependencyDetails
+    vulnerable: list[pip_audit_run.Vulnerable]
+    """The vulnerabilities that count."""
+    packages: Population
+    """The packages it audited."""
+
+
+def audit_dependencies(ctx: GateContext) -> DependencyAudit:
+    """pip-audit on the target interpreter's site-packages, against the configured source."""
+    tool = tools.resolve(ctx, PIP_AUDIT, from_target=False)
+    include_installers = ctx.config.options.get("include_installers") is True
+    paths = [p for p in pip_audit_run.site_dirs(ctx) if Path(p).is_dir()]
+    if not paths:
+        raise GateError(f"{ctx.python} has no site-packages directory to audit")
+    with _vulnerability_source(ctx) as (service_args, source):
+        ctx.progress(f"pip-audit: auditing {', '.join(paths)} against {source}")
+        audit = pip_audit_run.run(
+            ctx, paths=paths, service_args=service_args, command=list(tool.command),
+            ignore_vulns=ctx.config.option_list("ignore_vulns"),
+            include_installers=include_installers,
+        )
+    details = DependencyDetails(
+        source=source,
+        paths=tuple(paths),
+        audited=len(audit.audited),
+        packages=tuple(audit.audited),
+        skipped=tuple(SkippedPackage(s.name, "", s.reason) for s in audit.skipped),
+        ignored=tuple(audit.ignored),
+        installers_counted=include_installers,
+        note=_installer_note(audit, include_installers),
+        ignored_vulnerable=_vulnerabilities(audit.ignored_vulnerable),
+        vulnerable=_vulnerabilities(audit.vulnerable),
+    )
+    return DependencyAudit(
+        tool, details, audit.vulnerable, Population("packages audited", len(audit.audited))
+    )
+
+
+def vulnerability_findings(vulnerable: list[pip_audit_run.Vulnerable]) -> list[Finding]:
+    """One finding per vulnerable package and advisory; its rule is the advisory id."""
+    return [
+        Finding(
+            path="",
+            line=None,
+            rule=v.id,
+            severity="critical",
+            message=(
+                f"{v.name} {v.version}: {v.id}"
+                + (f" ({', '.join(v.aliases)})" if v.aliases else "")
+                + (f"; fixed in {', '.join(v.fix_versions)}" if v.fix_versions else "; no fix")
+            ),
+            tool="pip-audit",
+            baselinable=False,
+            extra={
+                PACKAGE_KEY: v.name,
+                "version": v.version,
+                "aliases": list(v.aliases),
+                "fix_versions": list(v.fix_versions),
+            },
+        )
+        for v in vulnerable
+    ]
+
+
+@contextlib.contextmanager
+def _vulnerability_source(ctx: GateContext) -> Iterator[tuple[list[str], str]]:
+    """pip-audit's service arguments and a description of the source, for the audit's duration."""
+    osv_db = ctx.config.option_str("osv_db")
+    osv_url = ctx.config.option_str("osv_url")
+    if osv_db:
+        root = (ctx.root / osv_db).resolve()
+        ctx.progress(f"loading OSV advisories from {root}")
+        database: OsvDatabase | IndexedOsvDatabase = (
+            IndexedOsvDatabase.load(root, ctx.cache_dir / "osv-index")
+            if ctx.cache_dir is not None
+            else OsvDatabase.load(root)
+        )
+        with OsvServer(database) as server:
+            yield (
+                ["--vulnerability-service", "osv", "--osv-url", server.url],
+                f"offline OSV database {root} ({database.records} advisories)",
+            )
+    elif osv_url:
+        yield ["--vulnerability-service", "osv", "--osv-url", osv_url], f"OSV service {osv_url}"
+    else:
+        yield [], "PyPI (pip-audit's default service)"
+
+
+def _vulnerabilities(found: list[pip_audit_run.Vulnerable]) -> tuple[Vulnerability, ...]:
+    return tuple(
+        Vulnerability(v.name, v.version, v.id, tuple(v.aliases), tuple(v.fix_versions),
+                      v.description)
+        for v in found
+    )
+
+
+def _installer_note(audit: pip_audit_run.AuditReport, include_installers: bool) -> str:
+    if include_installers:
+        return "installer tooling (pip, setuptools, wheel) is counted as a dependency"
+    if not audit.ignored:
+        return "installer tooling (pip, setuptools, wheel) is not counted; none is installed"
+    found = sorted({f"{v.name} {v.version}: {v.id}" for v in audit.ignored_vulnerable})
+    return (
+        f"installer tooling is not counted ({', '.join(audit.ignored)})"
+        + (f"; its advisories: {'; '.join(found)}" if found else "")
+        + "; set include_installers = true to count it"
+    )
