@@ -9,10 +9,12 @@ index's stat cache is refreshed in the target.
 
 from __future__ import annotations
 
+import io
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from unidiff.patch import PatchSet
 
 from auditor import procs
 from auditor.errors import ConfigError, GateError
@@ -21,7 +23,7 @@ AUTO = "auto"
 CI_BASE_VARIABLES = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
 GIT_TIMEOUT_S = 120.0
 MAX_DIFF_BYTES = 512 * 1024 * 1024
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(?P<start>\d+)(?:,(?P<count>\d+))? @@")
+_GIT_HEADER_LINES = ("diff --git ", "new file mode ", "deleted file mode ")
 
 
 @dataclass(frozen=True)
@@ -110,22 +112,21 @@ def merge_base(root: Path, ref: str) -> str:
 
 
 def parse_diff(diff: str) -> dict[str, set[int]]:
-    """Added line numbers by new path, from `git diff -U0` with --relative paths."""
-    lines: dict[str, set[int]] = {}
-    current: str | None = None
-    for text in diff.splitlines():
-        if text.startswith("+++ "):
-            name = text[4:]
-            current = None if name == "/dev/null" else name.removeprefix("b/")
-            if current is not None:
-                lines.setdefault(current, set())
-            continue
-        match = _HUNK.match(text)
-        if match and current is not None:
-            start = int(match["start"])
-            count = 1 if match["count"] is None else int(match["count"])
-            lines[current].update(range(start, start + count))
-    return {path: found for path, found in lines.items() if found}
+    """Added line numbers by new path, from `git diff -U0` with --relative paths. With no
+    context lines, a hunk's new side is exactly its added lines; deleted, binary, mode-only and
+    unchanged renamed files have none."""
+    # The ---/+++ lines name each file unambiguously; unidiff checks them against the `diff --git`
+    # header, which is ambiguous for a path holding " b/", and against its new/deleted file mode
+    # lines. No hunk line starts with these words (each starts with "+", "-", " " or "\\").
+    lines = (line for line in io.StringIO(diff) if not line.startswith(_GIT_HEADER_LINES))
+    found: dict[str, set[int]] = {}
+    for patched in PatchSet(lines, metadata_only=True):
+        added = {
+            n for h in patched for n in range(h.target_start, h.target_start + h.target_length)
+        }
+        if added:
+            found[patched.target_file.removeprefix("b/")] = added
+    return found
 
 
 def _line_count(path: Path) -> int:
