@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import sys
 import traceback
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -31,6 +33,7 @@ from auditor.history import setup as history_setup
 from auditor.history.location import HistoryRef
 from auditor.history.section import BaseRun
 from auditor.model import Scorecard
+from auditor.plugin import GateConfig, Preparation
 from auditor.progress import (
     LiveProgress,
     reason_lines,
@@ -38,9 +41,9 @@ from auditor.progress import (
     verdict_table,
     warning_lines,
 )
+from auditor.registry import gates as registered_gates
+from auditor.registry import registry
 from auditor.safetext import visible
-from gates.coverage import reuse
-from gates.registry import GATES
 from reports.summary import held_line
 from reports.writer import write_reports
 
@@ -63,7 +66,10 @@ HISTORY_OPTION = typer.Option(
 NO_HISTORY_OPTION = typer.Option("--no-history", help="Record nothing and read no history.")
 GatesOption = Annotated[
     str | None,
-    typer.Option("--gates", help="Comma-separated subset of: " + ",".join(GATES) + "."),
+    typer.Option(
+        "--gates",
+        help="Comma-separated subset of the installed gates (`audit gates` lists them).",
+    ),
 ]
 ConfigOption = Annotated[
     Path | None,
@@ -112,72 +118,79 @@ def _options(
     """Quality gates for Python projects: tests and coverage, lint, types, security and load."""
 
 
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help=f"Where reports go (default: ./{DEFAULT_OUT}).")
+]
+FormatsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="Comma-separated subset of: " + ",".join(config_mod.FORMATS)
+        + " (default: html,json). scorecard.json is always written.",
+    ),
+]
+CompareOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--compare", metavar="SCORECARD",
+        help="Deltas against this scorecard.json instead of the previous run on the base branch.",
+    ),
+]
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="Measure every gate again; reuse no result.")
+]
+NewCodeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--new-code", metavar="REF",
+        help="Judge the change since the merge base of REF and HEAD (`auto`: CI's base "
+        "branch); findings on lines it did not touch do not count.",
+    ),
+]
+
+
+def _flag_parameter(flag: str) -> str:
+    return flag.removeprefix("--").replace("-", "_")
+
+
+def _with_gate_options(command: Callable[..., int]) -> Callable[..., int]:
+    """COMMAND, whose `**gate_options` become the options the installed gates add to it
+    (`Gate.cli_options`), each repeatable, shown in its --help like its own."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    added = [
+        inspect.Parameter(
+            _flag_parameter(option.flag), inspect.Parameter.KEYWORD_ONLY, default=None,
+            annotation=Annotated[
+                list[str] | None,
+                typer.Option(option.flag, metavar=option.metavar, help=option.help),
+            ],
+        )
+        for gate in registered_gates().values()
+        for option in gate.cli_options
+    ]
+    command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*own, *added]
+    )
+    return command
+
+
 @app.command()
+@_with_gate_options
 def run(
     path: Annotated[Path, typer.Argument(help="The project to audit.")] = Path(),
-    gates: Annotated[
-        str | None,
-        typer.Option("--gates", help="Comma-separated subset of: " + ",".join(GATES) + "."),
-    ] = None,
-    config_file: Annotated[
-        Path | None,
-        typer.Option("--config", help="A TOML file with the same keys as [tool.audit]."),
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help=f"Where reports go (default: ./{DEFAULT_OUT}).")
-    ] = None,
-    formats: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            help="Comma-separated subset of: " + ",".join(config_mod.FORMATS)
-            + " (default: html,json). scorecard.json is always written.",
-        ),
-    ] = None,
-    python: Annotated[
-        str | None,
-        typer.Option(
-            "--python",
-            help="The target's interpreter or virtual environment "
-            "(default: PATH/.venv, then the active virtual environment).",
-        ),
-    ] = None,
-    jobs: Annotated[
-        int | None,
-        typer.Option("--jobs", min=1,
-                     help="How many gates may run at once (default: one per CPU core)."),
-    ] = None,
+    gates: GatesOption = None,
+    config_file: ConfigOption = None,
+    out: OutOption = None,
+    formats: FormatsOption = None,
+    python: PythonOption = None,
+    jobs: JobsOption = None,
     history: Annotated[str | None, HISTORY_OPTION] = None,
     no_history: Annotated[bool, NO_HISTORY_OPTION] = False,
-    compare: Annotated[
-        Path | None,
-        typer.Option(
-            "--compare", metavar="SCORECARD",
-            help="Deltas against this scorecard.json instead of the previous run on the base "
-            "branch.",
-        ),
-    ] = None,
-    coverage_data: Annotated[
-        list[str] | None,
-        typer.Option("--coverage-data", metavar="PATTERN", help="Reuse coverage.py data files "
-                     "(repeatable; shards are combined) instead of running the suite."),
-    ] = None,
-    junit: Annotated[
-        list[str] | None,
-        typer.Option("--junit", metavar="PATTERN",
-                     help="Reuse JUnit XML files for the test counts (repeatable)."),
-    ] = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Measure every gate again; reuse no result.")
-    ] = False,
-    new_code: Annotated[
-        str | None,
-        typer.Option(
-            "--new-code", metavar="REF",
-            help="Judge the change since the merge base of REF and HEAD (`auto`: CI's base "
-            "branch); findings on lines it did not touch do not count.",
-        ),
-    ] = None,
+    compare: CompareOption = None,
+    no_cache: NoCacheOption = False,
+    new_code: NewCodeOption = None,
+    **gate_options: list[str] | None,
 ) -> int:
     """Audit PATH against its quality gates; exit 0 passed, 1 failed, 2 usage error, 3 error."""
     root, cfg = _load(path, config_file)
@@ -197,11 +210,12 @@ def run(
         if compare is not None else None
     )
     ref = history_setup.history_ref(root, cfg, history, no_history)
-    plan = _plan(
-        root, cfg, gates, python, jobs, out_dir, rules,
-        history=ref, cache=not no_cache, coverage_data=coverage_data or [], junit=junit or [],
-    )
-    card = _audit(plan)
+    flags = {
+        option.flag: tuple(gate_options.get(_flag_parameter(option.flag)) or ())
+        for gate in registered_gates().values() for option in gate.cli_options
+    }
+    card = _audit(_plan(root, cfg, gates, python, jobs, out_dir, rules,
+                        history=ref, cache=not no_cache, gate_options=flags))
     if ref is not None or compare_base is not None:
         # The database layer loads only when there is a history or a scorecard to compare with.
         from auditor.history import recorder  # noqa: PLC0415
@@ -210,6 +224,12 @@ def run(
             card, ref, compare_base, history_setup.metric_settings(cfg)
         )
     written = write_reports(card, chosen_formats, out_dir)
+    _print_outcome(card, written)
+    return scoring.exit_code(card.status)
+
+
+def _print_outcome(card: Scorecard, written: list[Path]) -> None:
+    """The verdict table, tools, warnings and reasons, and the line CI logs end with."""
     console = _out_console()
     console.print(verdict_table(card))
     for line in [*tool_lines(card), *warning_lines(card), *reason_lines(card)]:
@@ -227,7 +247,6 @@ def run(
         f"{card.status.upper()}: score {card.score:g}, grade {card.grade} "
         f"in {card.duration_s:.1f}s; reports: {', '.join(str(p) for p in written)}"
     )
-    return scoring.exit_code(card.status)
 
 
 def _out_console() -> Console:
@@ -269,6 +288,21 @@ def _rules(
     )
 
 
+def _prepared(
+    selected: tuple[str, ...], cfg: config_mod.AuditConfig, root: Path, python: Path,
+    values: Mapping[str, tuple[str, ...]],
+) -> dict[str, GateConfig]:
+    """Every gate's config, the selected ones completed by the gate (`Gate.prepare`) with the
+    VALUES of its command-line options, by flag."""
+    configs = dict(cfg.gates)
+    for gate_id in selected:
+        gate = registered_gates()[gate_id]
+        flags = {o.flag: values.get(o.flag, ()) for o in gate.cli_options}
+        preparation = Preparation(root=root, cwd=Path.cwd(), python=python, cli=flags)
+        configs[gate_id] = gate.prepare(cfg.gates[gate_id], preparation)
+    return configs
+
+
 def _plan(
     root: Path,
     cfg: config_mod.AuditConfig,
@@ -280,24 +314,19 @@ def _plan(
     *,
     history: HistoryRef | None = None,
     cache: bool = False,
-    coverage_data: list[str] | None = None,
-    junit: list[str] | None = None,
+    gate_options: Mapping[str, tuple[str, ...]] | None = None,
 ) -> runner.Plan:
     # An empty --gates is a mistake, never "the default".
     selected = config_mod.parse_gate_list(gates, "--gates") if gates is not None else cfg.selected
+    for warning in registry().warnings(selected):
+        _err_console().print(visible(f"audit: warning: {warning}"), style="yellow")
     target_python, python_source = interpreter.resolve(root, python, cfg.python)
-    gate_configs = dict(cfg.gates)
-    if "coverage" in selected:
-        gate_configs["coverage"] = reuse.prepare(
-            cfg.gates["coverage"], root=root, cwd=Path.cwd(), python=target_python,
-            cli_data=coverage_data or [], cli_junit=junit or [],
-        )
     return runner.Plan(
         root=root,
         python=target_python,
         python_source=python_source,
         out_dir=out_dir,
-        gates=gate_configs,
+        gates=_prepared(selected, cfg, root, target_python, gate_options or {}),
         selected=selected,
         enabled=cfg.enabled,
         jobs=jobs or cfg.jobs or min(len(selected), os.cpu_count() or 1),
@@ -316,12 +345,14 @@ def _audit(plan: runner.Plan) -> Scorecard:
         return runner.run_audit(plan, progress)
 
 
-RATCHETING = {
-    f"{gate.id}.{spec.id}"
-    for gate in GATES.values()
-    for spec in gate.conditions
-    if spec.op == ">=" and spec.ratchets
-}
+def _ratcheting() -> set[str]:
+    """`gate.condition` of the figures a baseline holds: `>=` conditions that ratchet."""
+    return {
+        f"{gate.id}.{spec.id}"
+        for gate in registered_gates().values()
+        for spec in gate.conditions
+        if spec.op == ">=" and spec.ratchets
+    }
 
 
 @app.command("baseline")
@@ -361,14 +392,14 @@ def write_baseline(
         )
         return scoring.EXIT_ERROR
     if old is not None and prune:
-        new = baseline_mod.prune(old, card.gates, RATCHETING)
+        new = baseline_mod.prune(old, card.gates, _ratcheting())
         removed = len(old.entries) - len(new.entries)
         raised = sorted(k for k, v in new.figures.items() if v > old.figures.get(k, v))
         what = f"removed {removed} fixed entr{'y' if removed == 1 else 'ies'}" + (
             f", raised {', '.join(f'{k} to {new.figures[k]:g}' for k in raised)}" if raised else ""
         )
     else:
-        new = baseline_mod.capture(card.gates, RATCHETING, old)
+        new = baseline_mod.capture(card.gates, _ratcheting(), old)
         by_gate = {g.id: sum(e.gate == g.id for e in new.entries) for g in card.gates}
         what = f"{len(new.entries)} findings (" + ", ".join(
             f"{gid} {n}" for gid, n in by_gate.items()
@@ -431,23 +462,14 @@ def init(
     ] = False,
 ) -> int:
     """Write a commented [tool.audit] section with every default into PATH/pyproject.toml."""
-    section = init_section.render()
     if stdout:
-        sys.stdout.write(section)
+        sys.stdout.write(init_section.render())
         return 0
     if not path.is_dir():
         raise ConfigError(f"{path} is not a directory; give the project's directory")
     pyproject = path / "pyproject.toml"
-    existing = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
-    if "[tool.audit" in existing:
-        raise ConfigError(
-            f"{pyproject} already has a [tool.audit] section; edit it, or use --stdout to see "
-            "the defaults"
-        )
-    separator = "\n" if existing and not existing.endswith("\n\n") else ""
-    if existing and not existing.endswith("\n"):
-        separator = "\n\n"
-    scorecard.write_atomic(pyproject, existing + separator + section)
+    existing = pyproject.read_bytes() if pyproject.exists() else b""
+    scorecard.write_atomic(pyproject, init_section.add_to(existing, str(pyproject)))
     _err_console().print(f"Wrote [tool.audit] to {pyproject}")
     return 0
 
@@ -456,7 +478,9 @@ def init(
 def list_gates() -> int:
     """List gates, their conditions, operators and default thresholds."""
     console = Console(highlight=False, soft_wrap=True)
-    for gate in GATES.values():
+    for broken in registry().broken.values():
+        console.print(visible(f"warning: {broken.message()}"), style="yellow", markup=False)
+    for gate in registered_gates().values():
         alone = " (runs alone, after the others)" if gate.runs_alone else ""
         console.print(f"[bold]{gate.id}[/bold]  {gate.title}, runs {gate.tool}{alone}")
         for spec in gate.conditions:

@@ -10,7 +10,8 @@ import datetime as dt
 import difflib
 import math
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +19,17 @@ from auditor import waivers as waivers_mod
 from auditor.baseline import DEFAULT_FILE as DEFAULT_BASELINE
 from auditor.errors import ConfigError
 from auditor.exclude import check_globs
+from auditor.history.settings import STORE_KEYS, STORE_OPTIONS, STORE_TABLE, StoreSettings
 from auditor.model import ConditionSpec, OptionSpec
 from auditor.plugin import Gate, GateConfig
-from gates.registry import GATES
-from gates.service import inherit_service_keys
-from reports.registry import RENDERERS
+from auditor.registry import gates as registered_gates
+from auditor.registry import registry
 
-FORMATS = tuple(RENDERERS)
+FORMATS = ("json", "html", "junit", "sarif", "markdown", "badge")
+"""The report formats, by the name `--format` and `format` take (one renderer each)."""
 DEFAULT_FORMATS = ("html", "json")
 TOP_LEVEL_KEYS = {
-    "gates": "gates to run by default, a subset of " + ", ".join(GATES),
+    "gates": "gates to run by default (default: every installed gate)",
     "python": "the target's interpreter, relative to the target root",
     "out": "directory for reports",
     "format": "report formats",
@@ -68,6 +70,8 @@ class AuditConfig:
     stale_baseline: str = "warn"
     new_code: str | None = None
     waivers: tuple[waivers_mod.Waiver, ...] = ()
+    store: StoreSettings = field(default_factory=StoreSettings)
+    """The run store's keys of `[tool.audit.history]`."""
 
 
 def _nearest(key: str, choices: list[str]) -> str:
@@ -149,56 +153,70 @@ def _check_option(spec: OptionSpec, value: object, where: str) -> object:
     return value
 
 
-def _gate_config(gate: Gate, table: dict[str, Any], table_name: str) -> tuple[GateConfig, bool]:
+def _condition_override(
+    spec: ConditionSpec, value: object, where: str
+) -> tuple[float | None, bool | None]:
+    """A condition's key: a threshold, or a table with `threshold` and/or `blocking`."""
+    if not isinstance(value, dict):
+        return _check_threshold(spec, value, where), None
+    unknown = set(value) - {"threshold", "blocking"}
+    if unknown:
+        bad = sorted(unknown)[0]
+        raise ConfigError(
+            f"`{bad}` is not a key of {where}" + _nearest(bad, ["threshold", "blocking"])
+        )
+    threshold = _check_threshold(spec, value["threshold"], where) if "threshold" in value else None
+    blocking = value.get("blocking")
+    if blocking is not None and not isinstance(blocking, bool):
+        raise ConfigError(f"`blocking` of {where} must be true or false")
+    return threshold, blocking
+
+
+def _common_key(key: str, value: object, where: str) -> float | bool:
+    """`timeout` (seconds above 0) or `enabled` (true or false), keys of every gate's table."""
+    if key == "timeout":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"{where} must be a number of seconds above 0")
+        return float(value)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false")
+    return value
+
+
+def _gate_config(
+    gate: Gate, table: Mapping[str, object], table_name: str, others: tuple[str, ...] = ()
+) -> tuple[GateConfig, bool]:
+    """GATE's validated table; OTHERS are keys of the same table read elsewhere (the store's)."""
     conditions = {c.id: c for c in gate.conditions}
     options = {o.name: o for o in gate.options}
-    valid = [*conditions, *options, *GATE_COMMON_KEYS]
     thresholds = {c.id: c.default for c in gate.conditions}
     blocking = {c.id: c.blocking for c in gate.conditions}
     values: dict[str, object] = {o.name: o.default for o in gate.options}
-    timeout = gate.default_timeout
-    enabled = True
+    common: dict[str, float | bool] = {"timeout": gate.default_timeout, "enabled": True}
     for key, value in table.items():
         where = _where(table_name, key)
         if key in conditions:
-            spec = conditions[key]
-            if isinstance(value, dict):
-                unknown = set(value) - {"threshold", "blocking"}
-                if unknown:
-                    bad = sorted(unknown)[0]
-                    raise ConfigError(
-                        f"`{bad}` is not a key of {where}"
-                        + _nearest(bad, ["threshold", "blocking"])
-                    )
-                if "threshold" in value:
-                    thresholds[key] = _check_threshold(spec, value["threshold"], where)
-                if "blocking" in value:
-                    if not isinstance(value["blocking"], bool):
-                        raise ConfigError(f"`blocking` of {where} must be true or false")
-                    blocking[key] = value["blocking"]
-            else:
-                thresholds[key] = _check_threshold(spec, value, where)
+            threshold, blocks = _condition_override(conditions[key], value, where)
+            thresholds[key] = thresholds[key] if threshold is None else threshold
+            blocking[key] = blocking[key] if blocks is None else blocks
         elif key in options:
             values[key] = _check_option(options[key], value, where)
-        elif key == "timeout":
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ConfigError(f"{where} must be a number of seconds above 0")
-            timeout = float(value)
-        elif key == "enabled":
-            if not isinstance(value, bool):
-                raise ConfigError(f"{where} must be true or false")
-            enabled = value
+        elif key in GATE_COMMON_KEYS:
+            common[key] = _common_key(key, value, where)
         else:
+            valid = [*conditions, *options, *GATE_COMMON_KEYS, *others]
             raise ConfigError(f"`{key}` is not a key of [{table_name}]" + _nearest(key, valid))
-    config = GateConfig(thresholds=thresholds, blocking=blocking, options=values, timeout=timeout)
+    config = GateConfig(thresholds=thresholds, blocking=blocking, options=values,
+                        timeout=float(common["timeout"]))
     gate.validate(config)
-    return config, enabled
+    return config, bool(common["enabled"])
 
 
 def parse_gate_list(text: str, what: str) -> tuple[str, ...]:
     """Parse a comma-separated gate list, rejecting unknown names."""
     names = tuple(n.strip() for n in text.split(",") if n.strip())
-    return _check_names(names, list(GATES), what)
+    registry().check_selected(names)
+    return _check_names(names, list(registered_gates()), what)
 
 
 def parse_format_list(text: str, what: str) -> tuple[str, ...]:
@@ -227,76 +245,117 @@ def _number(data: dict[str, Any], key: str, where: str, default: float) -> float
     return float(value)
 
 
+def _table(data: Mapping[str, object], name: str, source: str, prefix: str) -> dict[str, object]:
+    """The table NAME of DATA (empty when absent); `history = "FILE"` is the short form of the
+    store's table with only its `store`."""
+    table = data.get(name, {})
+    if name == STORE_TABLE and isinstance(table, str):
+        table = {"store": table}
+    if not isinstance(table, dict):
+        shown = f"{prefix}.{name}" if prefix else name
+        raise ConfigError(f"[{shown}] in {source} must be a table")
+    return table
+
+
+def _store(table: Mapping[str, object], prefix: str) -> StoreSettings:
+    """The run store's keys of its table, validated."""
+    name = f"{prefix}.{STORE_TABLE}" if prefix else STORE_TABLE
+    values = {
+        spec.name: _check_option(spec, table[spec.name], _where(name, spec.name))
+        for spec in STORE_OPTIONS if spec.name in table
+    }
+    return StoreSettings(**values)  # type: ignore[arg-type]  # each checked against its kind
+
+
+def _gates(
+    data: Mapping[str, object], source: str, prefix: str
+) -> tuple[dict[str, GateConfig], dict[str, bool]]:
+    """Every installed gate's validated table, as the gate reads it (`Gate.table`)."""
+    configs: dict[str, GateConfig] = {}
+    enabled: dict[str, bool] = {}
+    for gate_id, gate in registered_gates().items():
+        table = _table(data, gate_id, source, prefix)
+        others: tuple[str, ...] = ()
+        if gate_id == STORE_TABLE:
+            # The store's keys share the table and are read by the core (_store).
+            table, others = {k: v for k, v in table.items() if k not in STORE_KEYS}, STORE_KEYS
+        own = gate.table(table, data)
+        name = f"{prefix}.{gate_id}" if prefix else gate_id
+        configs[gate_id], enabled[gate_id] = _gate_config(gate, own, name, others)
+    return configs, enabled
+
+
+def _names_list(data: Mapping[str, object], key: str, valid: list[str], where: str,
+                what: str) -> tuple[str, ...] | None:
+    """The list of names under KEY, each one of VALID; None when KEY is absent."""
+    if key not in data:
+        return None
+    value = data[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"`{key}` {where} must be a list of {what}")
+    return _check_names(tuple(value), valid, f"`{key}` {where}")
+
+
+def _check_top_keys(data: Mapping[str, object], source: str, prefix: str) -> None:
+    # A broken plugin's table is left alone: the plugin's own error says what is wrong.
+    valid_top = [*TOP_LEVEL_KEYS, *registered_gates(), STORE_TABLE, *registry().broken]
+    for key in data:
+        if key not in valid_top:
+            raise ConfigError(f"`{key}` is not a key of [{prefix}] in {source}" + _nearest(
+                key, list(dict.fromkeys(valid_top))
+            ))
+
+
+def _exclude(data: Mapping[str, object], where: str) -> tuple[str, ...]:
+    value = data.get("exclude", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"`exclude` {where} must be a list of globs")
+    return check_globs(value, f"`exclude` {where}") if value else ()
+
+
+def _jobs(data: Mapping[str, object], where: str) -> int | None:
+    jobs = data.get("jobs")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ConfigError(f"`jobs` {where} must be a whole number of at least 1")
+    return jobs
+
+
 def from_mapping(
     data: dict[str, Any], source: str, prefix: str, today: dt.date | None = None
 ) -> AuditConfig:
     """Validate the keys of `[tool.audit]` (or the top of a `--config` file)."""
-    gates: dict[str, GateConfig] = {}
-    enabled: dict[str, bool] = {}
-    valid_top = [*TOP_LEVEL_KEYS, *GATES]
-    for key in data:
-        if key not in valid_top:
-            raise ConfigError(f"`{key}` is not a key of [{prefix}] in {source}" + _nearest(
-                key, valid_top
-            ))
-    for gate_id, gate in GATES.items():
-        table = data.get(gate_id, {})
-        if gate_id in TOP_LEVEL_KEYS and isinstance(table, str):
-            # `history = "FILE"` is the short form of the gate's table with only its `store`.
-            table = {"store": table}
-        name = f"{prefix}.{gate_id}" if prefix else gate_id
-        if not isinstance(table, dict):
-            raise ConfigError(f"[{name}] in {source} must be a table")
-        table = inherit_service_keys(gate_id, table, data)
-        gates[gate_id], enabled[gate_id] = _gate_config(gate, table, name)
+    _check_top_keys(data, source, prefix)
+    if isinstance(data.get("gates"), list):
+        registry().check_selected(str(name) for name in data["gates"])
+    gates, enabled = _gates(data, source, prefix)
+    store = _store(_table(data, STORE_TABLE, source, prefix), prefix)
     where = f"in [{prefix}] of {source}" if prefix else f"in {source}"
-    selected: tuple[str, ...] = tuple(GATES)
-    if "gates" in data:
-        value = data["gates"]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"`gates` {where} must be a list of gate names")
-        selected = _check_names(tuple(value), list(GATES), f"`gates` {where}")
-    formats: tuple[str, ...] | None = None
-    if "format" in data:
-        value = data["format"]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"`format` {where} must be a list of format names")
-        formats = _check_names(tuple(value), list(FORMATS), f"`format` {where}")
-    python = _optional_str(data, "python", where)
-    out = _optional_str(data, "out", where)
     stale = _optional_str(data, "stale_baseline", where) or "warn"
     if stale not in STALE_MODES:
         raise ConfigError(f"`stale_baseline` {where} must be \"warn\" or \"fail\", not {stale!r}")
     max_days = _number(data, "max_waiver_days", where, waivers_mod.DEFAULT_MAX_DAYS)
     waivers = waivers_mod.parse(
-        data.get("waivers", []), list(GATES), int(max_days), today or dt.date.today(),
-        f"[{prefix}] of {source}" if prefix else source,
+        data.get("waivers", []), list(registered_gates()), int(max_days),
+        today or dt.date.today(), f"[{prefix}] of {source}" if prefix else source,
     )
-    jobs = data.get("jobs")
-    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-        raise ConfigError(f"`jobs` {where} must be a whole number of at least 1")
-    exclude: tuple[str, ...] = ()
-    if "exclude" in data:
-        value = data["exclude"]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"`exclude` {where} must be a list of globs")
-        exclude = check_globs(value, f"`exclude` {where}")
     return AuditConfig(
-        exclude=exclude,
+        exclude=_exclude(data, where),
         gates=gates,
-        selected=selected,
+        selected=_names_list(data, "gates", list(registered_gates()), where, "gate names")
+        or tuple(registered_gates()),
         enabled=enabled,
-        python=python,
-        out=out,
-        formats=formats,
-        jobs=jobs,
-        history=gates["history"].option_str("store") or None,
+        python=_optional_str(data, "python", where),
+        out=_optional_str(data, "out", where),
+        formats=_names_list(data, "format", list(FORMATS), where, "format names"),
+        jobs=_jobs(data, where),
+        history=store.store or None,
         source=source,
         baseline=_optional_str(data, "baseline", where) or DEFAULT_BASELINE,
         ratchet_tolerance=_number(data, "ratchet_tolerance", where, 0.0),
         stale_baseline=stale,
         new_code=_optional_str(data, "new_code", where),
         waivers=tuple(waivers),
+        store=store,
     )
 
 
@@ -316,7 +375,8 @@ def _from_config_file(data: dict[str, Any], path: Path) -> AuditConfig:
     section = tool["audit"]
     if not isinstance(section, dict):
         raise ConfigError(f"[tool.audit] in {path} must be a table")
-    mixed = sorted(key for key in data if key != "tool" and key in [*TOP_LEVEL_KEYS, *GATES])
+    known = [*TOP_LEVEL_KEYS, *registered_gates(), STORE_TABLE]
+    mixed = sorted(key for key in data if key != "tool" and key in known)
     if mixed:
         raise ConfigError(
             f"{path} has `{mixed[0]}` at the top and a [tool.audit] section; keep only one of them"

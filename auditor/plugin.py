@@ -111,12 +111,37 @@ class GateContext:
             ) from None
 
 
+@dataclass(frozen=True)
+class CliOption:
+    """An option a gate adds to `audit run`, e.g. coverage's `--coverage-data PATTERN`. It may be
+    given more than once; the gate's `prepare` receives every value, in order."""
+
+    flag: str
+    """`--coverage-data`: two dashes, lowercase words joined by dashes."""
+    metavar: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """What a gate's `prepare` may use, before any gate runs."""
+
+    root: Path
+    """The target repository, absolute."""
+    cwd: Path
+    """The directory `audit` was started in: command-line paths are relative to it."""
+    python: Path
+    """The target's interpreter."""
+    cli: Mapping[str, tuple[str, ...]]
+    """The values of the gate's `cli_options`, by flag (empty when not given)."""
+
+
 class GateView(Protocol):
-    """How the reports show one gate's details; reports find it by gate id (`Gate.view`)."""
+    """How the reports show one gate's details; reports find it through the gate (`Gate.view`)."""
 
     template: str
-    """Its HTML partial, relative to the `gates` folder (`coverage/view.html.j2`); it receives
-    the built view as `v`."""
+    """Its HTML partial, relative to the folder of the view's module (`view.html.j2`); it
+    receives the built view as `v`."""
     findings_noun: str
     """What the gate's findings are called in the HTML (`findings`, `type errors`)."""
     details_keys: Mapping[str, type]
@@ -133,20 +158,33 @@ class GateView(Protocol):
 
 
 class Gate(Protocol):
-    """A quality gate. Implementations are plain classes listed in `gates.registry.GATES`."""
+    """A quality gate, found through the `auditor.gates` entry point group (auditor.registry).
+
+    Subclass `BaseGate` for the defaults of everything a gate may leave out.
+    """
 
     id: str
-    """The gate's name on the command line and in `[tool.audit.<id>]`."""
+    """The gate's name on the command line and in `[tool.audit.<id>]`; equals its entry point's
+    name."""
     title: str
     tool: str
     """The tool(s) it drives, for `audit gates`."""
     conditions: tuple[ConditionSpec, ...]
     options: tuple[OptionSpec, ...]
+    order: int
+    """Where it is listed and reported among the gates, lowest first; gates that run alone also
+    run in this order."""
     runs_alone: bool
-    """True when other work would distort its figures (the load gate)."""
+    """True when other work would distort its figures (the load gate), or when it reads what the
+    others did: it runs after the others, one at a time."""
     default_timeout: float
     view: GateView | None
     """Its section of the HTML report and its "where to look" hints; None: generic."""
+    cli_options: tuple[CliOption, ...]
+    """Options it adds to `audit run`; `prepare` receives their values."""
+    build_conditions: tuple[str, ...]
+    """Its count conditions that say whether the build succeeded when 0 (failing tests, critical
+    errors: the tests passed, the code compiles), for the history's build success rate."""
 
     def skip_reason(self, config: GateConfig) -> str | None:
         """Why the gate is skipped with this configuration, or None when it runs."""
@@ -154,6 +192,18 @@ class Gate(Protocol):
 
     def validate(self, config: GateConfig) -> None:
         """Raise ConfigError for option combinations that cannot work."""
+        ...
+
+    def table(
+        self, own: Mapping[str, object], tables: Mapping[str, object]
+    ) -> Mapping[str, object]:
+        """Its config table as it reads it, from its own and every other `[tool.audit]` table: a
+        gate that starts the service another gate's table defines takes that gate's keys."""
+        ...
+
+    def prepare(self, config: GateConfig, preparation: Preparation) -> GateConfig:
+        """Its config completed before any gate runs (its command-line options applied, paths
+        expanded); raise ConfigError for what cannot work."""
         ...
 
     def measure(self, ctx: GateContext) -> Measurement:
@@ -168,3 +218,34 @@ class Gate(Protocol):
         replaces those values. Figures from the tools (percentages) are not derived here.
         """
         ...
+
+
+class BaseGate:
+    """The defaults of what a gate may leave out; a gate class subclasses it and declares `id`,
+    `title`, `tool`, `conditions` and `measure`."""
+
+    options: tuple[OptionSpec, ...] = ()
+    order: int = 100
+    runs_alone: bool = False
+    default_timeout: float = 600.0
+    view: GateView | None = None
+    cli_options: tuple[CliOption, ...] = ()
+    build_conditions: tuple[str, ...] = ()
+
+    def skip_reason(self, config: GateConfig) -> str | None:
+        return None
+
+    def validate(self, config: GateConfig) -> None:
+        return None
+
+    def table(
+        self, own: Mapping[str, object], tables: Mapping[str, object]
+    ) -> Mapping[str, object]:
+        return own
+
+    def prepare(self, config: GateConfig, preparation: Preparation) -> GateConfig:
+        return config
+
+    def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
+        """Nothing counted from findings; a gate whose conditions count findings says how."""
+        return {}

@@ -10,15 +10,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from auditor import __version__, counting, fingerprints, gitinfo, procs, scoring, treecheck
 from auditor.cache import ResultCache
 from auditor.errors import GateError, SkipGateError
 from auditor.exclude import Exclusion
-from auditor.model import GateResult, Measurement, Scorecard
+from auditor.model import GateResult, Measurement, Scorecard, Status
 from auditor.plugin import Gate, GateConfig, GateContext
-from gates.registry import GATES
+from auditor.registry import gates as registered_gates
 
 if TYPE_CHECKING:
     from auditor.history.location import HistoryRef
@@ -239,7 +239,7 @@ def _schedule(
     parallel: list[Gate] = []
     alone: list[Gate] = []
     for gate_id in plan.selected:
-        gate = GATES[gate_id]
+        gate = registered_gates()[gate_id]
         config = plan.gates[gate_id]
         reason = (
             "disabled with `enabled = false` in its config table"
@@ -259,11 +259,10 @@ def _schedule(
             alone.append(gate)
         else:
             parallel.append(gate)
-    # Gates that run alone go in the registry's order whatever the selection's order: the api
-    # gate's generated requests come before the load gate, which starts the service anew, and
-    # the history gate, which reads only what earlier runs recorded, comes last.
-    order = list(GATES)
-    alone.sort(key=lambda gate: order.index(gate.id) if gate.id in order else len(order))
+    # Gates that run alone go in their declared `order` whatever the selection's order (the
+    # generated requests of one gate before another that starts the service anew; one that
+    # reads what earlier runs recorded, last).
+    alone.sort(key=lambda gate: (gate.order, gate.id))
     if plan.cache is not None:
         # The longest first, so that the last to finish does not start last (as measured before).
         expected = plan.cache.expected_durations()
@@ -271,17 +270,12 @@ def _schedule(
     return parallel, alone
 
 
-def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
-    """Run the plan's gates and score them. Ctrl-C kills every child process and re-raises."""
-    events = events or NoEvents()
-    procs.reset()
-    started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    started = time.monotonic()
+def _run_gates(
+    plan: Plan, parallel: list[Gate], alone: list[Gate], watched: _Watched,
+) -> dict[str, GateResult]:
+    """Run PARALLEL beside each other, then ALONE one at a time. Ctrl-C kills every child
+    process and re-raises."""
     results: dict[str, GateResult] = {}
-    parallel, alone = _schedule(plan, events, results)
-    # Read before any gate runs; reports written inside the target are the user's choice.
-    watch = treecheck.TreeWatch(plan.root, skip=plan.out_dir)
-    watched = _Watched(events, watch)
     workdir = Path(tempfile.mkdtemp(prefix="audit-work-"))
     sources = fingerprints.SourceIndex(plan.root)
     executor = ThreadPoolExecutor(max_workers=max(1, plan.jobs), thread_name_prefix="gate")
@@ -301,9 +295,13 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
     finally:
         executor.shutdown(wait=True)
         shutil.rmtree(workdir, ignore_errors=True)
-    ordered = [results[g] for g in plan.selected]
-    if plan.cache is not None:
-        plan.cache.remember_durations(ordered)
+    return results
+
+
+def _verdict(
+    plan: Plan, ordered: list[GateResult]
+) -> tuple[Status, float, str | None, dict[str, Any] | None]:
+    """The overall status, score and reason, and what was held against what."""
     status = scoring.overall_status(ordered)
     score = scoring.overall_score(ordered)
     reason = None
@@ -313,6 +311,24 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
     stale = counting.stale_reason(summary)
     if stale is not None and status == "passed":
         status, reason = "failed", stale
+    return status, score, reason, summary
+
+
+def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
+    """Run the plan's gates and score them. Ctrl-C kills every child process and re-raises."""
+    events = events or NoEvents()
+    procs.reset()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    started = time.monotonic()
+    results: dict[str, GateResult] = {}
+    parallel, alone = _schedule(plan, events, results)
+    # Read before any gate runs; reports written inside the target are the user's choice.
+    watch = treecheck.TreeWatch(plan.root, skip=plan.out_dir)
+    results.update(_run_gates(plan, parallel, alone, _Watched(events, watch)))
+    ordered = [results[g] for g in plan.selected]
+    if plan.cache is not None:
+        plan.cache.remember_durations(ordered)
+    status, score, reason, summary = _verdict(plan, ordered)
     target: dict[str, object] = {
         "path": str(plan.root),
         "name": plan.root.name,

@@ -537,6 +537,26 @@ def _median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
+def _figures_report(auditor: list[SideRun], by_hand: list[SideRun]) -> bool:
+    """Print each figure of both sides; True when every run of both measured the same."""
+    print(f"\n{'figure':34}{'auditor':>12}{'by hand':>12}  same")
+    agree = True
+    names = list(dict.fromkeys([*by_hand[0].figures, *auditor[0].figures]))
+    for name in names:
+        for a_run, h_run in zip(auditor, by_hand, strict=True):
+            ok = same(name, a_run.figures.get(name), h_run.figures.get(name))
+            agree &= ok
+        a_val, h_val = auditor[-1].figures.get(name), by_hand[-1].figures.get(name)
+        flag = "yes" if same(name, a_val, h_val) else "NO"
+        print(f"{name:34}{_fmt(a_val):>12}{_fmt(h_val):>12}  {flag}")
+    for side, runs in (("auditor", auditor), ("by hand", by_hand)):
+        for i, run in enumerate(runs, 1):
+            if run.problem:
+                agree = False
+                print(f"\n{side}, run {i}: {run.problem}")
+    return agree
+
+
 def report(
     auditor: list[SideRun],
     by_hand: list[SideRun],
@@ -593,21 +613,7 @@ def report(
         print("  all wall times, s: auditor " + " ".join(f"{r.timing.wall_s:.2f}" for r in auditor)
               + " | by hand " + " ".join(f"{r.timing.wall_s:.2f}" for r in by_hand))
 
-    print(f"\n{'figure':34}{'auditor':>12}{'by hand':>12}  same")
-    agree = True
-    names = list(dict.fromkeys([*by_hand[0].figures, *auditor[0].figures]))
-    for name in names:
-        for a_run, h_run in zip(auditor, by_hand, strict=True):
-            ok = same(name, a_run.figures.get(name), h_run.figures.get(name))
-            agree &= ok
-        a_val, h_val = auditor[-1].figures.get(name), by_hand[-1].figures.get(name)
-        flag = "yes" if same(name, a_val, h_val) else "NO"
-        print(f"{name:34}{_fmt(a_val):>12}{_fmt(h_val):>12}  {flag}")
-    for side, runs in (("auditor", auditor), ("by hand", by_hand)):
-        for i, run in enumerate(runs, 1):
-            if run.problem:
-                agree = False
-                print(f"\n{side}, run {i}: {run.problem}")
+    agree = _figures_report(auditor, by_hand)
     print("\n" + ("Both sides measured the same figures." if agree
                   else "The figures DIFFER (or a side failed): the timings do not compare."))
     return agree
@@ -700,10 +706,8 @@ def one_round(rounds: Rounds, i: int, args: argparse.Namespace, target: Target, 
         ))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list[:1] == ["--by-hand-child"] and len(args_list) == 3:
-        return by_hand_child(args_list[1], args_list[2])
+def parse_arguments(args_list: list[str]) -> argparse.Namespace:
+    """The benchmark's command line, checked."""
     parser = argparse.ArgumentParser(
         description="Time `audit run` against the same tools run by hand on a real project."
     )
@@ -728,6 +732,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--repeat must be at least 1")
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["--by-hand-child"] and len(args_list) == 3:
+        return by_hand_child(args_list[1], args_list[2])
+    args = parse_arguments(args_list)
 
     def say(message: str) -> None:
         print(f"benchmark: {message}", file=sys.stderr, flush=True)

@@ -25,7 +25,6 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from auditor.errors import ConfigError, GateError
 from auditor.model import OptionSpec
@@ -48,16 +47,13 @@ SERVICE_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("startup_timeout", "number", 30, "seconds the service has to become healthy"),
 )
 SERVICE_KEYS = tuple(spec.name for spec in SERVICE_OPTIONS)
-INHERITS_SERVICE_FROM = {"api": "load"}
-"""Gates that start the service as another gate's table says, unless they set `start`."""
 
 
-def inherit_service_keys(gate_id: str, table: dict[str, Any],
-                         tables: Mapping[str, object]) -> dict[str, Any]:
-    """GATE_ID's config table, with the service keys of the gate it inherits them from when its
-    own table sets no `start` (all of them or none: a half-inherited service is a puzzle)."""
-    source = INHERITS_SERVICE_FROM.get(gate_id)
-    if source is None or "start" in table:
+def inherit_service_keys(source: str, table: Mapping[str, object],
+                         tables: Mapping[str, object]) -> Mapping[str, object]:
+    """A gate's config TABLE with the service keys of the SOURCE gate's table when it sets no
+    `start` itself (all of them or none: a half-inherited service is a puzzle)."""
+    if "start" in table:
         return table
     other = tables.get(source)
     if not isinstance(other, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reports import text
@@ -100,6 +101,56 @@ def nice_max(value: float) -> float:
     return 10 * power
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where one series' bar of one group goes."""
+
+    group: str
+    x: float
+    width: float
+    top: float
+    bottom: float
+    unit: str
+    y_of: Callable[[float], float]
+
+
+def _elements(
+    one: Series, g: int, at: _Place
+) -> tuple[Bar | None, Whisker | None, Mark | None]:
+    """The bar, interval whisker and target mark of series ONE in group G (each when known)."""
+    value = one.values[g] if g < len(one.values) else None
+    limit = one.targets[g] if g < len(one.targets) else None
+    interval = one.intervals[g] if g < len(one.intervals) else None
+    x, unit, name = at.x, at.unit, f"{one.name} {at.group}"
+    bar = whisker = mark = None
+    if value is not None:
+        y = at.y_of(value)
+        bar = Bar(
+            x=round(x + 1, 1), y=round(y, 1), width=round(at.width - 2, 1),
+            height=round(max(at.bottom - y, 0.5), 1),
+            css=f"{one.css} over" if limit is not None and value >= limit else one.css,
+            label=text.number(round(value)), label_x=round(x + at.width / 2, 1),
+            label_y=round(y - 4, 1),
+            title=f"{name}: {text.with_unit(value, unit)}"
+            + (f" (target < {text.with_unit(limit, unit)})" if limit is not None else ""),
+        )
+    if interval is not None and value is not None:
+        low, high = interval
+        whisker = Whisker(
+            x=round(x + at.width / 2, 1), y1=round(at.y_of(low), 1),
+            y2=round(at.y_of(high) if high is not None else at.top, 1),
+            open_top=high is None,
+            title=f"{name}: 95% interval {text.with_unit(low, unit)}"
+            f" to {text.with_unit(high, unit) if high is not None else 'unbounded'}",
+        )
+    if limit is not None:
+        mark = Mark(
+            x1=round(x - 2, 1), x2=round(x + at.width + 2, 1), y=round(at.y_of(limit), 1),
+            title=f"{name} target: < {text.with_unit(limit, unit)}",
+        )
+    return bar, whisker, mark
+
+
 def bar_chart(
     title: str, groups: list[str], series: list[Series], unit: str,
     *, width: int = 720, height: int = 280,
@@ -117,39 +168,14 @@ def bar_chart(
     bars: list[Bar] = []
     marks: list[Mark] = []
     whiskers: list[Whisker] = []
-    for g, _ in enumerate(groups):
+    for g, group in enumerate(groups):
         start = left + g * group_width + (group_width - bar_width * len(series)) / 2
         for s, one in enumerate(series):
-            value = one.values[g] if g < len(one.values) else None
-            limit = one.targets[g] if g < len(one.targets) else None
-            x = start + s * bar_width
-            if value is not None:
-                over = limit is not None and value >= limit
-                y = y_of(value)
-                bars.append(Bar(
-                    x=round(x + 1, 1), y=round(y, 1), width=round(bar_width - 2, 1),
-                    height=round(max(bottom - y, 0.5), 1),
-                    css=f"{one.css} over" if over else one.css,
-                    label=text.number(round(value)), label_x=round(x + bar_width / 2, 1),
-                    label_y=round(y - 4, 1),
-                    title=f"{one.name} {groups[g]}: {text.with_unit(value, unit)}"
-                    + (f" (target < {text.with_unit(limit, unit)})" if limit is not None else ""),
-                ))
-            interval = one.intervals[g] if g < len(one.intervals) else None
-            if interval is not None and value is not None:
-                low, high = interval
-                whiskers.append(Whisker(
-                    x=round(x + bar_width / 2, 1), y1=round(y_of(low), 1),
-                    y2=round(y_of(high) if high is not None else top, 1),
-                    open_top=high is None,
-                    title=f"{one.name} {groups[g]}: 95% interval {text.with_unit(low, unit)}"
-                    f" to {text.with_unit(high, unit) if high is not None else 'unbounded'}",
-                ))
-            if limit is not None:
-                marks.append(Mark(
-                    x1=round(x - 2, 1), x2=round(x + bar_width + 2, 1), y=round(y_of(limit), 1),
-                    title=f"{one.name} {groups[g]} target: < {text.with_unit(limit, unit)}",
-                ))
+            place = _Place(group, start + s * bar_width, bar_width, top, bottom, unit, y_of)
+            bar, whisker, mark = _elements(one, g, place)
+            bars += [bar] if bar is not None else []
+            whiskers += [whisker] if whisker is not None else []
+            marks += [mark] if mark is not None else []
     ticks = [
         Tick(y=round(y_of(top_value * i / 4), 1), label=text.with_unit(top_value * i / 4, unit))
         for i in range(5)

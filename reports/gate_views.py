@@ -68,7 +68,10 @@ def section(gate: GateResult) -> Section:
         reason=gate.reason,
         log_tail=log_tail,
         log_cut=log_cut,
-        template=gate_view.template if gate_view is not None and view is not None else None,
+        template=(
+            f"{gate.id}/{gate_view.template}"
+            if gate_view is not None and view is not None else None
+        ),
         view=view,
         findings_noun=gate_view.findings_noun if gate_view is not None else "findings",
         warnings=tool_warnings(gate),

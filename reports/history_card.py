@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from auditor.history.not_audited import NOT_AUDITED, NotAudited
 from auditor.history.section import HistorySection
 from auditor.model import Scorecard
-from gates.history.view import HistoryView, metrics_view
 from reports import text
+from reports.history_metrics import HistoryView, metrics_view
 from reports.trend import Trend, trend
 
 

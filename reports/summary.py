@@ -269,6 +269,29 @@ def _fixed_text(entry: dict[str, object]) -> str:
     )
 
 
+def _waiver_row(w: dict[str, object]) -> WaiverRow:
+    return WaiverRow(
+        label=f"{access.text(w.get('gate'))} {access.text(w.get('rule'))}"
+        + (f" in {access.text(w.get('path'))}" if w.get("path") else ""),
+        status=access.text(w.get("status")),
+        owner=access.text(w.get("owner")),
+        expires=access.text(w.get("expires")),
+        reason=access.text(w.get("reason")),
+        matched=int(access.num(w.get("matched")) or 0),
+    )
+
+
+def _new_code_text(change: dict[str, object]) -> str | None:
+    if not change:
+        return None
+    return (
+        f"the change since {access.text(change.get('ref'))} (merge base "
+        f"{text.short_commit(access.text(change.get('merge_base')))}): "
+        f"{text.plural(int(access.num(change.get('lines')) or 0), 'changed line')} in "
+        f"{text.plural(int(access.num(change.get('files')) or 0), 'file')}"
+    )
+
+
 def held(card: Scorecard) -> Held | None:
     """The counting section of a report, or None when no baseline, waiver or change applied."""
     counting = access.mapping(card.counting)
@@ -291,27 +314,8 @@ def held(card: Scorecard) -> Held | None:
     ]
     base = access.mapping(counting.get("baseline"))
     fixed = [_fixed_text(e) for e in access.records(base.get("fixed"))]
-    waivers = [
-        WaiverRow(
-            label=f"{access.text(w.get('gate'))} {access.text(w.get('rule'))}"
-            + (f" in {access.text(w.get('path'))}" if w.get("path") else ""),
-            status=access.text(w.get("status")),
-            owner=access.text(w.get("owner")),
-            expires=access.text(w.get("expires")),
-            reason=access.text(w.get("reason")),
-            matched=int(access.num(w.get("matched")) or 0),
-        )
-        for w in access.records(counting.get("waivers"))
-    ]
-    change = access.mapping(counting.get("new_code"))
-    new_code = None
-    if change:
-        new_code = (
-            f"the change since {access.text(change.get('ref'))} (merge base "
-            f"{text.short_commit(access.text(change.get('merge_base')))}): "
-            f"{text.plural(int(access.num(change.get('lines')) or 0), 'changed line')} in "
-            f"{text.plural(int(access.num(change.get('files')) or 0), 'file')}"
-        )
+    waivers = [_waiver_row(w) for w in access.records(counting.get("waivers"))]
+    new_code = _new_code_text(access.mapping(counting.get("new_code")))
     file = access.text(base.get("file")) or None
     counted = [
         f"{g.id} {f.path or '(dependency)'}{f':{f.line}' if f.line else ''} [{f.rule}] "

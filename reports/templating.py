@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from jinja2 import (
     BytecodeCache,
@@ -12,15 +11,13 @@ from jinja2 import (
     FileSystemBytecodeCache,
     FileSystemLoader,
     PackageLoader,
+    PrefixLoader,
     StrictUndefined,
 )
 from jinja2.bccache import Bucket
 
-import gates
 from auditor.cache import cache_root
-
-GATES_DIR = Path(gates.__file__).parent
-"""Gates' own HTML partials are named by their path under it (`coverage/view.html.j2`)."""
+from reports.views import view_folders
 
 
 class _QuietBytecodeCache(FileSystemBytecodeCache):
@@ -49,7 +46,13 @@ def _bytecode_cache() -> BytecodeCache | None:
 def html_environment() -> Environment:
     """Every value is HTML-escaped unless a template says otherwise (none does)."""
     return Environment(
-        loader=ChoiceLoader([PackageLoader("reports", "templates"), FileSystemLoader(GATES_DIR)]),
+        loader=ChoiceLoader([
+            PackageLoader("reports", "templates"),
+            # A gate's partials: `coverage/view.html.j2` is view.html.j2 beside its view module.
+            PrefixLoader({
+                gate_id: FileSystemLoader(folder) for gate_id, folder in view_folders().items()
+            }),
+        ]),
         autoescape=True,
         bytecode_cache=_bytecode_cache(),
         undefined=StrictUndefined,

@@ -19,6 +19,7 @@ import platformdirs
 
 from auditor import procs
 from auditor.errors import ConfigError, GateError
+from auditor.history.settings import DEFAULT_MIN_RUNS, DEFAULT_WINDOW_DAYS
 
 ENV_URL = "AUDIT_HISTORY_URL"
 """A store URL from the environment, so a team's database password stays out of the repository."""
@@ -44,6 +45,10 @@ class HistoryRef:
     target: str
     main_branch: str
     main_branch_source: str
+    window_days: int = DEFAULT_WINDOW_DAYS
+    """Days of recorded runs the success metrics look back over."""
+    min_runs: int = DEFAULT_MIN_RUNS
+    """Fewest audits a rate needs."""
 
 
 def _git(root: Path, *args: str) -> str | None:

@@ -10,7 +10,6 @@ from auditor import config as config_mod
 from auditor.errors import ConfigError
 from auditor.history import location
 from auditor.history.location import HistoryRef
-from gates.history.gate import settings
 
 
 @dataclass(frozen=True)
@@ -28,11 +27,12 @@ def history_ref(
             raise ConfigError("--history and --no-history contradict each other; give one")
         return None
     target = location.identity(root)
-    configured = cfg.gates["history"].option_str("main_branch") or ""
-    main, source = location.main_branch(root, configured)
-    return HistoryRef(location.resolve(option, cfg.history, root, target), target, main, source)
+    main, source = location.main_branch(root, cfg.store.main_branch)
+    return HistoryRef(
+        location.resolve(option, cfg.history, root, target), target, main, source,
+        window_days=cfg.store.window_days, min_runs=cfg.store.min_runs,
+    )
 
 
 def metric_settings(cfg: config_mod.AuditConfig) -> MetricSettings:
-    window, min_runs = settings(cfg.gates["history"])
-    return MetricSettings(window_days=window, min_runs=min_runs)
+    return MetricSettings(window_days=cfg.store.window_days, min_runs=cfg.store.min_runs)

@@ -22,13 +22,18 @@ from auditor.history.location import StoreLocation
 from auditor.history.section import git_of
 from auditor.history.tables import HEAD_REVISION, alembic_version, conditions, runs
 from auditor.model import Scorecard
+from auditor.registry import gates
 
 BUSY_TIMEOUT_S = 30.0
 """How long a SQLite writer waits for another audit's write to finish."""
 CONNECT_TIMEOUT_S = 10
 """How long to wait for a PostgreSQL server before the history is given up for this run."""
-BUILD_CONDITIONS = (("coverage", "tests_failed"), ("lint", "critical_errors"))
-"""The conditions that say whether the tests passed and the code compiled."""
+
+
+def build_conditions() -> list[str]:
+    """`gate.condition` of the conditions that say whether the tests passed and the code
+    compiled, as the installed gates declare them (`Gate.build_conditions`)."""
+    return [f"{gate.id}.{c}" for gate in gates().values() for c in gate.build_conditions]
 
 
 @dataclass(frozen=True)
@@ -257,7 +262,7 @@ class Store:
         )
         if since is not None:
             query = query.where(runs.c.started_at >= since)
-        wanted = [f"{g}.{c}" for g, c in BUILD_CONDITIONS]
+        wanted = build_conditions()
         with self._begin() as connection:
             found = connection.execute(query).all()
             figures = self._figures(connection, [row.id for row in found])

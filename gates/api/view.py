@@ -30,7 +30,7 @@ class ApiView:
 
 
 class ApiReportView:
-    template = "api/view.html.j2"
+    template = "view.html.j2"
     findings_noun = "failures"
     details_keys: Mapping[str, type] = MappingProxyType(
         {"seed": int, "max_examples": int, "failing": list, "operations_tested": int}

@@ -33,6 +33,9 @@ from gates.tools import check_exit, tool_failed
 
 DATA_OPTION = "data"
 JUNIT_OPTION = "junit"
+DATA_FLAG = "--coverage-data"
+JUNIT_FLAG = "--junit"
+"""The command-line options that replace `data` and `junit`."""
 PROBE_TIMEOUT_S = 120.0
 NO_JUNIT = (
     "coverage data was reused without JUnit results (--junit), so nothing proves the tests "
@@ -141,11 +144,11 @@ def prepare(
     (relative to the target root). Raises ConfigError for a pattern that matches nothing or a
     file that cannot be read."""
     if cli_data:
-        data = expand(cli_data, cwd, "--coverage-data")
+        data = expand(cli_data, cwd, DATA_FLAG)
     else:
         data = expand(config.option_list(DATA_OPTION), root, "`data` in [tool.audit.coverage]")
     if cli_junit:
-        junit = expand(cli_junit, cwd, "--junit")
+        junit = expand(cli_junit, cwd, JUNIT_FLAG)
     else:
         junit = expand(config.option_list(JUNIT_OPTION), root, "`junit` in [tool.audit.coverage]")
     if junit and not data:

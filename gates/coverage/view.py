@@ -39,7 +39,7 @@ class CoverageView:
 
 
 class CoverageReportView:
-    template = "coverage/view.html.j2"
+    template = "view.html.j2"
     findings_noun = "findings"
     details_keys: Mapping[str, type] = MappingProxyType(
         {

@@ -1,33 +1,18 @@
 """The history gate: build success rate, first-time success rate and MTTR, computed from the runs
 the history recorded before this one. It runs after every other gate and only reads the store;
-it runs no tool. Off unless `[tool.audit.history] enabled = true`; non-blocking by default."""
+it runs no tool. Off unless `[tool.audit.history] enabled = true`; non-blocking by default.
+The store, window and main branch are the run store's keys of that table
+(auditor.history.settings)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from auditor.errors import ConfigError, GateError, SkipGateError
+from auditor.errors import GateError, SkipGateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
-from auditor.plugin import GateConfig, GateContext, GateView
+from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from gates.history.view import HistoryReportView
-
-DEFAULT_WINDOW_DAYS = 30
-DEFAULT_MIN_RUNS = 3
-
-
-def _int_option(config: GateConfig, name: str, default: int) -> int:
-    value = config.options.get(name)
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
-def settings(config: GateConfig) -> tuple[int, int]:
-    """The window in days and the fewest runs a rate needs, from the gate's options."""
-    return (
-        _int_option(config, "window_days", DEFAULT_WINDOW_DAYS),
-        _int_option(config, "min_runs", DEFAULT_MIN_RUNS),
-    )
-
 
 BASIS = {
     "build_success_rate": "audits on the main branch that ran the tests or the linter",
@@ -36,11 +21,12 @@ BASIS = {
 }
 """What each condition is judged over (its population is named after the condition)."""
 
-class HistoryGate:
+class HistoryGate(BaseGate):
     view: GateView | None = HistoryReportView()
     id = "history"
     title = "History"
     tool = "no tool (reads the history store)"
+    order = 90
     runs_alone = True
     default_timeout = 120.0
     conditions: tuple[ConditionSpec, ...] = (
@@ -56,21 +42,9 @@ class HistoryGate:
                       "one, in whole minutes", blocking=False, population="mttr_minutes"),
     )
     options: tuple[OptionSpec, ...] = (
-        OptionSpec("store", "str", "",
-                   "where runs are recorded: a SQLite file outside the target or a "
-                   "postgresql:// URL (default: $AUDIT_HISTORY_URL, else a file per project in "
-                   "the user's data directory); the short form is `history = \"...\"` under "
-                   "tool.audit"),
         OptionSpec("enabled", "bool", False,
                    "score the success metrics over time as conditions (they are always shown "
                    "in the scorecard's history section)"),
-        OptionSpec("window_days", "int", DEFAULT_WINDOW_DAYS,
-                   "days of recorded runs the metrics look back over"),
-        OptionSpec("main_branch", "str", "",
-                   "the main branch (default: the remote's HEAD, else `main`)"),
-        OptionSpec("min_runs", "int", DEFAULT_MIN_RUNS,
-                   "fewest audits on the main branch (or new branches) a rate needs; with fewer "
-                   "it is skipped"),
     )
 
     def skip_reason(self, config: GateConfig) -> str | None:
@@ -78,13 +52,6 @@ class HistoryGate:
             return ("not enabled: set `enabled = true` in [tool.audit.history] to score the "
                     "success metrics over time")
         return None
-
-    def validate(self, config: GateConfig) -> None:
-        window, min_runs = settings(config)
-        if window < 1:
-            raise ConfigError("`window_days` in [tool.audit.history] must be at least 1")
-        if min_runs < 1:
-            raise ConfigError("`min_runs` in [tool.audit.history] must be at least 1")
 
     def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
         return {}  # the history conditions are figures over recorded runs
@@ -99,7 +66,7 @@ class HistoryGate:
         from auditor.history.recorder import describe  # noqa: PLC0415
         from auditor.history.store import opened  # noqa: PLC0415
 
-        window, min_runs = settings(ctx.config)
+        window, min_runs = ref.window_days, ref.min_runs
         ctx.progress("reading the history")
         try:
             with opened(ref.location) as store:

@@ -9,7 +9,7 @@ from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
 from auditor.exclude import NOTHING, ExcludedFiles, Exclusion
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
-from auditor.plugin import GateConfig, GateContext, GateView
+from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from auditor.procs import ProcResult
 from gates import tools
 from gates.lint import ruff_run
@@ -101,11 +101,13 @@ FILES = "files"
 """The population the conditions are judged over: the files ruff checked."""
 
 
-class LintGate:
+class LintGate(BaseGate):
     view: GateView | None = LintReportView()
     id = "lint"
     title = "Lint"
     tool = "ruff"
+    order = 20
+    build_conditions = ("critical_errors",)
     runs_alone = False
     default_timeout = 300.0
     # ruff reads Python sources, notebooks and its configuration; the target's own ruff, when

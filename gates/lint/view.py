@@ -24,7 +24,7 @@ class LintView:
 
 
 class LintReportView:
-    template = "lint/view.html.j2"
+    template = "view.html.j2"
     findings_noun = "findings"
     details_keys: Mapping[str, type] = MappingProxyType(
         {"selection": str, "critical_rules": list, "by_rule": dict, "by_file": dict}

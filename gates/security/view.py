@@ -38,7 +38,7 @@ class SecurityView:
 
 
 class SecurityReportView:
-    template = "security/view.html.j2"
+    template = "view.html.j2"
     findings_noun = "code findings"
     details_keys: Mapping[str, type] = MappingProxyType({"bandit": dict, "dependencies": dict})
 

@@ -40,7 +40,7 @@ def _module(figures: AnyFigures, target: float | None, name: str) -> TypeModule:
 
 
 class TypeReportView:
-    template = "type/view.html.j2"
+    template = "view.html.j2"
     findings_noun = "type errors"
     details_keys: Mapping[str, type] = MappingProxyType(
         {"interpreter": str, "modules": list, "total": dict, "checked": str}

@@ -18,7 +18,7 @@ import pytest
 from auditor import cache
 from auditor.model import GateResult
 from auditor.plugin import GateConfig
-from gates.registry import GATES
+from auditor.registry import gates as registered_gates
 from tests import helpers
 from tests.helpers import copy_project, gate
 
@@ -109,7 +109,7 @@ def test_the_interpreters_installed_packages_are_part_of_the_key(tmp_path: Path)
 
 
 def _config(gate_id: str, **options: object) -> GateConfig:
-    g = GATES[gate_id]
+    g = registered_gates()[gate_id]
     return GateConfig(
         thresholds={c.id: c.default for c in g.conditions},
         blocking={c.id: c.blocking for c in g.conditions},
@@ -128,9 +128,9 @@ def test_the_tools_version_is_part_of_the_key(tmp_path: Path, monkeypatch: pytes
                                               ) -> None:
     root = copy_project("lint_findings", tmp_path)
     results = cache.ResultCache(root, Path(sys.executable), tmp_path / "cache")
-    spec = cache.spec_of(GATES["lint"])
+    spec = cache.spec_of(registered_gates()["lint"])
     assert spec is not None
-    before = results.key(GATES["lint"], spec, _config("lint"))
+    before = results.key(registered_gates()["lint"], spec, _config("lint"))
     # Another ruff first on the path, as an upgrade in place would leave it.
     other = tmp_path / "site"
     dist = other / "ruff-0.0.1.dist-info"
@@ -139,11 +139,11 @@ def test_the_tools_version_is_part_of_the_key(tmp_path: Path, monkeypatch: pytes
                                    encoding="utf-8")
     monkeypatch.syspath_prepend(str(other))
     fresh = cache.ResultCache(root, Path(sys.executable), tmp_path / "cache")
-    assert fresh.key(GATES["lint"], spec, _config("lint")) != before
+    assert fresh.key(registered_gates()["lint"], spec, _config("lint")) != before
 
 
 def test_the_vulnerability_part_expires(tmp_path: Path) -> None:
-    security = GATES["security"]
+    security = registered_gates()["security"]
     spec = cache.spec_of(security)
     assert spec is not None
     assert spec.expires_option == "vulnerability_cache_hours"
@@ -180,7 +180,7 @@ def test_a_corrupt_entry_is_a_miss_never_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.unit
 def test_the_load_gate_and_errors_are_never_cached(tmp_path: Path) -> None:
-    assert cache.spec_of(GATES["load"]) is None
+    assert cache.spec_of(registered_gates()["load"]) is None
     results = cache.ResultCache(tmp_path, Path(sys.executable), tmp_path / "cache")
     errored = GateResult(id="lint", title="lint", status="error", score=0.0, duration_s=1.0,
                          reason="crashed", tool={}, conditions=[], findings=[], details={})

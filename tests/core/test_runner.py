@@ -13,7 +13,7 @@ import pytest
 from auditor import runner, scoring
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Measurement, OptionSpec
-from auditor.plugin import GateConfig, GateContext, GateView
+from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from auditor.scorecard import schema
 
 CONDITIONS = (
@@ -22,7 +22,7 @@ CONDITIONS = (
 )
 
 
-class FakeGate:
+class FakeGate(BaseGate):
     """Measures what it is given, or raises it."""
 
     id = "coverage"
@@ -177,23 +177,23 @@ class AloneGate(FakeGate):
 
     runs_alone = True
 
-    def __init__(self, gate_id: str, order: list[str]) -> None:
+    def __init__(self, gate_id: str, order: int, measured: list[str]) -> None:
         super().__init__(Measurement(values={"critical_errors": 0, "coverage": 90}))
         self.id = gate_id
         self.order = order
+        self.measured = measured
 
     def measure(self, ctx: GateContext) -> Measurement:
-        self.order.append(self.id)
+        self.measured.append(self.id)
         return super().measure(ctx)
 
 
-def test_gates_that_run_alone_go_in_registry_order_whatever_the_selection(
+def test_gates_that_run_alone_go_in_their_declared_order_whatever_the_selection(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     order: list[str] = []
-    monkeypatch.setattr(runner, "GATES", {
-        "api": AloneGate("api", order), "load": AloneGate("load", order),
-    })
+    gates = {"api": AloneGate("api", 50, order), "load": AloneGate("load", 60, order)}
+    monkeypatch.setattr(runner, "registered_gates", lambda: gates)
     config = _plan(tmp_path).gates["coverage"]
     plan = runner.Plan(root=tmp_path, python=Path("/usr/bin/python3"), python_source="test",
                        out_dir=tmp_path / "out", gates={"api": config, "load": config},

@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 from auditor import __version__, config
-from gates.registry import GATES
+from auditor.registry import gates as registered_gates
 from tests.helpers import run_cli, write_project
 
 
@@ -17,11 +17,11 @@ def test_init_writes_every_default_and_the_result_loads(tmp_path: Path) -> None:
     text = (root / "pyproject.toml").read_text()
     assert text.startswith('[project]\nname = "p"\n')
     section = tomllib.loads(text)["tool"]["audit"]
-    for gate in GATES.values():
+    for gate in registered_gates().values():
         for spec in gate.conditions:
             assert section[gate.id][spec.id] == spec.default
     loaded = config.load(root, None)
-    assert loaded.selected == tuple(GATES)
+    assert loaded.selected == tuple(registered_gates())
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -35,7 +35,7 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
 def test_gates_lists_every_condition_with_operator_and_precision() -> None:
     result = run_cli("gates")
     assert result.code == 0
-    for gate in GATES.values():
+    for gate in registered_gates().values():
         for spec in gate.conditions:
             assert spec.id in result.stdout
     assert "2 decimal places" in result.stdout.replace("\n", " ")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditor import init_section
-from gates.registry import GATES
+from auditor.registry import gates as registered_gates
 
 pytestmark = pytest.mark.unit
 
@@ -28,7 +28,7 @@ def test_reference_block_matches_audit_init() -> None:
 
 def test_every_gate_condition_and_option_is_documented() -> None:
     text = README.read_text(encoding="utf-8")
-    for gate in GATES.values():
+    for gate in registered_gates().values():
         assert f"[tool.audit.{gate.id}]" in text
         for spec in gate.conditions:
             assert spec.id in text

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 import pytest
 
 from auditor.model import GateResult
+from auditor.registry import gates as registered_gates
 from gates.lint.details import LintDetails
-from gates.registry import GATES
 from gates.security.details import SecurityDetails
 from gates.type.details import TypeDetails
 from tests.helpers import FIXTURES
@@ -69,7 +69,7 @@ def test_garbage_reads_and_renders_without_an_exception(gate_id: str, garbage: o
     json.dumps(details.to_dict())
     data = gates_of("full.json")[gate_id]
     result = GateResult.from_dict({**data, "details": garbage if isinstance(garbage, dict) else {}})
-    view = GATES[gate_id].view
+    view = registered_gates()[gate_id].view
     assert view is not None
     view.build(result)
     for condition in result.conditions:
