@@ -20,21 +20,24 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from auditor import __version__, gitinfo, procs
 from auditor.errors import GateError
-from auditor.model import GateResult
+from auditor.model import Cached, GateResult, GitInfo
 from auditor.plugin import Gate, GateConfig
+from auditor.scorecard import gate_result
 
 CACHE_DIR_ENV = "AUDIT_CACHE_DIR"
 """Overrides the per-user cache directory (platformdirs' user cache dir for `auditor`)."""
 MAX_BYTES = 256 * 1024 * 1024
 """Size bound of the stored results; the least recently used are evicted beyond it."""
-ENTRY_FORMAT = 1
+ENTRY_FORMAT = 2
+
 PROBE_TIMEOUT_S = 60.0
 SKIPPED_DIRS = {"__pycache__", "node_modules", "site-packages", "build", "dist"}
 
@@ -108,6 +111,19 @@ def _walk(root: Path) -> list[str]:
     return found
 
 
+
+class CacheEntry(msgspec.Struct, frozen=True):
+    """A stored gate result and when it was measured."""
+
+    format: int
+    key: str
+    stored_ts: float
+    measured_at: str
+    commit: str | None
+    result: msgspec.Raw
+    """The GateResult's JSON, read with its gate's details type."""
+
+
 class ResultCache:
     """The result cache for one audit of one target; safe to use from the gates' threads."""
 
@@ -119,7 +135,7 @@ class ResultCache:
         self._files: list[str] | None = None
         self._hashes: dict[str, str] = {}
         self._interpreter: str | None = None
-        self._commit: dict[str, Any] | None = None
+        self._commit: GitInfo | None = None
         self._described = False
 
     def tool_dir(self) -> Path:
@@ -261,19 +277,17 @@ class ResultCache:
         """The stored result under KEY, marked cached; None when absent, expired or unreadable."""
         path = self._entry(gate.id, key)
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
-            if entry.get("format") != ENTRY_FORMAT or entry.get("key") != key:
+            entry = msgspec.json.decode(path.read_bytes(), type=CacheEntry)
+            if entry.format != ENTRY_FORMAT or entry.key != key:
                 raise ValueError("not an entry of this format")
-            stored = float(entry["stored_ts"])
-            result = GateResult.from_dict(entry["result"])
-            cached = {
-                "measured_at": str(entry["measured_at"]),
-                "commit": entry.get("commit"),
-                "duration_s": float(entry["result"]["duration_s"]),
-            }
+            stored = entry.stored_ts
+            result = gate_result(entry.result, gate.details_type)
+            cached = Cached(
+                measured_at=entry.measured_at, commit=entry.commit, duration_s=result.duration_s
+            )
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, msgspec.DecodeError):
             path.unlink(missing_ok=True)
             return None
         if spec.expires_option is not None:
@@ -284,7 +298,7 @@ class ResultCache:
             path.unlink(missing_ok=True)
             return None
         os.utime(path)  # recently used: evicted last
-        return replace(result, cached=cached)
+        return msgspec.structs.replace(result, cached=cached)
 
     def _commit_of_root(self) -> str | None:
         with self._lock:
@@ -292,26 +306,25 @@ class ResultCache:
                 self._commit = gitinfo.describe(self.root)
                 self._described = True
             git = self._commit
-        commit = git.get("commit") if git else None
-        return commit if isinstance(commit, str) else None
+        return git.commit if git is not None else None
 
     def store(self, key: str, result: GateResult) -> None:
         """Keep a measured result; results that could not measure are never stored."""
         if result.status not in ("passed", "failed") or result.cached is not None:
             return
-        entry = {
-            "format": ENTRY_FORMAT,
-            "key": key,
-            "stored_ts": time.time(),
-            "measured_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "commit": self._commit_of_root(),
-            "result": result.to_dict(),
-        }
+        entry = CacheEntry(
+            format=ENTRY_FORMAT,
+            key=key,
+            stored_ts=time.time(),
+            measured_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            commit=self._commit_of_root(),
+            result=msgspec.Raw(msgspec.json.encode(result)),
+        )
         path = self._entry(result.id, key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-            temp.write_text(json.dumps(entry), encoding="utf-8")
+            temp.write_bytes(msgspec.json.encode(entry))
             temp.replace(path)
             self.evict()
         except OSError:
@@ -346,7 +359,7 @@ class ResultCache:
         key = _digest(self.key(gate, spec, config), held)
         hit = self.lookup(gate, spec, config, key)
         if hit is not None:
-            return replace(hit, duration_s=round(time.monotonic() - started, 3))
+            return msgspec.structs.replace(hit, duration_s=round(time.monotonic() - started, 3))
         result = measure()
         self.store(key, result)
         return result

@@ -27,11 +27,12 @@ from auditor import (
 )
 from auditor import baseline as baseline_mod
 from auditor import config as config_mod
+from auditor import schema as schema_mod
 from auditor.cache import ResultCache
 from auditor.errors import ConfigError
 from auditor.history import setup as history_setup
 from auditor.history.location import HistoryRef
-from auditor.history.section import BaseRun
+from auditor.history.section import base_run
 from auditor.model import Scorecard
 from auditor.plugin import GateConfig, Preparation
 from auditor.progress import (
@@ -206,7 +207,7 @@ def run(
         root, cfg, new_code or cfg.new_code, baseline_mod.read(_baseline_file(root, cfg))
     )
     compare_base = (
-        BaseRun.of_scorecard(scorecard.read(compare), "compare", compare.name)
+        base_run(scorecard.read(compare), "compare", compare.name)
         if compare is not None else None
     )
     ref = history_setup.history_ref(root, cfg, history, no_history)
@@ -234,10 +235,11 @@ def _print_outcome(card: Scorecard, written: list[Path]) -> None:
     console.print(verdict_table(card))
     for line in [*tool_lines(card), *warning_lines(card), *reason_lines(card)]:
         console.print(line)
-    for warning in (card.history or {}).get("warnings", []):
+    history = card.history
+    for warning in history.warnings if history is not None else ():
         console.print(visible(f"warning: history: {warning}"), style="yellow")
-    if card.history and card.history.get("recorded"):
-        console.print(visible(f"history: recorded in {card.history.get('store')}"))
+    if history is not None and history.recorded:
+        console.print(visible(f"history: recorded in {history.store}"))
     held = held_line(card)
     if held:
         console.print(visible(held), soft_wrap=True)
@@ -494,6 +496,14 @@ def list_gates() -> int:
         console.print(f"  [dim]option[/dim] timeout: seconds for the whole gate "
                       f"(default {gate.default_timeout:g})")
     console.print(f"\nPrecision: {scoring.PRECISION_TEXT}.")
+    return 0
+
+
+@app.command("schema")
+def print_schema() -> int:
+    """Print the JSON Schema of scorecard.json, with the details of every installed gate."""
+    types = {gate_id: gate.details_type for gate_id, gate in registered_gates().items()}
+    sys.stdout.write(schema_mod.text(schema_mod.scorecard_schema(types)))
     return 0
 
 

@@ -12,13 +12,23 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
+
+from msgspec.structs import replace
 
 from auditor import baseline as baseline_mod
 from auditor.model import Finding, FindingState, GateResult
 from auditor.newcode import NewCode
+from auditor.sections import (
+    BaselineSummary,
+    CountingSection,
+    FixedEntry,
+    NewCodeSummary,
+    StateCounts,
+    WaiverRow,
+)
 from auditor.waivers import Waiver
 
 StaleMode = Literal["warn", "fail"]
@@ -70,7 +80,7 @@ def new_findings(findings: Sequence[Finding]) -> list[Finding]:
     return [f for f in findings if f.state == "new"]
 
 
-def _waiver_row(waiver: Waiver, gates: Sequence[GateResult], today: dt.date) -> dict[str, Any]:
+def _waiver_row(waiver: Waiver, gates: Sequence[GateResult], today: dt.date) -> WaiverRow:
     ran = [g for g in gates if g.id == waiver.gate and g.status in baseline_mod.MEASURED]
     matched = sum(waiver.matches(g.id, f) for g in ran for f in g.findings)
     status: str
@@ -84,55 +94,65 @@ def _waiver_row(waiver: Waiver, gates: Sequence[GateResult], today: dt.date) -> 
         status = "expiring"
     else:
         status = "active"
-    return {**waiver.to_dict(), "status": status, "matched": matched}
+    return WaiverRow(
+        gate=waiver.gate, rule=waiver.rule, path=waiver.path, reason=waiver.reason,
+        owner=waiver.owner, expires=waiver.expires.isoformat(), status=status, matched=matched,
+    )
 
 
-def state_counts(gates: Sequence[GateResult]) -> dict[str, dict[str, int]]:
+def state_counts(gates: Sequence[GateResult]) -> dict[str, StateCounts]:
     """Findings by state, per gate that has findings."""
     return {
-        g.id: {state: sum(f.state == state for f in g.findings) for state in STATES}
+        g.id: StateCounts(**{state: sum(f.state == state for f in g.findings) for state in STATES})
         for g in gates
         if g.findings
     }
 
 
-def summarize(rules: Rules, gates: Sequence[GateResult], root: Path) -> dict[str, Any] | None:
+def _baseline_summary(
+    rules: Rules, gates: Sequence[GateResult], root: Path
+) -> BaselineSummary | None:
+    if rules.baseline is None or rules.baseline_file is None:
+        return None
+    fixed = tuple(
+        FixedEntry(fingerprint=e.fingerprint, gate=e.gate, rule=e.rule, path=e.path,
+                   message=e.message)
+        for g in gates
+        if g.status in baseline_mod.MEASURED
+        for e in baseline_mod.unmatched(rules.baseline, g)
+    )
+    try:
+        shown = rules.baseline_file.relative_to(root).as_posix()
+    except ValueError:
+        shown = str(rules.baseline_file)
+    return BaselineSummary(
+        file=shown, entries=len(rules.baseline.entries), figures=dict(rules.baseline.figures),
+        tolerance=rules.tolerance, stale=rules.stale, fixed=fixed,
+    )
+
+
+def summarize(rules: Rules, gates: Sequence[GateResult], root: Path) -> CountingSection | None:
     """The scorecard's `counting` section, or None when nothing but `new` applies."""
     if not rules.active:
         return None
-    out: dict[str, Any] = {"states": state_counts(gates)}
-    if rules.baseline is not None and rules.baseline_file is not None:
-        fixed = [
-            e.to_dict()
-            for g in gates
-            if g.status in baseline_mod.MEASURED
-            for e in baseline_mod.unmatched(rules.baseline, g)
-        ]
-        try:
-            shown = rules.baseline_file.relative_to(root).as_posix()
-        except ValueError:
-            shown = str(rules.baseline_file)
-        out["baseline"] = {
-            "file": shown,
-            "entries": len(rules.baseline.entries),
-            "figures": rules.baseline.figures,
-            "tolerance": rules.tolerance,
-            "stale": rules.stale,
-            "fixed": fixed,
-        }
-    if rules.waivers:
-        out["waivers"] = [_waiver_row(w, gates, rules.today) for w in rules.waivers]
-    if rules.new_code is not None:
-        out["new_code"] = rules.new_code.summary()
-    return out
+    change = rules.new_code
+    return CountingSection(
+        states=state_counts(gates),
+        baseline=_baseline_summary(rules, gates, root),
+        waivers=tuple(_waiver_row(w, gates, rules.today) for w in rules.waivers) or None,
+        new_code=NewCodeSummary(
+            ref=change.ref, merge_base=change.merge_base, files=len(change.lines),
+            lines=sum(len(v) for v in change.lines.values()),
+        ) if change is not None else None,
+    )
 
 
-def stale_reason(counting: dict[str, Any] | None) -> str | None:
+def stale_reason(counting: CountingSection | None) -> str | None:
     """Why the run fails under `stale_baseline = "fail"`, or None."""
-    base = (counting or {}).get("baseline")
-    if not isinstance(base, dict) or base.get("stale") != "fail" or not base.get("fixed"):
+    base = counting.baseline if counting is not None else None
+    if base is None or base.stale != "fail" or not base.fixed:
         return None
-    count = len(base["fixed"])
+    count = len(base.fixed)
     return (
         f"{count} baselined finding{'s are' if count != 1 else ' is'} fixed and "
         '`stale_baseline = "fail"`: `audit baseline --prune` locks that in'

@@ -1,5 +1,12 @@
 """The auditor's exceptions: one base class, one subclass per way things go wrong."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from auditor.model import Details
+
 
 class AuditError(Exception):
     """Base of every error the auditor raises on purpose."""
@@ -12,10 +19,17 @@ class ConfigError(AuditError):
 class GateError(AuditError):
     """A gate could not measure: tool missing, crash, timeout, nothing measured, bad output."""
 
-    def __init__(self, reason: str, *, details: dict[str, object] | None = None) -> None:
+    def __init__(
+        self, reason: str, *, log_tail: str | None = None, log: str | None = None,
+        details: Details | None = None,
+    ) -> None:
         super().__init__(reason)
-        self.details: dict[str, object] = dict(details or {})
-        """Facts kept in the errored gate's details, e.g. `log_tail`."""
+        self.log_tail = log_tail
+        """The failed tool's command and output tail, kept in the errored gate's details."""
+        self.log = log
+        """Where a longer log was kept."""
+        self.details = details
+        """What the gate got to before it failed, in its own details type."""
 
 
 class ToolMissingError(GateError):
@@ -32,9 +46,9 @@ class SkipGateError(AuditError):
 
     def __init__(
         self, reason: str, *, conditions: dict[str, str] | None = None,
-        details: dict[str, object] | None = None,
+        details: Details | None = None,
     ) -> None:
         super().__init__(reason)
         self.conditions: dict[str, str] = dict(conditions or {})
         """Reasons by condition id; a condition not named gets the gate's reason."""
-        self.details: dict[str, object] = dict(details or {})
+        self.details = details

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from auditor import access
 from auditor.errors import ConfigError
+from auditor.model import ExcludedFiles
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 TEST_GLOBS = ("tests", "test", "testing", "test_*.py", "*_test.py", "conftest.py")
@@ -124,34 +124,9 @@ class Exclusion:
         return ExcludedFiles(globs=self.globs, files=len(list(files)))
 
 
-@dataclass(frozen=True)
-class ExcludedFiles:
-    """The `exclusion` details of a gate: `[tool.audit] exclude` and the files it left out."""
-
-    globs: tuple[str, ...]
-    files: int
-
-    def to_dict(self) -> dict[str, object]:
-        return {"globs": list(self.globs), "files": self.files}
-
-    @classmethod
-    def from_dict(cls, data: object) -> ExcludedFiles | None:
-        """None when DATA is not such a record (an older scorecard)."""
-        record = access.mapping(data)
-        files = access.num(record.get("files"))
-        if files is None:
-            return None
-        return cls(globs=tuple(access.strings(record.get("globs"))), files=int(files))
-
-    def describe(self) -> str:
-        """`412 files excluded by [tool.audit] exclude (vendor, *_pb2.py)`."""
-        noun = "file" if self.files == 1 else "files"
-        return f"{self.files:,} {noun} excluded by [tool.audit] exclude ({', '.join(self.globs)})"
-
-
-def excluded_details(exclusion: Exclusion, files: Iterable[str]) -> dict[str, object]:
-    """The `exclusion` key of a gate's details, or nothing when no glob is configured."""
-    return {"exclusion": exclusion.record(files).to_dict()} if exclusion else {}
+def excluded_files(exclusion: Exclusion, files: Iterable[str]) -> ExcludedFiles | None:
+    """The `exclusion` of a gate's details, or None when no glob is configured."""
+    return exclusion.record(files) if exclusion else None
 
 
 def without(paths: Sequence[str], exclusion: Exclusion) -> list[str]:

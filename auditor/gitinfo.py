@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from auditor import procs
 from auditor.errors import GateError
+from auditor.model import GitInfo
 
 
-def describe(root: Path) -> dict[str, Any] | None:
+def describe(root: Path) -> GitInfo | None:
     """Commit, branch and dirtiness of `root`, or None outside a git checkout or without git."""
 
     def git(*args: str) -> str | None:
@@ -24,8 +24,8 @@ def describe(root: Path) -> dict[str, Any] | None:
         return None
     branch = git("rev-parse", "--abbrev-ref", "HEAD")
     status = git("status", "--porcelain", "--untracked-files=no", "--", ".")
-    return {
-        "commit": commit,
-        "branch": None if branch in (None, "HEAD") else branch,
-        "dirty": bool(status) if status is not None else None,
-    }
+    return GitInfo(
+        commit=commit,
+        branch=None if branch in (None, "HEAD") else branch,
+        dirty=bool(status) if status is not None else None,
+    )

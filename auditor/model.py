@@ -1,13 +1,20 @@
 """The scorecard model: what a gate declares, what it measures, and the scored result.
 
-Everything here is a frozen dataclass that round-trips through the scorecard JSON
-(`to_dict` / `from_dict`), so reports can be re-made from a saved `scorecard.json`.
+What a scorecard holds is typed with msgspec Structs: built from typed objects, encoded once by the
+JSON writer and decoded once, with validation that names the bad field, when a saved scorecard is
+read back (auditor.scorecard). Declarations (`ConditionSpec`, `OptionSpec`) and a gate's
+`Measurement` are plain dataclasses: they are never serialised.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Final, Literal
+
+import msgspec
+
+from auditor.sections import CountingSection, HistorySection
+from auditor.toolinfo import ResolvedTool
 
 Op = Literal["<", "<=", ">=", "=="]
 Status = Literal["passed", "failed", "error", "skipped", "inconclusive"]
@@ -19,8 +26,12 @@ Change = Literal["added", "modified", "deleted"]
 OptionKind = Literal["str", "int", "number", "bool", "str_list", "table", "table_list"]
 FindingState = Literal["new", "baselined", "waived", "old"]
 """Whether a finding counts: only `new` ones count in a gate's conditions (see DESIGN)."""
+Fact = str | int | float | bool | None | list[str]
+"""A tool-specific fact of a finding (`Finding.extra`)."""
+NonNegative = Annotated[float, msgspec.Meta(ge=0)]
+Percentage = Annotated[float, msgspec.Meta(ge=0, le=100)]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,16 @@ class ConditionSpec:
 
 
 @dataclass(frozen=True)
-class Population:
+class OptionSpec:
+    """A gate option other than a threshold, as accepted in `[tool.audit.<gate>]`."""
+
+    name: str
+    kind: OptionKind
+    default: object
+    help: str
+
+
+class Population(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unknown_fields=True):
     """What a condition was judged over: how many a gate judged, of how many it was given."""
 
     noun: str
@@ -78,36 +98,12 @@ class Population:
                     f"were not judged{named}, so it cannot pass")
         return None
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"noun": self.noun, "size": self.size}
-        if self.given is not None:
-            out["given"] = self.given
-        if self.left_out:
-            out["left_out"] = list(self.left_out)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Population:
-        return cls(noun=data["noun"], size=data["size"], given=data.get("given"),
-                   left_out=tuple(data.get("left_out") or ()))
-
     def __str__(self) -> str:
         given = f" of {self.given}" if self.given is not None else ""
         return f"{self.size}{given} {self.noun}"
 
 
-@dataclass(frozen=True)
-class OptionSpec:
-    """A gate option other than a threshold, as accepted in `[tool.audit.<gate>]`."""
-
-    name: str
-    kind: OptionKind
-    default: object
-    help: str
-
-
-@dataclass(frozen=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One thing a tool reported at a place in the code."""
 
     path: str
@@ -118,7 +114,7 @@ class Finding:
     message: str
     tool: str = ""
     """Which tool reported it (for SARIF runs); gates with one tool may leave it empty."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Fact] = {}
     """Tool-specific facts, e.g. bandit's severity and confidence."""
     fingerprint: str = ""
     """Stable identity across line moves and re-indentation (auditor.fingerprints)."""
@@ -130,45 +126,8 @@ class Finding:
     """Whether a baseline may hold it. False for what no past excuses (a failing test, a
     known-vulnerable dependency): only a waiver, with owner, reason and expiry, accepts one."""
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "path": self.path,
-            "line": self.line,
-            "rule": self.rule,
-            "severity": self.severity,
-            "message": self.message,
-            "fingerprint": self.fingerprint,
-            "state": self.state,
-        }
-        if self.tool:
-            out["tool"] = self.tool
-        if self.extra:
-            out["extra"] = self.extra
-        if self.justification:
-            out["justification"] = self.justification
-        if not self.baselinable:
-            out["baselinable"] = False
-        return out
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Finding:
-        return cls(
-            path=data["path"],
-            line=data.get("line"),
-            rule=data["rule"],
-            severity=data["severity"],
-            message=data["message"],
-            tool=data.get("tool", ""),
-            extra=dict(data.get("extra") or {}),
-            fingerprint=data.get("fingerprint", ""),
-            state=data.get("state", "new"),
-            justification=data.get("justification", ""),
-            baselinable=data.get("baselinable", True) is not False,
-        )
-
-
-@dataclass(frozen=True)
-class Condition:
+class Condition(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unknown_fields=True):
     """A measured value held against a threshold."""
 
     id: str
@@ -189,41 +148,123 @@ class Condition:
     population: Population | None = None
     """What the value was judged over, when the gate declares it."""
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "title": self.title,
-            "value": self.value,
-            "unit": self.unit,
-            "op": self.op,
-            "threshold": self.threshold,
-            "status": self.status,
-            "blocking": self.blocking,
-        }
-        if self.reason is not None:
-            out["reason"] = self.reason
-        if self.baseline is not None:
-            out["baseline"] = self.baseline
-        if self.ratchet is not None:
-            out["ratchet"] = self.ratchet
-        if self.population is not None:
-            out["population"] = self.population.to_dict()
-        return out
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Condition:
-        optional = ("reason", "baseline", "ratchet", "population")
-        population = data.get("population")
-        required: dict[str, Any] = {
-            k: data[k] for k in cls.__dataclass_fields__ if k not in optional
-        }
-        return cls(
-            **required,
-            reason=data.get("reason"),
-            baseline=data.get("baseline"),
-            ratchet=data.get("ratchet"),
-            population=Population.from_dict(population) if population is not None else None,
-        )
+class ExcludedFiles(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The `exclusion` details of a gate: `[tool.audit] exclude` and the files it left out."""
+
+    globs: tuple[str, ...]
+    files: int
+
+    def describe(self) -> str:
+        """`412 files excluded by [tool.audit] exclude (vendor, *_pb2.py)`."""
+        noun = "file" if self.files == 1 else "files"
+        return f"{self.files:,} {noun} excluded by [tool.audit] exclude ({', '.join(self.globs)})"
+
+
+class Details(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True,
+              forbid_unknown_fields=True):
+    """What a gate reports beyond its conditions and findings. Each gate subclasses it with its
+    own fields (`Gate.details_type`), every one with a default: a gate that could not measure
+    reports only what it got to. The fields here are every gate's."""
+
+    interpreter: str | None = None
+    """The target's interpreter the gate ran with."""
+    tools: tuple[ResolvedTool, ...] = ()
+    """The tools it ran: command, source and version, and the versions the project pins."""
+    exclusion: ExcludedFiles | None = None
+    """`[tool.audit] exclude` and how many files it left out, when configured."""
+    warnings: tuple[str, ...] = ()
+    """What the tools warned about while they still measured."""
+    log_tail: str | None = None
+    """The failed tool's command and output tail."""
+    log: str | None = None
+    """Where a longer log was kept (a service's output)."""
+    traceback: str | None = None
+    """When the gate crashed: where, for a bug report."""
+
+
+class ToolRun(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: str
+    version: str
+
+
+class Cached(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """When a gate's result was reused from the result cache: the run that measured it."""
+
+    measured_at: str
+    """ISO-8601 UTC."""
+    commit: str | None
+    duration_s: NonNegative
+
+
+class GateResult(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unknown_fields=True):
+    """One gate's scored outcome, as it appears in the scorecard."""
+
+    id: str
+    title: str
+    status: Status
+    score: Percentage
+    duration_s: NonNegative
+    reason: str | None
+    tool: ToolRun
+    conditions: list[Condition]
+    findings: list[Finding]
+    details: Details
+    cached: Cached | None = None
+    """Set when the result was reused from the result cache."""
+
+
+class LeftFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A path the audit added, changed or removed in the target's tree (it never should)."""
+
+    path: str
+    """Relative to the target root, with forward slashes."""
+    change: Change
+    gates: tuple[str, ...]
+    """The gates that were running when it changed (empty: the audit itself, between gates)."""
+
+    def describe(self) -> str:
+        """One line: what changed and which gates may have done it."""
+        when = f"while {' or '.join(self.gates)} ran" if self.gates else "between gates"
+        return f"the audit {self.change} {self.path} in the target ({when})"
+
+
+class GitInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    commit: str | None
+    branch: str | None
+    dirty: bool | None
+
+
+class Target(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    path: str
+    name: str
+    git: GitInfo | None
+    python: str
+    python_source: str
+
+
+class Scorecard(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unknown_fields=True):
+    """The whole audit: the contract every report derives from."""
+
+    schema_version: Literal[1]
+    auditor_version: str
+    target: Target
+    started_at: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]
+    duration_s: NonNegative
+    status: Status
+    score: Percentage
+    grade: str
+    reason: str | None
+    gates: list[GateResult]
+    left_in_target: list[LeftFile] | None = None
+    """What the audit changed in the target's tree; empty when it left it as found, None when
+    the tree was not checked (a scorecard written before the check existed)."""
+    history: HistorySection | None = None
+    """Where the run was recorded, the run deltas are taken against, the trend of recent runs and
+    the success metrics over time; None without a history."""
+    counting: CountingSection | None = None
+    """What was held against what: the baseline (fixed entries), waivers (expired, expiring,
+    unused) and the new-code change; None when none of them applied."""
 
 
 @dataclass(frozen=True)
@@ -238,7 +279,8 @@ class Measurement:
 
     values: dict[str, float]
     findings: list[Finding] = field(default_factory=list)
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Details = field(default_factory=Details)
+    """The gate's typed details (its `Gate.details_type`)."""
     tool_name: str = ""
     tool_version: str = ""
     skipped: dict[str, str] = field(default_factory=dict)
@@ -254,151 +296,3 @@ class Measurement:
     scored `inconclusive` when their value passes."""
     populations: dict[str, Population] = field(default_factory=dict)
     """What the conditions were judged over, by the key their `ConditionSpec.population` names."""
-
-
-@dataclass(frozen=True)
-class GateResult:
-    """One gate's scored outcome, as it appears in the scorecard."""
-
-    id: str
-    title: str
-    status: Status
-    score: float
-    duration_s: float
-    reason: str | None
-    tool: dict[str, str]
-    conditions: list[Condition]
-    findings: list[Finding]
-    details: dict[str, Any]
-    cached: dict[str, Any] | None = None
-    """Set when the result was reused from the result cache: `measured_at` (ISO-8601 UTC),
-    `commit` and `duration_s` of the run that measured it."""
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "title": self.title,
-            "status": self.status,
-            "score": self.score,
-            "duration_s": self.duration_s,
-            "reason": self.reason,
-            "tool": self.tool,
-            "conditions": [c.to_dict() for c in self.conditions],
-            "findings": [f.to_dict() for f in self.findings],
-            "details": self.details,
-        }
-        if self.cached is not None:
-            out["cached"] = self.cached
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GateResult:
-        return cls(
-            id=data["id"],
-            title=data.get("title", data["id"]),
-            status=data["status"],
-            score=data["score"],
-            duration_s=data["duration_s"],
-            reason=data.get("reason"),
-            tool=dict(data.get("tool") or {}),
-            conditions=[Condition.from_dict(c) for c in data.get("conditions", [])],
-            findings=[Finding.from_dict(f) for f in data.get("findings", [])],
-            details=dict(data.get("details") or {}),
-            cached=data.get("cached"),
-        )
-
-
-@dataclass(frozen=True)
-class LeftFile:
-    """A path the audit added, changed or removed in the target's tree (it never should)."""
-
-    path: str
-    """Relative to the target root, with forward slashes."""
-    change: Change
-    gates: tuple[str, ...]
-    """The gates that were running when it changed (empty: the audit itself, between gates)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "change": self.change, "gates": list(self.gates)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LeftFile:
-        change = data.get("change")
-        return cls(
-            path=str(data.get("path", "")),
-            change=change if change in ("added", "deleted") else "modified",
-            gates=tuple(str(g) for g in data.get("gates") or ()),
-        )
-
-    def describe(self) -> str:
-        """One line: what changed and which gates may have done it."""
-        when = f"while {' or '.join(self.gates)} ran" if self.gates else "between gates"
-        return f"the audit {self.change} {self.path} in the target ({when})"
-
-
-@dataclass(frozen=True)
-class Scorecard:
-    """The whole audit: the contract every report derives from."""
-
-    auditor_version: str
-    target: dict[str, Any]
-    started_at: str
-    duration_s: float
-    status: Status
-    score: float
-    grade: str
-    gates: list[GateResult]
-    reason: str | None = None
-    schema_version: int = SCHEMA_VERSION
-    left_in_target: list[LeftFile] | None = None
-    """What the audit changed in the target's tree; empty when it left it as found, None when
-    the tree was not checked (a scorecard written before the check existed)."""
-    history: dict[str, Any] | None = None
-    """Where the run was recorded, the run deltas are taken against, the trend of recent runs and
-    the success metrics over time (`auditor.history.section`); None without a history."""
-    counting: dict[str, Any] | None = None
-    """What was held against what: the baseline (fixed entries), waivers (expired, expiring,
-    unused) and the new-code change; None when none of them applied."""
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "schema_version": self.schema_version,
-            "auditor_version": self.auditor_version,
-            "target": self.target,
-            "started_at": self.started_at,
-            "duration_s": self.duration_s,
-            "status": self.status,
-            "score": self.score,
-            "grade": self.grade,
-            "reason": self.reason,
-            "gates": [g.to_dict() for g in self.gates],
-        }
-        if self.left_in_target is not None:
-            out["left_in_target"] = [f.to_dict() for f in self.left_in_target]
-        if self.history is not None:
-            out["history"] = self.history
-        if self.counting is not None:
-            out["counting"] = self.counting
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Scorecard:
-        return cls(
-            schema_version=data["schema_version"],
-            auditor_version=data["auditor_version"],
-            target=dict(data["target"]),
-            started_at=data["started_at"],
-            duration_s=data["duration_s"],
-            status=data["status"],
-            score=data["score"],
-            grade=data["grade"],
-            reason=data.get("reason"),
-            gates=[GateResult.from_dict(g) for g in data["gates"]],
-            left_in_target=(
-                [LeftFile.from_dict(f) for f in left if isinstance(f, dict)]
-                if isinstance(left := data.get("left_in_target"), list)
-                else None
-            ),
-            history=dict(data["history"]) if isinstance(data.get("history"), dict) else None,
-            counting=data.get("counting"),
-        )

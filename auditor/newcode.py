@@ -39,13 +39,6 @@ class NewCode:
         """Whether a finding at PATH:LINE is on a changed line; one without a line always is."""
         return line is None or line in self.lines.get(path, frozenset())
 
-    def summary(self) -> dict[str, object]:
-        return {
-            "ref": self.ref,
-            "merge_base": self.merge_base,
-            "files": len(self.lines),
-            "lines": sum(len(v) for v in self.lines.values()),
-        }
 
 
 def _git(root: Path, *args: str) -> procs.ProcResult:

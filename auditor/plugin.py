@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Protocol
 from auditor import procs
 from auditor.errors import GateError, ProcessTimeoutError
 from auditor.exclude import Exclusion
-from auditor.model import ConditionSpec, Finding, GateResult, Measurement, OptionSpec
+from auditor.model import (
+    ConditionSpec,
+    Details,
+    Finding,
+    GateResult,
+    Measurement,
+    OptionSpec,
+)
 from auditor.newcode import NewCode
 
 if TYPE_CHECKING:
@@ -34,9 +41,29 @@ class GateConfig:
     options: dict[str, object]
     timeout: float
 
+    # Options are validated against their OptionSpec's kind and hold its default when unset
+    # (auditor.config), so these read them typed; None only where the OptionSpec's default is.
+
     def option_str(self, name: str) -> str | None:
         value = self.options.get(name)
         return value if isinstance(value, str) else None
+
+    def option_int(self, name: str) -> int | None:
+        value = self.options.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def option_number(self, name: str) -> float | None:
+        value = self.options.get(name)
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return float(value) if ok else None  # type: ignore[arg-type]
+
+    def option_bool(self, name: str) -> bool | None:
+        value = self.options.get(name)
+        return value if isinstance(value, bool) else None
+
+    def option_table(self, name: str) -> dict[str, object] | None:
+        value = self.options.get(name)
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else None
 
     def option_list(self, name: str) -> list[str]:
         value = self.options.get(name)
@@ -144,12 +171,11 @@ class GateView(Protocol):
     receives the built view as `v`."""
     findings_noun: str
     """What the gate's findings are called in the HTML (`findings`, `type errors`)."""
-    details_keys: Mapping[str, type]
-    """Details keys the view shows, with the type each must have; the others are shown
-    generically. When none is present with its type the generic view is used instead."""
 
-    def build(self, gate: GateResult) -> object:
-        """The values the partial shows, read from the gate's typed details."""
+    def build(self, gate: GateResult) -> object | None:
+        """The values the partial shows, read from the gate's typed details; None when the
+        details are not of the gate's type (an errored gate's base details): the reports then
+        show them generically."""
         ...
 
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
@@ -171,6 +197,12 @@ class Gate(Protocol):
     """The tool(s) it drives, for `audit gates`."""
     conditions: tuple[ConditionSpec, ...]
     options: tuple[OptionSpec, ...]
+    @property
+    def details_type(self) -> type[Details]:
+        """The type of its details (`Measurement.details`): a `Details` subclass; scorecards are
+        read back and the JSON Schema is made with it."""
+        ...
+
     order: int
     """Where it is listed and reported among the gates, lowest first; gates that run alone also
     run in this order."""
@@ -225,6 +257,7 @@ class BaseGate:
     `title`, `tool`, `conditions` and `measure`."""
 
     options: tuple[OptionSpec, ...] = ()
+    details_type: type[Details] = Details
     order: int = 100
     runs_alone: bool = False
     default_timeout: float = 600.0

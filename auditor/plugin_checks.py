@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import get_args
 
-from auditor.model import ConditionSpec, Op, OptionKind, OptionSpec, ThresholdKind
+from auditor.model import ConditionSpec, Details, Op, OptionKind, OptionSpec, ThresholdKind
 
 _FLAG = re.compile(r"^--[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _RESERVED_FLAGS = {"--gates", "--config", "--python", "--jobs", "--out", "--format", "--history",
@@ -68,6 +68,9 @@ def problems_of(gate: object) -> list[str]:
     conditions = getattr(gate, "conditions", None)
     out += _condition_problems(conditions)
     out += _option_problems(getattr(gate, "options", None), conditions)
+    details = getattr(gate, "details_type", None)
+    if not (isinstance(details, type) and issubclass(details, Details)):
+        out.append("`details_type` must be a subclass of auditor.model.Details")
     build = getattr(gate, "build_conditions", None)
     known = {c.id for c in conditions} if isinstance(conditions, tuple) else set()
     if not isinstance(build, tuple):

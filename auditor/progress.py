@@ -162,10 +162,7 @@ def warning_lines(scorecard: Scorecard) -> list[Text]:
     one line each, for the end of `audit run`."""
     lines: list[Text] = []
     for gate in scorecard.gates:
-        warnings = gate.details.get("warnings")
-        if not isinstance(warnings, list):
-            continue
-        for warning in warnings:
+        for warning in gate.details.warnings:
             first, *rest = str(warning).splitlines() or [""]
             lines.append(Text(f"warning: {gate.id}: {visible(first)}", style="yellow"))
             # Continuation lines (a service's last log lines) are shown, not cut off.

@@ -10,15 +10,27 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+import msgspec
 
 from auditor import __version__, counting, fingerprints, gitinfo, procs, scoring, treecheck
 from auditor.cache import ResultCache
 from auditor.errors import GateError, SkipGateError
 from auditor.exclude import Exclusion
-from auditor.model import GateResult, Measurement, Scorecard, Status
+from auditor.model import (
+    SCHEMA_VERSION,
+    Details,
+    GateResult,
+    Measurement,
+    Scorecard,
+    Status,
+    Target,
+    ToolRun,
+)
 from auditor.plugin import Gate, GateConfig, GateContext
 from auditor.registry import gates as registered_gates
+from auditor.sections import CountingSection
 
 if TYPE_CHECKING:
     from auditor.history.location import HistoryRef
@@ -80,15 +92,15 @@ def _skipped(gate: Gate, reason: str) -> GateResult:
         score=0.0,
         duration_s=0.0,
         reason=reason,
-        tool={"name": gate.tool, "version": ""},
+        tool=ToolRun(name=gate.tool, version=""),
         conditions=[],
         findings=[],
-        details={},
+        details=Details(),
     )
 
 
 def _errored(
-    gate: Gate, config: GateConfig, reason: str, started: float, details: dict[str, object]
+    gate: Gate, config: GateConfig, reason: str, started: float, details: Details
 ) -> GateResult:
     """A gate that could not measure at all: each declared condition is an error with the reason."""
     return GateResult(
@@ -98,7 +110,7 @@ def _errored(
         score=0.0,
         duration_s=round(time.monotonic() - started, 3),
         reason=reason,
-        tool={"name": gate.tool, "version": ""},
+        tool=ToolRun(name=gate.tool, version=""),
         conditions=[
             scoring.unscored(
                 spec, config.thresholds[spec.id], config.blocking[spec.id], "error", reason
@@ -106,7 +118,7 @@ def _errored(
             for spec in gate.conditions
         ],
         findings=[],
-        details=dict(details),
+        details=details,
     )
 
 
@@ -115,7 +127,7 @@ def _skipped_measuring(
 ) -> GateResult:
     """A gate that ran and found nothing to measure, with no fault: every condition skipped."""
     reason = str(skip)
-    return replace(
+    return msgspec.structs.replace(
         _skipped(gate, reason),
         duration_s=round(time.monotonic() - started, 3),
         conditions=[
@@ -125,7 +137,7 @@ def _skipped_measuring(
             )
             for spec in gate.conditions
         ],
-        details=dict(skip.details),
+        details=skip.details or Details(),
     )
 
 
@@ -199,17 +211,27 @@ def _measure(
     except SkipGateError as exc:
         return _skipped_measuring(gate, config, exc, started)
     except GateError as exc:
-        return _errored(
-            gate, config, str(exc), started, {"interpreter": str(plan.python), **exc.details}
-        )
+        return _errored(gate, config, str(exc), started, _error_details(exc, plan.python))
     except Exception as exc:
         return _errored(
             gate,
             config,
             f"the gate crashed: {type(exc).__name__}: {exc}",
             started,
-            {"traceback": traceback.format_exc()},
+            Details(traceback=traceback.format_exc()),
         )
+
+
+def _error_details(exc: GateError, python: Path) -> Details:
+    """What a gate that could not measure got to, with the interpreter and the failed tool's
+    output."""
+    details = exc.details or Details()
+    return msgspec.structs.replace(
+        details,
+        interpreter=str(python),
+        log_tail=exc.log_tail if exc.log_tail is not None else details.log_tail,
+        log=exc.log if exc.log is not None else details.log,
+    )
 
 
 class _Watched:
@@ -249,7 +271,7 @@ def _schedule(
         if reason is not None and gate_id in plan.requested:
             results[gate_id] = _errored(
                 gate, config, f"asked for with --gates, but it cannot run: {reason}",
-                time.monotonic(), {},
+                time.monotonic(), Details(),
             )
             events.gate_finished(results[gate_id])
         elif reason is not None:
@@ -300,7 +322,7 @@ def _run_gates(
 
 def _verdict(
     plan: Plan, ordered: list[GateResult]
-) -> tuple[Status, float, str | None, dict[str, Any] | None]:
+) -> tuple[Status, float, str | None, CountingSection | None]:
     """The overall status, score and reason, and what was held against what."""
     status = scoring.overall_status(ordered)
     score = scoring.overall_score(ordered)
@@ -329,14 +351,15 @@ def run_audit(plan: Plan, events: Events | None = None) -> Scorecard:
     if plan.cache is not None:
         plan.cache.remember_durations(ordered)
     status, score, reason, summary = _verdict(plan, ordered)
-    target: dict[str, object] = {
-        "path": str(plan.root),
-        "name": plan.root.name,
-        "git": gitinfo.describe(plan.root),
-        "python": str(plan.python),
-        "python_source": plan.python_source,
-    }
+    target = Target(
+        path=str(plan.root),
+        name=plan.root.name,
+        git=gitinfo.describe(plan.root),
+        python=str(plan.python),
+        python_source=plan.python_source,
+    )
     return Scorecard(
+        schema_version=SCHEMA_VERSION,
         auditor_version=__version__,
         target=target,
         started_at=started_at,

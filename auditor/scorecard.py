@@ -6,12 +6,16 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from auditor.errors import ConfigError
-from auditor.model import Scorecard
+from auditor.model import SCHEMA_VERSION, Details, GateResult, Scorecard
+from auditor.registry import gates
 
 
 def _umask() -> int:
@@ -55,29 +59,102 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
+_ENCODER = msgspec.json.Encoder()
+
+
 def dumps(scorecard: Scorecard) -> str:
-    """The scorecard as JSON text."""
-    return json.dumps(scorecard.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    """The scorecard as JSON text: the one place it is serialised."""
+    return msgspec.json.format(_ENCODER.encode(scorecard), indent=2).decode("utf-8") + "\n"
 
 
 def schema() -> dict[str, Any]:
-    """The JSON Schema of scorecard.json that ships with the package."""
+    """The JSON Schema of scorecard.json that ships with the package (`audit schema` writes it)."""
     text = resources.files("auditor").joinpath("schema/scorecard.schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 
-def read(path: Path) -> Scorecard:
-    """Load a saved scorecard; a missing or malformed file is a ConfigError."""
+def _at(exc: msgspec.ValidationError, prefix: str) -> str:
+    """msgspec's message with its path (`$.x`) made a path in the scorecard."""
+    text = str(exc)
+    return text.replace("`$", f"`{prefix}") if "`$" in text else f"{text} - at `{prefix}`"
+
+
+def untyped_details(data: Mapping[str, object]) -> type[Details]:
+    """The details type of a gate not installed here (a scorecard from a machine with another
+    plugin): the common fields typed, the gate's own kept as they are, under their own names,
+    so that reports show them and the scorecard is written back unchanged."""
+    own = [key for key in data if key not in Details.__struct_fields__]
+    names = [f"field_{index}" for index in range(len(own))]
+    return msgspec.defstruct(  # type: ignore[return-value]  # bases=(Details,) makes it one
+        "UntypedDetails", [(name, Any, None) for name in names], bases=(Details,),
+        frozen=True, kw_only=True, omit_defaults=True, forbid_unknown_fields=True,
+        rename=dict(zip(names, own, strict=True)),
+    )
+
+
+def _details(gate_id: str, data: object, where: str, prefix: str) -> Details:
+    """One gate's details, read with the type its installed gate declares."""
+    data = data if data is not None else {}
+    gate = gates().get(gate_id)
+    if gate is not None:
+        kind = gate.details_type
+    elif isinstance(data, dict):
+        kind = untyped_details(data)
+    else:
+        raise ConfigError(f"{where} is not a valid scorecard: Expected `object` - at `{prefix}`")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return msgspec.convert(data, kind)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{where} is not a valid scorecard: {_at(exc, prefix)}") from None
+
+
+def loads(data: bytes, where: str) -> Scorecard:
+    """A scorecard from its JSON; ConfigError naming the bad field when it is not one."""
+    try:
+        raw = msgspec.json.decode(data)
+    except msgspec.DecodeError as exc:
+        raise ConfigError(f"{where} is not a readable scorecard JSON file: {exc}") from None
+    if not isinstance(raw, dict) or raw.get("schema_version") != SCHEMA_VERSION:
+        raise ConfigError(f"{where} is not a scorecard of schema version {SCHEMA_VERSION}")
+    # Each gate's details have the type of that gate: read after the rest, gate by gate.
+    gate_list = raw.get("gates")
+    details: list[object] = []
+    for gate in gate_list if isinstance(gate_list, list) else []:
+        details.append(gate.pop("details", None) if isinstance(gate, dict) else None)
+        if isinstance(gate, dict):
+            gate["details"] = {}
+    try:
+        card = msgspec.convert(raw, Scorecard)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{where} is not a valid scorecard: {_at(exc, '$')}") from None
+    typed = [
+        msgspec.structs.replace(
+            gate, details=_details(gate.id, details[i], where, f"$.gates[{i}].details")
+        )
+        for i, gate in enumerate(card.gates)
+    ]
+    return msgspec.structs.replace(card, gates=typed)
+
+
+def gate_result(data: bytes, details_type: type[Details]) -> GateResult:
+    """One gate's result from its JSON (the result cache's); raises msgspec's errors."""
+    raw = msgspec.json.decode(data)
+    if not isinstance(raw, dict):
+        raise msgspec.ValidationError("a gate result is a JSON object")
+    details = raw.pop("details", None)
+    result = msgspec.convert({**raw, "details": {}}, GateResult)
+    return msgspec.structs.replace(
+        result, details=msgspec.convert(details if details is not None else {}, details_type)
+    )
+
+
+def read(path: Path) -> Scorecard:
+    """Load a saved scorecard; a missing, malformed or invalid file is a ConfigError."""
+    try:
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"scorecard {path} does not exist; check the path") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"{path} is not a readable scorecard JSON file: {exc}") from None
-    if not isinstance(data, dict) or data.get("schema_version") != 1:
-        raise ConfigError(f"{path} is not a scorecard of schema version 1")
-    try:
-        return Scorecard.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"{path} is not a complete scorecard: missing or bad {exc}") from None
+    return loads(data, str(path))

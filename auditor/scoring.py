@@ -8,9 +8,10 @@ rounding the measured value half-up; a percentage under 100 never rounds up to 1
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from auditor.model import (
     Condition,
@@ -20,6 +21,7 @@ from auditor.model import (
     Op,
     Population,
     Status,
+    ToolRun,
 )
 
 if TYPE_CHECKING:
@@ -213,11 +215,11 @@ def score_measurement(
     if not measured and not errors and not problems:
         problems.append("the tool ran but measured nothing")
     reasons = problems + errors
-    details = dict(measurement.details)
+    details = measurement.details
     if measurement.warnings:
-        details["warnings"] = list(measurement.warnings)
+        details = replace(details, warnings=(*details.warnings, *measurement.warnings))
     if measurement.log_tail:
-        details["log_tail"] = measurement.log_tail
+        details = replace(details, log_tail=measurement.log_tail)
     return GateResult(
         id=gate.id,
         title=gate.title,
@@ -225,7 +227,7 @@ def score_measurement(
         score=0.0 if reasons else gate_score(conditions),
         duration_s=round(duration_s, 3),
         reason="; ".join(dict.fromkeys(reasons)) if reasons else None,
-        tool={"name": measurement.tool_name or gate.tool, "version": measurement.tool_version},
+        tool=ToolRun(name=measurement.tool_name or gate.tool, version=measurement.tool_version),
         conditions=conditions,
         findings=measurement.findings,
         details=details,

@@ -3,17 +3,14 @@ versions the project pins. Reports read it from every gate's details alike."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+import msgspec
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from auditor import access
 
-
-@dataclass(frozen=True)
-class Pin:
+class Pin(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A version constraint on a tool, and where the project states it."""
 
     spec: str
@@ -28,9 +25,6 @@ class Pin:
         except (InvalidVersion, InvalidSpecifier):
             return False
 
-    def to_dict(self) -> dict[str, str]:
-        return {"spec": self.spec, "where": self.where}
-
 
 
 Source = Literal["configured", "target", "bundled"]
@@ -42,43 +36,19 @@ SOURCE_TEXT: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class ResolvedTool:
+class ResolvedTool(
+    msgspec.Struct, frozen=True, omit_defaults=True, forbid_unknown_fields=True
+):
     """The command a gate runs for a tool, where it came from, the version it reported and the
     versions the project pins."""
 
     name: str
-    command: tuple[str, ...]
-    source: Source
     version: str
+    source: Source
+    command: tuple[str, ...]
+    """The command's arguments, as run."""
     pins: tuple[Pin, ...] = ()
     """The project's constraints on this tool, satisfied or not."""
-
-    def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "name": self.name, "version": self.version, "source": self.source,
-            "command": " ".join(self.command),
-        }
-        if self.pins:
-            out["pins"] = [pin.to_dict() for pin in self.pins]
-        return out
-
-    @classmethod
-    def from_dict(cls, data: object) -> ResolvedTool:
-        """Tolerant: missing or mistyped keys give empty values, never an exception."""
-        record = access.mapping(data)
-        source = record.get("source")
-        command = record.get("command")
-        return cls(
-            name=access.text(record.get("name")),
-            command=tuple(command.split()) if isinstance(command, str) else (),
-            source=next((s for s in SOURCES if s == source), "bundled"),
-            version=access.text(record.get("version")),
-            pins=tuple(
-                Pin(access.text(p.get("spec")), access.text(p.get("where")))
-                for p in access.records(record.get("pins"))
-            ),
-        )
 
     def describe(self) -> str:
         """`mypy 1.19.1 (the target's environment)`, for reports."""
@@ -111,10 +81,3 @@ class ResolvedTool:
             f"{self.name} {self.version} ({SOURCE_TEXT[self.source]}) ran, but the project pins "
             f"{stated}: {fix}"
         ]
-
-
-def tools_from(data: object) -> tuple[ResolvedTool, ...] | None:
-    """The `tools` list of a gate's details, or None when there is none."""
-    if not isinstance(data, list):
-        return None
-    return tuple(ResolvedTool.from_dict(item) for item in access.records(data))

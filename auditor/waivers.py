@@ -53,15 +53,6 @@ class Waiver:
             return False
         return self.path is None or fnmatchcase(finding.path, self.path)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "gate": self.gate,
-            "rule": self.rule,
-            "path": self.path,
-            "reason": self.reason,
-            "owner": self.owner,
-            "expires": self.expires.isoformat(),
-        }
 
 
 def _optional(entry: dict[str, Any], key: str, where: str) -> str | None:

@@ -47,7 +47,7 @@ def _from_requirement(text: str, tool: str, where: str) -> Pin | None:
         return None
     if canonicalize_name(req.name) != tool or not str(req.specifier):
         return None
-    return Pin(str(req.specifier), where)
+    return Pin(spec=str(req.specifier), where=where)
 
 
 def _pre_commit(root: Path, tool: str) -> Iterator[Pin]:
@@ -68,7 +68,7 @@ def _pre_commit(root: Path, tool: str) -> Iterator[Pin]:
             version = Version(rev.removeprefix("v"))
         except InvalidVersion:
             continue
-        yield Pin(f"=={version}", f"{PRE_COMMIT_CONFIG} ({url} rev {rev})")
+        yield Pin(spec=f"=={version}", where=f"{PRE_COMMIT_CONFIG} ({url} rev {rev})")
 
 
 def _logical_lines(text: str) -> Iterator[str]:
@@ -107,7 +107,7 @@ def _lock_files(root: Path, tool: str) -> Iterator[Pin]:
             if canonicalize_name(str(package.get("name", ""))) != tool:
                 continue
             try:
-                yield Pin(f"=={Version(str(package.get('version', '')))}", name)
+                yield Pin(spec=f"=={Version(str(package.get('version', '')))}", where=name)
             except InvalidVersion:
                 continue
 

@@ -223,7 +223,7 @@ def service_failure(message: str, process: Background) -> GateError:
     shown = "\n".join("    " + line for line in tail.splitlines()) or "    (no output)"
     return GateError(
         f"{message}; the last lines of {process.log_path.name}:\n{shown}",
-        details={"log_tail": tail, "log": str(process.log_path)},
+        log_tail=tail, log=str(process.log_path),
     )
 
 

@@ -41,7 +41,7 @@ def tool_failed(what: str, result: ProcResult, *, quote: str | None = None) -> G
     the command and its output's tail kept in the gate's details as `log_tail`."""
     return GateError(
         f"{what} (exit code {result.returncode}): {quote or result.last_line()}",
-        details={"log_tail": result.describe(tail_lines=40)},
+        log_tail=result.describe(tail_lines=40),
     )
 
 
@@ -124,7 +124,8 @@ def resolve(ctx: GateContext, tool: Tool, *, from_target: bool = True) -> Resolv
     result = run_tool(ctx, tool.name, [*command, "--version"])
     check_exit(f"{tool.name} --version", result, (0,))
     return ResolvedTool(
-        tool.name, tuple(command), source, parse_version(tool.name, result.stdout),
+        name=tool.name, version=parse_version(tool.name, result.stdout), source=source,
+        command=tuple(command),
         # A tool that always comes from the auditor (pip-audit) is never the project's to pin.
         pins=tuple(project_pins(ctx.root, tool.name)) if from_target else (),
     )

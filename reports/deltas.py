@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.history.section import HistorySection
 from auditor.model import Condition, Scorecard
 from reports import text
 
@@ -50,7 +49,7 @@ def _direction(condition: Condition, diff: float) -> str:
 
 def deltas(card: Scorecard) -> dict[tuple[str, str], Delta]:
     """By (gate id, condition id), for every condition both runs measured or that is new."""
-    section = HistorySection.of(card)
+    section = card.history
     base = section.base if section else None
     if base is None:
         return {}
@@ -90,7 +89,7 @@ class Lead:
 
 
 def lead(card: Scorecard) -> Lead | None:
-    section = HistorySection.of(card)
+    section = card.history
     if section is None or section.base is None:
         return None
     changes = deltas(card)

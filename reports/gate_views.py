@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from auditor import access
-from auditor.model import GateResult
+import msgspec
+
+from auditor.model import Details, GateResult
+from auditor.plugin import GateView
 from reports import generic, text
 from reports.viewkit import (
     LIST_LIMIT,
@@ -46,18 +48,32 @@ class Section:
     others: list[generic.Node] = field(default_factory=list)
 
 
-def section(gate: GateResult) -> Section:
+COMMON_SHOWN = ("log_tail", "warnings", "tools", "exclusion")
+"""Fields of every gate's details that every section shows in its own way."""
+
+
+def _others(gate: GateResult, view: object | None) -> list[generic.Node]:
+    """The details its own view does not show: every field without a view, a crash's traceback
+    with one."""
+    data = msgspec.to_builtins(gate.details)
+    if view is not None:
+        data = {k: v for k, v in data.items() if k == "traceback"}
+    return generic.details_nodes(data, set(COMMON_SHOWN), LIST_LIMIT)
+
+
+def _own_view(gate: GateResult) -> tuple[GateView | None, object | None]:
+    """The gate's view and what it built, when its details hold more than every gate's common
+    fields (a gate that could not measure has only those: it is shown generically)."""
     gate_view = view_of(gate.id)
-    shown: set[str] = {"log_tail", "warnings", "tools", "exclusion"}
-    view: object | None = None
-    if gate_view is not None:
-        present = {
-            k for k, t in gate_view.details_keys.items() if isinstance(gate.details.get(k), t)
-        }
-        if present:
-            view = gate_view.build(gate)
-            shown |= present
-    log_tail, log_cut = text.tail(access.text(gate.details.get("log_tail")), LOG_LINES, LOG_CHARS)
+    own = set(msgspec.to_builtins(gate.details)) - set(Details.__struct_fields__)
+    if gate_view is None or not own:
+        return gate_view, None
+    return gate_view, gate_view.build(gate)
+
+
+def section(gate: GateResult) -> Section:
+    gate_view, view = _own_view(gate)
+    log_tail, log_cut = text.tail(gate.details.log_tail or "", LOG_LINES, LOG_CHARS)
     return Section(
         id=gate.id,
         title=gate.title or gate.id,
@@ -77,5 +93,5 @@ def section(gate: GateResult) -> Section:
         warnings=tool_warnings(gate),
         excluded=exclusion_note(gate),
         findings=generic.group_findings(gate.findings, LIST_LIMIT),
-        others=generic.details_nodes(gate.details, shown, LIST_LIMIT),
+        others=_others(gate, view),
     )

@@ -10,7 +10,6 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from auditor import access
 from auditor.model import Finding
 from reports import text
 
@@ -53,6 +52,19 @@ class FindingGroups:
         return self.total - self.shown
 
 
+def _text(value: object) -> str:
+    """A JSON value as text: strings as they are, numbers written out, lists joined."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)
+    return ""
+
+
 def _facts(finding: Finding) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if finding.state != "new":
@@ -60,7 +72,7 @@ def _facts(finding: Finding) -> list[tuple[str, str]]:
     if finding.justification:
         out.append(("waived", text.shorten(text.clean(finding.justification), CELL_LIMIT)))
     for key, value in finding.extra.items():
-        shown = access.text(value)
+        shown = _text(value)
         if shown:
             out.append((key.replace("_", " "), text.shorten(text.clean(shown), CELL_LIMIT)))
     return out
@@ -119,11 +131,11 @@ class Node:
 
 def _cell(value: object) -> str:
     if isinstance(value, str | int | float | bool):
-        return text.shorten(text.clean(access.text(value)), CELL_LIMIT)
+        return text.shorten(text.clean(_text(value)), CELL_LIMIT)
     if value is None:
         return "—"
     if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
-        return text.shorten(", ".join(access.text(v) for v in value), CELL_LIMIT)
+        return text.shorten(_text(value), CELL_LIMIT)
     return text.shorten(text.clean(json.dumps(value, default=str)), CELL_LIMIT)
 
 
@@ -139,14 +151,14 @@ def node(label: str, value: object, limit: int, depth: int = 0) -> Node:
         return Node("text", label, text.shorten(text.clean(json.dumps(value, default=str)),
                                                 TEXT_LIMIT))
     if isinstance(value, dict):
-        items = list(access.mapping(value).items())
+        items = [(str(k), v) for k, v in value.items()]
         return Node(
             "map", label,
             children=[node(k, v, limit, depth + 1) for k, v in items[:limit]],
             more=max(len(items) - limit, 0),
         )
     if isinstance(value, list):
-        rows = access.records(value)
+        rows = [row for row in value if isinstance(row, dict)]
         if rows and len(rows) == len(value):
             columns = list(dict.fromkeys(k for row in rows for k in row))
             return Node(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.history.not_audited import NOT_AUDITED, NotAudited
-from auditor.history.section import HistorySection
 from auditor.model import Scorecard
 from reports import text
 from reports.history_metrics import HistoryView, metrics_view
@@ -28,7 +27,7 @@ class HistoryCard:
 
 
 def history_card(card: Scorecard) -> HistoryCard | None:
-    section = HistorySection.of(card)
+    section = card.history
     if section is None:
         return None
     base = None

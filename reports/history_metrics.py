@@ -3,10 +3,11 @@ and in the section of a gate that scores them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from auditor import access
+from auditor.sections import Episode, FirstAudit, MetricFigure
 from reports import text
 
 TITLES = {
@@ -34,42 +35,48 @@ def _value(key: str, value: float | None) -> str:
     return text.with_unit(round(value, 2), "min" if key == "mttr_minutes" else "%")
 
 
-def metrics_view(details: Mapping[str, object]) -> HistoryView:
-    """The metrics as shown, from the gate's details or the scorecard's history section."""
-    figures = access.mapping(details.get("figures"))
-    rows = []
-    for key, (title, basis) in TITLES.items():
-        figure = access.mapping(figures.get(key))
-        rows.append((
-            title,
-            _value(key, access.num(figure.get("value"))),
-            f"{count_text(figure.get('basis'))} {basis}",
-            access.text(figure.get("reason")),
-        ))
-    episodes = [
-        (
-            text.timestamp(access.text(e.get("failed_at"))),
-            text.timestamp(access.text(e.get("recovered_at"))) or "not yet",
-            _value("mttr_minutes", access.num(e.get("minutes"))),
-        )
-        for e in access.records(details.get("episodes"))
-    ]
-    firsts = [
-        (access.text(f.get("branch")), text.timestamp(access.text(f.get("at"))),
-         access.text(f.get("status")))
-        for f in access.records(details.get("first_audits"))
-    ]
+class MetricsRecord(Protocol):
+    """The success metrics as the history section (auditor.sections.Metrics) and the history
+    gate's details both carry them."""
+
+    @property
+    def window_days(self) -> int | None: ...
+    @property
+    def main_branch(self) -> str | None: ...
+    @property
+    def since(self) -> str | None: ...
+    @property
+    def figures(self) -> Mapping[str, MetricFigure]: ...
+    @property
+    def episodes(self) -> Sequence[Episode]: ...
+    @property
+    def first_audits(self) -> Sequence[FirstAudit]: ...
+
+
+def _figure_row(key: str, title: str, basis: str, figure: MetricFigure | None) -> tuple[
+    str, str, str, str
+]:
+    if figure is None:
+        return title, _value(key, None), f"0 {basis}", ""
+    return (title, _value(key, figure.value), f"{text.number(figure.basis)} {basis}",
+            figure.reason or "")
+
+
+def metrics_view(metrics: MetricsRecord, main_branch_source: str = "") -> HistoryView:
+    """The metrics as shown, from the history section or the history gate's details."""
     return HistoryView(
-        window_days=count_text(details.get("window_days")),
-        main_branch=access.text(details.get("main_branch")),
-        main_branch_source=access.text(details.get("main_branch_source")),
-        since=text.timestamp(access.text(details.get("since"))),
-        figures=rows,
-        episodes=episodes,
-        first_audits=firsts,
+        window_days=text.number(metrics.window_days or 0),
+        main_branch=metrics.main_branch or "",
+        main_branch_source=main_branch_source,
+        since=text.timestamp(metrics.since or ""),
+        figures=[
+            _figure_row(key, title, basis, metrics.figures.get(key))
+            for key, (title, basis) in TITLES.items()
+        ],
+        episodes=[
+            (text.timestamp(e.failed_at), text.timestamp(e.recovered_at or "") or "not yet",
+             _value("mttr_minutes", e.minutes))
+            for e in metrics.episodes
+        ],
+        first_audits=[(f.branch, text.timestamp(f.at), f.status) for f in metrics.first_audits],
     )
-
-
-def count_text(value: object) -> str:
-    figure = access.num(value)
-    return text.number(figure) if figure is not None else "0"

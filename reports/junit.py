@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from auditor import access
 from auditor.model import Condition, GateResult, Scorecard
 from reports import summary, text
 from reports.viewkit import tool_text
@@ -75,7 +74,7 @@ def _suite(root: ET.Element, gate: GateResult, index: int, timestamp: str) -> di
             error = ET.SubElement(case, "error", _attrs(
                 message=f"could not measure: {reason}", type="could-not-measure",
             ))
-            log = text.tail(access.text(gate.details.get("log_tail")), LOG_LINES, LOG_CHARS)[0]
+            log = text.tail(gate.details.log_tail or "", LOG_LINES, LOG_CHARS)[0]
             error.text = text.clean(reason + (f"\n\n{log}" if log else ""))
             tally["errors"] = 1
         else:
@@ -114,7 +113,7 @@ class JunitRenderer:
     filename = "junit.xml"
 
     def render(self, scorecard: Scorecard) -> str:
-        name = access.text(scorecard.target.get("name")) or "target"
+        name = scorecard.target.name or "target"
         root = ET.Element("testsuites", _attrs(
             name=f"audit {name}", time=f"{scorecard.duration_s:.3f}",
         ))

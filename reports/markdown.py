@@ -41,7 +41,7 @@ class MarkdownRenderer:
             gates=summary.gate_rows(scorecard),
             attention=summary.attention(scorecard, where_limit=2),
             lead=lead(scorecard),
-            history_warnings=(scorecard.history or {}).get("warnings") or [],
+            history_warnings=list(scorecard.history.warnings) if scorecard.history else [],
             held=summary.held(scorecard),
         )
         return re.sub(r"\n{3,}", "\n\n", rendered).strip() + "\n"

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from auditor.model import Finding, Scorecard
-from auditor.toolinfo import SOURCE_TEXT, tools_from
+from auditor.toolinfo import SOURCE_TEXT
 from reports import summary, text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -45,12 +45,12 @@ def group_by_tool(card: Scorecard) -> list[ToolRun]:
     """Findings grouped by the tool that reported them (the gate's tool when unnamed)."""
     runs: dict[str, ToolRun] = {}
     for gate in card.gates:
-        gate_tool = gate.tool.get("name", "") or gate.id
-        resolved = {t.name: t for t in tools_from(gate.details.get("tools")) or ()}
+        gate_tool = gate.tool.name or gate.id
+        resolved = {t.name: t for t in gate.details.tools}
         for finding in gate.findings:
             name = finding.tool or gate_tool
             known = resolved.get(name)
-            version = gate.tool.get("version", "") if name == gate_tool else ""
+            version = gate.tool.version if name == gate_tool else ""
             run = runs.setdefault(name, ToolRun(
                 tool=name,
                 version=known.version if known else version,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor import access
+from auditor import sections
+from auditor.history.section import git_of
 from auditor.model import Condition, GateResult, Scorecard
+from auditor.sections import FixedEntry, NewCodeSummary
 from reports import hints, text
 from reports.deltas import Delta, deltas
 from reports.viewkit import exclusion_note, tool_text, tool_warnings, tools_used
@@ -97,8 +99,8 @@ class Attention:
 
 
 def headline(card: Scorecard) -> Headline:
-    git = access.mapping(card.target.get("git"))
-    commit = access.text(git.get("commit")) or None
+    git = git_of(card)
+    commit = git.commit or None
     rows = [row for gate in card.gates for row in condition_rows(gate)]
     counts = {
         "passed": sum(r.status == "passed" for r in rows),
@@ -116,12 +118,12 @@ def headline(card: Scorecard) -> Headline:
         status=card.status,
         score=text.number(card.score),
         grade=card.grade,
-        name=access.text(card.target.get("name")) or access.text(card.target.get("path")),
-        path=access.text(card.target.get("path")),
+        name=card.target.name or card.target.path,
+        path=card.target.path,
         commit=text.short_commit(commit),
         commit_full=commit,
-        branch=access.text(git.get("branch")) or None,
-        dirty=git.get("dirty") is True,
+        branch=git.branch or None,
+        dirty=git.dirty is True,
         started=text.timestamp(card.started_at),
         duration=text.duration(card.duration_s),
         auditor_version=card.auditor_version,
@@ -262,49 +264,36 @@ class Held:
 NEW_LIMIT = 20
 
 
-def _fixed_text(entry: dict[str, object]) -> str:
-    return (
-        f"{access.text(entry.get('gate'))} {access.text(entry.get('rule'))} "
-        f"{access.text(entry.get('path')) or '(dependency)'}: {access.text(entry.get('message'))}"
-    )
+def _fixed_text(entry: FixedEntry) -> str:
+    return f"{entry.gate} {entry.rule} {entry.path or '(dependency)'}: {entry.message}"
 
 
-def _waiver_row(w: dict[str, object]) -> WaiverRow:
+def _waiver_row(w: sections.WaiverRow) -> WaiverRow:
     return WaiverRow(
-        label=f"{access.text(w.get('gate'))} {access.text(w.get('rule'))}"
-        + (f" in {access.text(w.get('path'))}" if w.get("path") else ""),
-        status=access.text(w.get("status")),
-        owner=access.text(w.get("owner")),
-        expires=access.text(w.get("expires")),
-        reason=access.text(w.get("reason")),
-        matched=int(access.num(w.get("matched")) or 0),
+        label=f"{w.gate} {w.rule}" + (f" in {w.path}" if w.path else ""),
+        status=w.status, owner=w.owner, expires=w.expires, reason=w.reason, matched=w.matched,
     )
 
 
-def _new_code_text(change: dict[str, object]) -> str | None:
-    if not change:
+def _new_code_text(change: NewCodeSummary | None) -> str | None:
+    if change is None:
         return None
     return (
-        f"the change since {access.text(change.get('ref'))} (merge base "
-        f"{text.short_commit(access.text(change.get('merge_base')))}): "
-        f"{text.plural(int(access.num(change.get('lines')) or 0), 'changed line')} in "
-        f"{text.plural(int(access.num(change.get('files')) or 0), 'file')}"
+        f"the change since {change.ref} (merge base {text.short_commit(change.merge_base)}): "
+        f"{text.plural(change.lines, 'changed line')} in {text.plural(change.files, 'file')}"
     )
 
 
 def held(card: Scorecard) -> Held | None:
     """The counting section of a report, or None when no baseline, waiver or change applied."""
-    counting = access.mapping(card.counting)
-    if not counting:
+    counting = card.counting
+    if counting is None:
         return None
-    states = access.mapping(counting.get("states"))
     titles = {g.id: g.title or g.id for g in card.gates}
     gates = [
-        GateCounts(
-            id=gid, title=titles.get(gid, gid),
-            **{s: int(access.counts(c).get(s, 0)) for s in ("new", "baselined", "waived", "old")},
-        )
-        for gid, c in states.items()
+        GateCounts(id=gid, title=titles.get(gid, gid), new=c.new, baselined=c.baselined,
+                   waived=c.waived, old=c.old)
+        for gid, c in counting.states.items()
     ]
     ratchets = [
         f"{g.title or g.id}, {c.title}: {text.target(c)}"
@@ -312,11 +301,11 @@ def held(card: Scorecard) -> Held | None:
         for c in g.conditions
         if c.ratchet is not None
     ]
-    base = access.mapping(counting.get("baseline"))
-    fixed = [_fixed_text(e) for e in access.records(base.get("fixed"))]
-    waivers = [_waiver_row(w) for w in access.records(counting.get("waivers"))]
-    new_code = _new_code_text(access.mapping(counting.get("new_code")))
-    file = access.text(base.get("file")) or None
+    base = counting.baseline
+    fixed = [_fixed_text(e) for e in base.fixed] if base is not None else []
+    waivers = [_waiver_row(w) for w in counting.waivers or ()]
+    new_code = _new_code_text(counting.new_code)
+    file = base.file if base is not None else None
     counted = [
         f"{g.id} {f.path or '(dependency)'}{f':{f.line}' if f.line else ''} [{f.rule}] "
         + text.shorten(text.clean(f.message), 100)

@@ -118,9 +118,9 @@ def gate_duration(gate: GateResult) -> str:
     """How long a gate took; for a result reused from the cache, which run measured it."""
     if gate.cached is None:
         return duration(gate.duration_s)
-    commit = gate.cached.get("commit")
-    at = f" at {str(commit)[:8]}" if commit else ""
-    return f"cached, measured {timestamp(str(gate.cached.get('measured_at', '')))}{at}"
+    commit = gate.cached.commit
+    at = f" at {commit[:8]}" if commit else ""
+    return f"cached, measured {timestamp(gate.cached.measured_at)}{at}"
 
 
 def timestamp(iso: str) -> str:

@@ -3,10 +3,12 @@ SVG by the HTML template, with the threshold as a dashed line. No script."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditor.history.section import HistorySection, TrendRun, key_condition
+from auditor.history.section import key_condition
 from auditor.model import Scorecard
+from auditor.sections import TrendRun
 from reports import text
 
 WIDTH, HEIGHT = 360, 150
@@ -62,7 +64,7 @@ def _bounds(values: list[float], target: float | None, unit: str) -> tuple[float
 
 
 def chart(
-    chart_id: str, title: str, runs: list[TrendRun], values: list[float | None], unit: str,
+    chart_id: str, title: str, runs: Sequence[TrendRun], values: list[float | None], unit: str,
     target: float | None, target_label: str,
 ) -> LineChart | None:
     known = [v for v in values if v is not None]
@@ -96,7 +98,7 @@ def chart(
 
 def trend(card: Scorecard) -> Trend | None:
     """The charts of the branch's recent runs, when at least two runs are known."""
-    section = HistorySection.of(card)
+    section = card.history
     if section is None or len(section.trend) < 2:
         return None
     runs = section.trend

@@ -6,10 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from auditor import access
-from auditor.exclude import ExcludedFiles
 from auditor.model import GateResult
-from auditor.toolinfo import tools_from
 from reports import text
 
 LIST_LIMIT = 200
@@ -43,10 +40,9 @@ def threshold(gate: GateResult, condition_id: str) -> float | None:
     return next((c.threshold for c in gate.conditions if c.id == condition_id), None)
 
 
-def count(value: object) -> str:
-    """A count as text, or a dash when it is not a number."""
-    figure = access.num(value)
-    return text.number(figure) if figure is not None else "—"
+def count(value: float | None) -> str:
+    """A count as text, or a dash when it is not known."""
+    return text.number(value) if value is not None else "—"
 
 
 def more(total: int) -> int:
@@ -73,13 +69,13 @@ def files_by_findings(gate: GateResult, severity: str | None = None) -> list[str
 
 def tool_warnings(gate: GateResult) -> list[str]:
     """The gate's `warnings` details: what its tools warned about while they still measured."""
-    return [text.clean(w) for w in access.strings(gate.details.get("warnings"))]
+    return [text.clean(w) for w in gate.details.warnings]
 
 
 def tools_used(gate: GateResult) -> list[str]:
     """Each tool the gate ran with its version and where it came from (`details.tools`):
     `ruff 0.15.6 (the target's environment)`."""
-    return [text.clean(tool.describe()) for tool in tools_from(gate.details.get("tools")) or ()]
+    return [text.clean(tool.describe()) for tool in gate.details.tools]
 
 
 def tool_text(gate: GateResult) -> str:
@@ -88,10 +84,10 @@ def tool_text(gate: GateResult) -> str:
     used = tools_used(gate)
     if used:
         return "; ".join(used)
-    return " ".join(p for p in (gate.tool.get("name", ""), gate.tool.get("version", "")) if p)
+    return " ".join(p for p in (gate.tool.name, gate.tool.version) if p)
 
 
 def exclusion_note(gate: GateResult) -> str | None:
     """`412 files excluded by [tool.audit] exclude (vendor)`, when the gate excluded any glob."""
-    record = ExcludedFiles.from_dict(gate.details.get("exclusion"))
+    record = gate.details.exclusion
     return text.clean(record.describe()) if record is not None else None

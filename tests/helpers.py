@@ -17,7 +17,7 @@ import pytest
 
 from auditor import config, runner
 from auditor.model import GateResult
-from auditor.scorecard import schema
+from auditor.scorecard import dumps, schema
 
 PROJECTS = Path(__file__).parent / "projects"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -86,7 +86,7 @@ def run_gate(
         exclude=cfg.exclude,
     )
     card = runner.run_audit(plan)
-    jsonschema.validate(card.to_dict(), schema())
+    jsonschema.validate(json.loads(dumps(card)), schema())
     return card.gates[0]
 
 

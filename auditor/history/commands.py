@@ -152,8 +152,8 @@ def import_scorecards(paths: Sequence[Path], option: str | None, console: Consol
     added = 0
     try:
         for path, card in cards:
-            named = (card.history or {}).get("target")
-            target = named if isinstance(named, str) and named else here
+            named = card.history.target if card.history is not None else None
+            target = named or here
             where = location.resolve(option, cfg.history, None, target)
             try:
                 store = stores.get(where.url) or stores.setdefault(where.url, Store(where))

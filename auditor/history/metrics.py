@@ -15,7 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from auditor.sections import Episode as EpisodeRow
+from auditor.sections import FirstAudit as FirstAuditRow
+from auditor.sections import MetricFigure
+from auditor.sections import Metrics as MetricsSummary
 
 if TYPE_CHECKING:
     from auditor.history.store import BuildRecord
@@ -70,29 +75,29 @@ class Metrics:
             "mttr_minutes": self.mttr_minutes,
         }
 
-    def to_details(self) -> dict[str, Any]:
-        """The figures with their basis, the window and the lists behind them, as JSON data."""
-        return {
-            "window_days": self.window_days,
-            "main_branch": self.main_branch,
-            "since": _iso(self.since),
-            "figures": {
-                key: {"value": f.value, "basis": f.basis, "reason": f.reason}
+    def summary(self) -> MetricsSummary:
+        """The figures with their basis, the window and the lists behind them."""
+        return MetricsSummary(
+            window_days=self.window_days,
+            main_branch=self.main_branch,
+            since=_iso(self.since),
+            figures={
+                key: MetricFigure(value=f.value, basis=f.basis, reason=f.reason)
                 for key, f in self.figures().items()
             },
-            "episodes": [
-                {
-                    "failed_at": _iso(e.failed_at),
-                    "recovered_at": _iso(e.recovered_at) if e.recovered_at else None,
-                    "minutes": None if e.minutes is None else round(e.minutes, 2),
-                }
+            episodes=tuple(
+                EpisodeRow(
+                    failed_at=_iso(e.failed_at),
+                    recovered_at=_iso(e.recovered_at) if e.recovered_at else None,
+                    minutes=None if e.minutes is None else round(e.minutes, 2),
+                )
                 for e in self.episodes[-MAX_LISTED:]
-            ],
-            "first_audits": [
-                {"branch": f.branch, "at": _iso(f.at), "status": f.status}
+            ),
+            first_audits=tuple(
+                FirstAuditRow(branch=f.branch, at=_iso(f.at), status=f.status)
                 for f in self.first_audits[-MAX_LISTED:]
-            ],
-        }
+            ),
+        )
 
 
 def _iso(moment: datetime) -> str:

@@ -5,21 +5,16 @@ warning in the scorecard; the scorecard itself and the verdict never depend on i
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from auditor.history import metrics
 from auditor.history.location import HistoryRef
-from auditor.history.section import (
-    TREND_RUNS,
-    BaseFigure,
-    BaseRun,
-    HistorySection,
-    TrendRun,
-    git_of,
-)
+from auditor.history.section import TREND_RUNS, git_of, trend_run
 from auditor.history.setup import MetricSettings
 from auditor.history.store import Run, Store, parse_time
 from auditor.model import Scorecard
+from auditor.sections import BaseFigure, BaseRun, HistorySection, TrendRun
 
 BASE_BRANCH_VARIABLES = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
 """Where CI names the branch a pull request goes into; deltas are taken against it."""
@@ -41,8 +36,7 @@ def base_branch(main_branch: str) -> str:
 
 
 def _branch(card: Scorecard) -> str | None:
-    branch = git_of(card).get("branch")
-    return branch if isinstance(branch, str) else None
+    return git_of(card).branch
 
 
 def _base_of(run: Run) -> BaseRun:
@@ -75,33 +69,33 @@ def attach_and_record(
         base_branch=base_branch(ref.main_branch) if ref else None,
         main_branch=ref.main_branch if ref else None,
         recorded=False,
-        warnings=[],
+        warnings=(),
         base=compare,
-        trend=[TrendRun.of_scorecard(card)],
+        trend=(trend_run(card),),
         metrics=None,
     )
     if ref is None:
-        return replace(card, history=section.to_dict())
+        return replace(card, history=section)
     try:
         store = Store(ref.location)
     except Exception as exc:  # any failure of the history must leave the audit intact
         warning = (f"the history at {ref.location.shown} could not be opened, so this run was "
                    f"not recorded and has no deltas or trend: {describe(exc)}")
-        return replace(card, history=replace(section, warnings=[warning]).to_dict())
+        return replace(card, history=replace(section, warnings=(warning,)))
     try:
         section = _read(store, card, ref, section, compare, settings)
         recorded = replace(section, recorded=True)
         try:
-            store.record(replace(card, history=recorded.to_dict()), ref.target)
+            store.record(replace(card, history=recorded), ref.target)
             section = recorded
         except Exception as exc:  # any failure of the history must leave the audit intact
-            section = replace(section, warnings=[*section.warnings, (
+            section = replace(section, warnings=(*section.warnings, (
                 f"this run could not be recorded in the history at {ref.location.shown}: "
                 f"{describe(exc)}"
-            )])
+            )))
     finally:
         store.close()
-    return replace(card, history=section.to_dict())
+    return replace(card, history=section)
 
 
 def _read(
@@ -123,13 +117,13 @@ def _read(
             min_runs=settings.min_runs,
         )
     except Exception as exc:  # any failure of the history must leave the audit intact
-        return replace(section, warnings=[
+        return replace(section, warnings=(
             f"the history at {ref.location.shown} could not be read, so this run has no "
-            f"deltas, trend or metrics: {describe(exc)}"
-        ])
+            f"deltas, trend or metrics: {describe(exc)}",
+        ))
     return replace(
         section,
         base=base,
-        trend=[*(_trend_of(r) for r in reversed(earlier)), *section.trend],
-        metrics=figures.to_details(),
+        trend=(*(_trend_of(r) for r in reversed(earlier)), *section.trend),
+        metrics=figures.summary(),
     )

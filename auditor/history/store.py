@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -147,8 +148,9 @@ def _migrate(engine: Engine) -> None:
                 raise
 
 
-def _key(target: str, data: dict[str, Any]) -> tuple[str, str]:
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def _key(target: str, card: Scorecard) -> tuple[str, str]:
+    """The run's identity (the same scorecard recorded twice is one run) and its stored text."""
+    text = msgspec.json.encode(card, order="sorted").decode("utf-8")
     return hashlib.sha256(f"{target}\n{text}".encode()).hexdigest(), text
 
 
@@ -171,8 +173,7 @@ class Store:
 
     def record(self, card: Scorecard, target: str) -> bool:
         """Record a run; False when this very scorecard is already recorded (an import twice)."""
-        data = card.to_dict()
-        run_key, text = _key(target, data)
+        run_key, text = _key(target, card)
         git = git_of(card)
         with self._begin() as connection:
             if connection.execute(select(runs.c.id).where(runs.c.run_key == run_key)).first():
@@ -181,9 +182,9 @@ class Store:
                 insert(runs).values(
                     run_key=run_key,
                     target=target,
-                    branch=git.get("branch"),
-                    commit=git.get("commit"),
-                    dirty=git.get("dirty"),
+                    branch=git.branch,
+                    commit=git.commit,
+                    dirty=git.dirty,
                     started_at=parse_time(card.started_at),
                     recorded_at=datetime.now(UTC).replace(tzinfo=None),
                     status=card.status,

@@ -94,12 +94,12 @@ def _run_report(reports: st_run.Reports, result: ProcResult) -> parse.RunReport:
         raise GateError(
             f"schemathesis could not run ({'; '.join(run.errors)}): {_why(result)}; check "
             "`schema` in [tool.audit.api] and that the service serves it",
-            details={"log_tail": result.describe(tail_lines=40)},
+            log_tail=result.describe(tail_lines=40),
         )
     if run.operations_selected == 0 or run.operations_tested == 0:
         raise GateError(
             "schemathesis found no API operation to test in the schema; check `schema` in "
-            "[tool.audit.api]", details={"log_tail": result.describe(tail_lines=40)},
+            "[tool.audit.api]", log_tail=result.describe(tail_lines=40),
         )
     if not run.complete:
         raise tool_failed(f"schemathesis stopped early ({run.stop_reason})", result)
@@ -124,7 +124,7 @@ def _read_results(
     if errors:
         raise GateError(
             f"schemathesis could not test {len(errors)} operation(s): {errors[0]}",
-            details={"log_tail": result.describe(tail_lines=40)},
+            log_tail=result.describe(tail_lines=40),
         )
     return FuzzRun(
         report=report,

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from auditor.errors import GateError
-from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
+from auditor.model import ConditionSpec, Fact, Finding, Measurement, OptionSpec, Population
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from gates import service as api_service
 from gates.api import fuzz, parse, problems, routes, st_run
@@ -50,6 +50,7 @@ class ApiGate(BaseGate):
     order = 50
     runs_alone = True
     default_timeout = 600.0
+    details_type = ApiDetails
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("server_errors", "Server errors", "", "<=", 0, "count",
                       "operations that answered 5xx to a generated request",
@@ -137,7 +138,7 @@ def _measurement(
         skipped=skipped,
         populations={OPERATIONS: Population("operations fuzzed", run.report.operations_tested)},
         findings=_findings(failing),
-        details=details.to_dict(),
+        details=details,
         tool_name="schemathesis",
         tool_version=run.report.version,
     )
@@ -181,18 +182,20 @@ def _findings(failing: tuple[FailingOperation, ...]) -> list[Finding]:
     for op in failing:
         for problem in op.problems:
             status = f" (HTTP {problem.status})" if problem.status else ""
+            extra: dict[str, Fact] = {
+                "operation": op.operation,
+                "code": problem.code,
+                "condition": problem.condition,
+                "curl": problem.curl,
+            }
+            if problem.log_lines:
+                extra["log_lines"] = list(problem.log_lines)
             findings.append(Finding(
                 path=op.path,
                 line=op.line,
                 rule=problem.check,
                 severity="critical" if problem.condition in SEVERITY else "warning",
                 message=f"{op.operation}: {problem.code} {problem.title}{status}",
-                extra={
-                    "operation": op.operation,
-                    "code": problem.code,
-                    "condition": problem.condition,
-                    "curl": problem.curl,
-                    **({"log_lines": list(problem.log_lines)} if problem.log_lines else {}),
-                },
+                extra=extra,
             ))
     return findings

@@ -3,10 +3,11 @@ service's internals, each 5xx sent once more for the log lines it causes."""
 
 from __future__ import annotations
 
-import dataclasses
 import http.client
 import time
 from collections.abc import Mapping
+
+import msgspec
 
 from auditor.plugin import GateContext
 from gates import service as api_service
@@ -90,7 +91,7 @@ def replayed(problems: dict[str, list[Problem]], interactions: list[parse.Intera
             budget -= 1
             status, lines = _replay(item, service, settings, environ)
             out[operation].append(
-                dataclasses.replace(problem, log_lines=lines, reproduced_status=status)
+                msgspec.structs.replace(problem, log_lines=lines, reproduced_status=status)
             )
     return out
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from auditor.model import GateResult
 from gates.api.details import ApiDetails, FailingOperation
@@ -32,12 +30,11 @@ class ApiView:
 class ApiReportView:
     template = "view.html.j2"
     findings_noun = "failures"
-    details_keys: Mapping[str, type] = MappingProxyType(
-        {"seed": int, "max_examples": int, "failing": list, "operations_tested": int}
-    )
 
-    def build(self, gate: GateResult) -> ApiView:
-        details = ApiDetails.from_dict(gate.details)
+    def build(self, gate: GateResult) -> ApiView | None:
+        details = gate.details
+        if not isinstance(details, ApiDetails):
+            return None
 
         def shown(value: int | None) -> str:
             return text.number(value) if value is not None else "—"
@@ -52,12 +49,14 @@ class ApiReportView:
             ],
             failing=list(details.failing[:LIST_LIMIT]),
             more_failing=more(len(details.failing)),
-            service_log=details.service_log,
+            service_log=details.service_log or "",
             notes=list(details.notes),
         )
 
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
-        details = ApiDetails.from_dict(gate.details)
+        details = gate.details
+        if not isinstance(details, ApiDetails):
+            return []
         pointers: list[str] = []
         for op in details.failing:
             for problem in op.problems:

@@ -23,6 +23,7 @@ from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from auditor.plugin import BaseGate, CliOption, GateConfig, GateContext, GateView, Preparation
 from gates.coverage import reuse
 from gates.coverage.critical import critical_candidates
+from gates.coverage.details import CoverageDetails
 from gates.coverage.measurement import TESTS, build_measurement, finding_values
 from gates.coverage.run import Toolchain, probe, run_suite
 from gates.coverage.view import CoverageReportView
@@ -46,6 +47,7 @@ class CoverageGate(BaseGate):
                   "Reuse JUnit XML files for the test counts (repeatable)."),
     )
     build_conditions = ("tests_failed",)
+    details_type = CoverageDetails
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("tests_failed", "Failing tests", "", "<=", 0, "count",
                       "tests that failed or errored", population=TESTS),

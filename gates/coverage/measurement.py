@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
+
 from auditor.errors import GateError
-from auditor.exclude import excluded_details
+from auditor.exclude import excluded_files
 from auditor.model import Finding, Measurement, Population
 from auditor.plugin import GateContext
 from gates.coverage import new_lines
 from gates.coverage.critical import CriticalFiles, select_critical
-from gates.coverage.details import CoverageDetails, FileRow, SuiteOutcomes, Totals
+from gates.coverage.details import (
+    CoverageDetails,
+    FileRow,
+    NewLineCoverage,
+    SuiteOutcomes,
+    Totals,
+)
 from gates.coverage.parse import PRECISION, CoverageTotals, FileCoverage, SuiteCounts, case_file
 from gates.coverage.run import SuiteRun, Toolchain
 
@@ -79,7 +87,11 @@ def build_measurement(
     )
     findings = _test_findings(run.counts, ctx.root) + critical.findings()
     sometimes, new_code = _sometimes_measured(ctx, cov, critical)
-    details = _details(ctx, run, toolchain, command, critical)
+    details = msgspec.structs.replace(
+        _details(ctx, run, toolchain, command, critical),
+        exclusion=excluded_files(ctx.exclude, run.excluded_files),
+        new_code=new_code,
+    )
     return Measurement(
         values={
             **finding_values(findings),
@@ -90,9 +102,7 @@ def build_measurement(
         populations={TESTS: _population(run, counted)},
         warnings=run_warnings(run),
         findings=findings,
-        details={
-            **details.to_dict(), **excluded_details(ctx.exclude, run.excluded_files), **new_code
-        },
+        details=details,
         tool_name="pytest + coverage.py",
         tool_version=_tool_version(run, toolchain),
     )
@@ -105,7 +115,7 @@ def _check_measured(run: SuiteRun) -> None:
         raise GateError(
             "coverage measured no statements: the measured files are empty; check the "
             "project's coverage `source`, `include` and `omit`",
-            details={"log_tail": run.log_tail},
+            log_tail=run.log_tail or None,
         )
     if cov.statements == cov.missing and any(
         w.slug == "no-data-collected" for w in run.coverage_warnings
@@ -118,7 +128,7 @@ def _check_measured(run: SuiteRun) -> None:
             "coverage collected no data while the tests ran (\"No data was collected\"), so "
             "its 0% measures nothing; check the project's coverage `source` and whether the "
             "tests run the code in subprocesses",
-            details={"log_tail": run.log_tail},
+            log_tail=run.log_tail or None,
         )
 
 
@@ -144,7 +154,7 @@ def _test_findings(counts: SuiteCounts, root: Path) -> list[Finding]:
 
 def _sometimes_measured(
     ctx: GateContext, cov: CoverageTotals, critical: CriticalFiles
-) -> tuple[dict[str, SometimesMeasured], dict[str, object]]:
+) -> tuple[dict[str, SometimesMeasured], NewLineCoverage | None]:
     """The conditions not every run measures, and the `new_code` details."""
     new_line, new_code = _new_line_coverage(ctx, cov.files)
     sometimes = {
@@ -163,18 +173,18 @@ def _sometimes_measured(
 
 def _new_line_coverage(
     ctx: GateContext, files: Sequence[FileCoverage]
-) -> tuple[SometimesMeasured, dict[str, object]]:
+) -> tuple[SometimesMeasured, NewLineCoverage | None]:
     """`new_line_coverage` and the `new_code` details (none without --new-code)."""
     if ctx.new_code is None:
         return SometimesMeasured(
             None, "judged only with --new-code REF (or `new_code` in config)"
-        ), {}
+        ), None
     changed = new_lines.measure(files, ctx.new_code)
     figure = SometimesMeasured(
         changed.percent,
         f"the change since {ctx.new_code.ref} has no executable line coverage measured",
     )
-    return figure, {"new_code": changed.to_dict(ctx.new_code)}
+    return figure, changed.details(ctx.new_code)
 
 
 def _population(run: SuiteRun, counted: bool) -> Population:
@@ -201,9 +211,9 @@ def _details(
     cov = run.coverage
     return CoverageDetails(
         interpreter=str(ctx.python),
-        python_version=toolchain.python_version if toolchain else "",
+        python_version=toolchain.python_version if toolchain else None,
         command=" ".join(command),
-        tests=SuiteOutcomes.from_dict(run.counts.to_dict()),
+        tests=_outcomes(run.counts),
         pytest_exit_code=run.exit_code,
         pytest_args_added=tuple(toolchain.pytest_args() if toolchain else ()),
         branch=cov.branch,
@@ -219,6 +229,18 @@ def _details(
     )
 
 
+def _outcomes(counts: SuiteCounts) -> SuiteOutcomes:
+    return SuiteOutcomes(
+        collected=counts.collected,
+        passed=counts.passed,
+        failed=counts.failed,
+        errors=counts.errors,
+        skipped=counts.skipped,
+        xfailed=counts.xfailed,
+        xpassed=counts.xpassed,
+    )
+
+
 def _totals(cov: CoverageTotals) -> Totals:
     totals = Totals(
         percent=cov.percent,
@@ -228,7 +250,7 @@ def _totals(cov: CoverageTotals) -> Totals:
         statement_percent=cov.statement_percent,
     )
     if cov.branch:
-        totals = replace(
+        totals = msgspec.structs.replace(
             totals,
             branches=cov.branches,
             missing_branches=cov.missing_branches,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.newcode import NewCode
+from gates.coverage.details import NewLineCoverage, UncoveredLines
 from gates.coverage.parse import FileCoverage, format_lines
 
 
@@ -24,15 +25,19 @@ class NewLines:
     def percent(self) -> float | None:
         return 100.0 * self.covered / self.total if self.total else None
 
-    def to_dict(self, new_code: NewCode) -> dict[str, object]:
-        return {
-            **new_code.summary(),
-            "executable_lines": self.total,
-            "covered_lines": self.covered,
-            "uncovered": [
-                {"path": path, "lines": lines} for path, lines in self.uncovered.items()
-            ],
-        }
+    def details(self, new_code: NewCode) -> NewLineCoverage:
+        """The `new_code` details: the change and what of it the tests ran."""
+        return NewLineCoverage(
+            ref=new_code.ref,
+            merge_base=new_code.merge_base,
+            files=len(new_code.lines),
+            lines=sum(len(v) for v in new_code.lines.values()),
+            executable_lines=self.total,
+            covered_lines=self.covered,
+            uncovered=tuple(
+                UncoveredLines(path=path, lines=lines) for path, lines in self.uncovered.items()
+            ),
+        )
 
 
 def measure(files: Sequence[FileCoverage], new_code: NewCode) -> NewLines:

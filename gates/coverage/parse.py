@@ -44,17 +44,6 @@ class SuiteCounts:
     xpassed: int = 0
     """`xfail` tests that passed (not strict); counted among `passed` by the JUnit report."""
 
-    def to_dict(self) -> dict[str, int]:
-        return {
-            "collected": self.collected,
-            "passed": self.passed,
-            "failed": self.failed,
-            "errors": self.errors,
-            "skipped": self.skipped,
-            "xfailed": self.xfailed,
-            "xpassed": self.xpassed,
-        }
-
 
 @dataclass(frozen=True)
 class FileCoverage:

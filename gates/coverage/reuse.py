@@ -23,10 +23,13 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+import msgspec
+
 from auditor import procs
 from auditor.errors import ConfigError, GateError
 from auditor.model import Measurement
 from auditor.plugin import GateConfig, GateContext
+from gates.coverage.details import Reused
 from gates.coverage.parse import SuiteCounts, coverage_warnings, parse_junit
 from gates.coverage.run import COMBINE_OK, SuiteRun, read_report, tool_env
 from gates.tools import check_exit, tool_failed
@@ -269,19 +272,19 @@ def reused_run(ctx: GateContext, command: Sequence[str]) -> tuple[SuiteRun, bool
 def adjust(ctx: GateContext, measurement: Measurement, has_junit: bool) -> Measurement:
     """The measurement of a reused run: where the data came from, and `tests_failed` without
     JUnit results an error (skipped when non-blocking)."""
-    details = {
-        **measurement.details,
-        "reused": {
-            "coverage_data": ctx.config.option_list(DATA_OPTION),
-            "junit": ctx.config.option_list(JUNIT_OPTION),
-        },
-        "command": "coverage combine (reused data)",
-        "pytest_exit_code": None,
-    }
+    details = msgspec.structs.replace(
+        measurement.details,
+        reused=Reused(
+            coverage_data=tuple(ctx.config.option_list(DATA_OPTION)),
+            junit=tuple(ctx.config.option_list(JUNIT_OPTION)),
+        ),
+        command="coverage combine (reused data)",
+        pytest_exit_code=None,
+    )
     if has_junit:
         return dataclasses.replace(measurement, details=details)
     values = {k: v for k, v in measurement.values.items() if k != "tests_failed"}
-    details.pop("tests", None)
+    details = msgspec.structs.replace(details, tests=None)
     if ctx.config.blocking.get("tests_failed", True):
         return dataclasses.replace(
             measurement, values=values, details=details,

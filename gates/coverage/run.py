@@ -272,7 +272,7 @@ def run_suite(
         raise GateError(
             "coverage wrote no data file: the tests ran but nothing was measured; "
             "check the project's coverage configuration",
-            details={"log_tail": result.describe(tail_lines=40)},
+            log_tail=result.describe(tail_lines=40),
         )
 
     report = read_report(ctx, coverage_cmd, tools_env)
@@ -332,7 +332,7 @@ def read_report(
     if not totals.files:
         raise GateError(
             "coverage's JSON report lists no measured file",
-            details={"log_tail": written.describe(tail_lines=40)},
+            log_tail=written.describe(tail_lines=40),
         )
     meta = data.get("meta") if isinstance(data, dict) else None
     version = meta.get("version") if isinstance(meta, dict) else None
@@ -370,6 +370,6 @@ def _json_report(
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GateError(
             f"coverage's JSON report could not be read: {exc}",
-            details={"log_tail": written.describe()},
+            log_tail=written.describe(),
         ) from None
     return written, data

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
-from auditor import access
 from auditor.model import GateResult
 from gates.coverage.details import CoverageDetails
 from reports import text
@@ -41,22 +38,14 @@ class CoverageView:
 class CoverageReportView:
     template = "view.html.j2"
     findings_noun = "findings"
-    details_keys: Mapping[str, type] = MappingProxyType(
-        {
-            "interpreter": str,
-            "tests": dict,
-            "branch": bool,
-            "files": list,
-            "skipped_files": list,
-            "precision": int,
-        }
-    )
 
-    def build(self, gate: GateResult) -> CoverageView:
-        details = CoverageDetails.from_dict(gate.details)
+    def build(self, gate: GateResult) -> CoverageView | None:
+        details = gate.details
+        if not isinstance(details, CoverageDetails):
+            return None
         line_target = threshold(gate, "line_coverage")
         critical_target = threshold(gate, "critical_coverage")
-        records = sorted(details.files or (), key=lambda f: (f.percent or 0.0, f.path))
+        records = sorted(details.files, key=lambda f: (f.percent or 0.0, f.path))
         files: list[CoverageFile] = []
         for record in records[:LIST_LIMIT]:
             critical = record.critical is True
@@ -77,11 +66,11 @@ class CoverageReportView:
                     critical=critical,
                 )
             )
-        tests = details.tests.to_dict() if details.tests else {}
-        skipped = list(details.skipped_files or ())
+        tests = details.tests.counts() if details.tests else []
+        skipped = list(details.skipped_files)
         precision = details.precision
         return CoverageView(
-            tests=[(k, count(v)) for k, v in tests.items()],
+            tests=[(k, count(v)) for k, v in tests],
             interpreter=details.interpreter or "",
             branch=details.branch is True,
             precision=f"{text.number(precision)} decimal places" if precision is not None else "",
@@ -94,16 +83,15 @@ class CoverageReportView:
         )
 
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
+        details = gate.details
+        if not isinstance(details, CoverageDetails):
+            return []
         if condition_id == "tests_failed":
             return files_by_findings(gate) or ["the failing tests in the test run's output"]
         if condition_id == "new_line_coverage":
-            new_code = access.mapping(gate.details.get("new_code"))
-            return [
-                f"{access.text(u.get('path'))} changed lines {access.text(u.get('lines'))} "
-                "never ran"
-                for u in access.records(new_code.get("uncovered"))
-            ]
-        files = CoverageDetails.from_dict(gate.details).files or ()
+            uncovered = details.new_code.uncovered if details.new_code else ()
+            return [f"{u.path} changed lines {u.lines} never ran" for u in uncovered]
+        files = details.files
         if condition_id == "critical_coverage":
             files = tuple(f for f in files if f.critical is True)
         ranked = sorted((f for f in files if f.percent is not None), key=lambda f: f.percent or 0.0)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from auditor.errors import GateError, SkipGateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
+from gates.history.details import HistoryDetails
 from gates.history.view import HistoryReportView
 
 BASIS = {
@@ -29,6 +30,7 @@ class HistoryGate(BaseGate):
     order = 90
     runs_alone = True
     default_timeout = 120.0
+    details_type = HistoryDetails
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("build_success_rate", "Build success rate", "%", ">=", 100, "percent",
                       "audits on the main branch in the window whose tests all passed and whose "
@@ -83,10 +85,13 @@ class HistoryGate(BaseGate):
         found = metrics.compute(
             records, main_branch=ref.main_branch, window_days=window, now=now, min_runs=min_runs
         )
-        details: dict[str, object] = {
-            **found.to_details(), "main_branch_source": ref.main_branch_source,
-            "store": ref.location.shown,
-        }
+        summary = found.summary()
+        details = HistoryDetails(
+            window_days=summary.window_days, main_branch=summary.main_branch,
+            since=summary.since, figures=summary.figures, episodes=summary.episodes,
+            first_audits=summary.first_audits, main_branch_source=ref.main_branch_source,
+            store=ref.location.shown,
+        )
         values = {k: f.value for k, f in found.figures().items() if f.value is not None}
         skipped = {k: f.reason or "" for k, f in found.figures().items() if f.value is None}
         if not values:

@@ -7,8 +7,16 @@ from collections.abc import Sequence
 
 from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
-from auditor.exclude import NOTHING, ExcludedFiles, Exclusion
-from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
+from auditor.exclude import NOTHING, Exclusion
+from auditor.model import (
+    ConditionSpec,
+    ExcludedFiles,
+    Fact,
+    Finding,
+    Measurement,
+    OptionSpec,
+    Population,
+)
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from auditor.procs import ProcResult
 from gates import tools
@@ -33,7 +41,7 @@ def _summary(
         severe = ruff_run.is_critical(item.rule, critical)
         by_rule[item.rule] += 1
         by_file.setdefault(item.path, Counter())["critical" if severe else "warnings"] += 1
-        extra: dict[str, object] = {"name": item.name} if item.name else {}
+        extra: dict[str, Fact] = {"name": item.name} if item.name else {}
         if item.column is not None:
             extra["column"] = item.column
         out.append(
@@ -48,7 +56,7 @@ def _summary(
             )
         )
     files = {
-        path: FileCounts(counts["critical"], counts["warnings"])
+        path: FileCounts(critical=counts["critical"], warnings=counts["warnings"])
         for path, counts in sorted(by_file.items())
     }
     return out, dict(sorted(by_rule.items())), files
@@ -60,12 +68,12 @@ def _findings(ctx: GateContext, what: str, check: ProcResult) -> list[ruff_run.R
     try:
         parsed = ruff_run.parse_findings(check.stdout, ctx.root)
     except GateError as exc:
-        raise GateError(str(exc), details={"log_tail": check.describe()}) from None
+        raise GateError(str(exc), log_tail=check.describe()) from None
     if (check.returncode == 1) != bool(parsed):
         raise GateError(
             f"{what} exited with code {check.returncode} but reported {len(parsed)} findings; "
             "its output cannot be trusted",
-            details={"log_tail": check.describe()},
+            log_tail=check.describe(),
         )
     return parsed
 
@@ -113,6 +121,7 @@ class LintGate(BaseGate):
     # ruff reads Python sources, notebooks and its configuration; the target's own ruff, when
     # installed there, is one of the interpreter's distributions.
     cache = CacheSpec(files=("*.py", "*.pyi", "*.ipynb", "*.toml"), tools=("ruff",))
+    details_type = LintDetails
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("critical_errors", "Critical lint errors", "", "<=", 0, "count",
                       "ruff findings of the critical rules (syntax errors, undefined names, ...)",
@@ -194,7 +203,7 @@ class LintGate(BaseGate):
             # A file ruff cannot parse is a critical finding (syntax error), so it is judged.
             populations={FILES: Population("files checked", len(files))},
             findings=findings,
-            details=details.to_dict(),
+            details=details,
             tool_name="ruff",
             tool_version=resolved.version,
             warnings=[

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from auditor.model import GateResult
 from gates.lint.details import LintDetails
@@ -26,21 +24,20 @@ class LintView:
 class LintReportView:
     template = "view.html.j2"
     findings_noun = "findings"
-    details_keys: Mapping[str, type] = MappingProxyType(
-        {"selection": str, "critical_rules": list, "by_rule": dict, "by_file": dict}
-    )
 
-    def build(self, gate: GateResult) -> LintView:
-        details = LintDetails.from_dict(gate.details)
-        rules = sorted((details.by_rule or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    def build(self, gate: GateResult) -> LintView | None:
+        details = gate.details
+        if not isinstance(details, LintDetails):
+            return None
+        rules = sorted(details.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
         by_file = sorted(
-            (details.by_file or {}).items(),
+            details.by_file.items(),
             key=lambda kv: (-kv[1].critical, -kv[1].warnings, kv[0]),
         )
         critical_seen = {f.rule for f in gate.findings if f.severity == "critical"}
         return LintView(
             selection=details.selection or "",
-            critical_rules=list(details.critical_rules or ()),
+            critical_rules=list(details.critical_rules),
             rules=[(rule, text.number(n), rule in critical_seen) for rule, n in rules[:LIST_LIMIT]],
             more_rules=more(len(rules)),
             files=[

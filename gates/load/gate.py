@@ -48,7 +48,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from auditor.errors import GateError
-from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
+from auditor.model import ConditionSpec, Details, Finding, Measurement, OptionSpec
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from gates import service as load_service
 from gates.load import db as db_timing
@@ -56,7 +56,7 @@ from gates.load import locust_run as load_locust
 from gates.load import locustfile, stage_stats, verdicts
 from gates.load import measure as load_measure
 from gates.load import settings as load_config
-from gates.load.details import LoadDetails
+from gates.load.details import LoadDetails, LoadGenerator
 from gates.load.settings import LoadSettings
 from gates.load.stage_stats import StageRecord
 from gates.load.view import LoadReportView
@@ -79,6 +79,7 @@ class LoadGate(BaseGate):
     order = 60
     runs_alone = True
     default_timeout = 600.0
+    details_type: type[Details] = LoadDetails
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("p95_ms", "p95 latency", "ms", "<", 200, "ms",
                       "95th percentile response time at normal load",
@@ -182,8 +183,9 @@ class LoadGate(BaseGate):
             tool_version=_version(run.log_text),
             service_exit=run.service_exit,
         )
-        for line in load_measure.stage_lines(LoadDetails.from_dict(measurement.details)):
-            ctx.progress(line)
+        if isinstance(measurement.details, LoadDetails):
+            for line in load_measure.stage_lines(measurement.details):
+                ctx.progress(line)
         normal, peak = repeats[0]
         return db_timing.add_to(
             measurement, run.observed,
@@ -276,10 +278,11 @@ def _base_details(settings: LoadSettings, plan: locustfile.StagePlan, out_dir: P
     return LoadDetails(
         log=str(out_dir / SERVICE_LOG),
         locust_log=str(out_dir / LOCUST_LOG),
+        saturated=False,
         scenario=settings.locustfile or "endpoints",
         wait=_wait_text(settings),
-        processes=settings.processes,
-        workers=settings.expect_workers,
+        load_generator=LoadGenerator(processes=settings.processes,
+                                     workers=settings.expect_workers),
         warmup_s=settings.warmup,
         startup_s=round(startup_s, 2),
         request_timeout_s=settings.request_timeout,
@@ -320,9 +323,7 @@ def _read_repeats(plan: locustfile.StagePlan,
     except GateError as exc:
         exceptions = load_locust.stage_exceptions(plan.prefixes[0][0])
         extra = f"; errors in the scenario: {'; '.join(exceptions)}" if exceptions else ""
-        raise GateError(
-            f"{exc}{extra}", details={"log_tail": load_locust.log_tail(log_text)}
-        ) from None
+        raise GateError(f"{exc}{extra}", log_tail=load_locust.log_tail(log_text)) from None
 
 
 def _version(log_text: str) -> str:

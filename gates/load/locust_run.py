@@ -118,7 +118,7 @@ def run(cmd: list[str], *, cwd: Path, env: Mapping[str, str], log_path: Path,
         tail = process.log_tail(LOG_TAIL_LINES)
         raise GateError(
             f"{exc} (the stages and the wait for workers should take less)",
-            details={"log_tail": tail, "log": str(log_path)},
+            log_tail=tail, log=str(log_path),
         ) from None
     finally:
         process.stop()
@@ -128,7 +128,7 @@ def run(cmd: list[str], *, cwd: Path, env: Mapping[str, str], log_path: Path,
         shown = "\n".join("    " + line for line in tail.splitlines()[-15:]) or "    (no output)"
         raise GateError(
             f"locust exited with code {code} (0 means it ran to the end):\n{shown}",
-            details={"log_tail": tail, "log": str(log_path)},
+            log_tail=tail, log=str(log_path),
         )
     return text
 

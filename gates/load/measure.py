@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+
+import msgspec
 
 from auditor.model import Measurement, Population
 from auditor.scoring import compare
@@ -119,7 +121,7 @@ def judge(settings: LoadSettings, thresholds: Mapping[str, float],
     _remark_worst_endpoints(normal, values, thresholds, remarks)
     _remark_service_exit(service_exit, remarks)
     per_repeat = tuple(_figures(settings, thresholds, n, p) for n, p in repeats)
-    details = replace(
+    details = msgspec.structs.replace(
         base,
         model="open" if settings.open_model else "closed",
         stages=per_repeat[0] if len(per_repeat) == 1 else pooled,
@@ -134,7 +136,7 @@ def judge(settings: LoadSettings, thresholds: Mapping[str, float],
             NORMAL: Population("requests at normal load", normal.total.requests),
             PEAK: Population("requests at peak load", peak.total.requests),
         },
-        details=details.to_dict(),
+        details=details,
         tool_name="locust",
         tool_version=tool_version,
         skipped=skipped,

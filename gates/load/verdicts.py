@@ -13,7 +13,9 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+
+import msgspec
 
 from auditor.scoring import compare
 from gates.load import confidence
@@ -258,7 +260,7 @@ def throughput_statistics(achieved: int, offered: int, threshold: float) -> Cond
         return ConditionStatistics(samples=offered, method="achieved above offered")
     found = _share_statistics(achieved, offered, threshold)
     settled = (found.low or 0.0) >= threshold or (found.high or 100.0) < threshold
-    return replace(found, settled=settled, needed_requests=None)
+    return msgspec.structs.replace(found, settled=settled, needed_requests=None)
 
 
 def unsettled_reason(condition_id: str, stats: ConditionStatistics, rps: float | None) -> str:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
-from auditor import access
 from auditor.model import GateResult
 from gates.load.db import view as db_view
 from gates.load.details import Bounds, LoadDetails, StageFigures
@@ -172,32 +170,32 @@ def _statistics(details: LoadDetails, gate: GateResult) -> list[Statistic]:
 class LoadReportView:
     template = "view.html.j2"
     findings_noun = "findings"
-    details_keys: Mapping[str, type] = MappingProxyType(
-        {"stages": dict, "log": str, "locust_log": str, "saturated": bool, "statistics": dict,
-         "repeats": list, "model": str, "confidence": str, "notes": list, "database": dict}
-    )
 
-    def build(self, gate: GateResult) -> LoadView:
-        details = LoadDetails.from_dict(gate.details)
+    def build(self, gate: GateResult) -> LoadView | None:
+        details = gate.details
+        if not isinstance(details, LoadDetails):
+            return None
+        model = details.model or "closed"
         return LoadView(
-            model=details.model,
-            stages=_stages(details.stages, details.model),
-            repeats=[(i + 1, _stages(r, details.model)) for i, r in enumerate(details.repeats)],
+            model=model,
+            stages=_stages(details.stages, model),
+            repeats=[(i + 1, _stages(r, model)) for i, r in enumerate(details.repeats)],
             statistics=_statistics(details, gate),
-            confidence=details.confidence,
+            confidence=details.confidence or "estimate",
             chart=_chart(gate, details.stages),
-            saturated=details.saturated,
+            saturated=details.saturated is True,
             notes=list(details.notes),
-            service_log=details.log,
-            locust_log=details.locust_log,
-            database=db_view.build(access.mapping(gate.details.get("database"))),
+            service_log=details.log or "",
+            locust_log=details.locust_log or "",
+            database=db_view.build(details.database),
         )
 
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
+        details = gate.details
+        if not isinstance(details, LoadDetails):
+            return []
         if condition_id.startswith("db_"):
-            return db_view.where_to_look(access.mapping(gate.details.get("database")),
-                                         condition_id)
-        details = LoadDetails.from_dict(gate.details)
+            return db_view.where_to_look(details.database, condition_id)
         stage_name = "peak" if condition_id.startswith("peak_") else "normal"
         stage = details.stages.get(stage_name, StageFigures())
         if condition_id == "peak_throughput":

@@ -19,6 +19,7 @@ from auditor.errors import GateError
 from auditor.exclude import TEST_GLOBS
 from auditor.model import Finding, Severity
 from auditor.plugin import GateContext
+from gates.security.details import UnparsedFile
 from gates.tools import NotAReportError, check_exit, run_tool, tool_failed
 
 OK_CODES = (0, 1)
@@ -95,7 +96,7 @@ class BanditReport:
     counts: dict[str, int]
     """Results by severity."""
     critical: int
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[UnparsedFile] = field(default_factory=list)
     nosec: int = 0
     """Lines bandit skipped because of a `# nosec` comment."""
 
@@ -151,7 +152,7 @@ def parse(stdout: str, severity: str, confidence: str) -> BanditReport:
             )
         )
     errors = [
-        {"path": _rel(str(e.get("filename", ""))), "reason": str(e.get("reason", ""))}
+        UnparsedFile(path=_rel(str(e.get("filename", ""))), reason=str(e.get("reason", "")))
         for e in cast(list[dict[str, object]], data.get("errors") or [])
         if isinstance(e, dict)
     ]
@@ -217,6 +218,6 @@ def run(
     if len(report.errors) >= len(files):
         raise GateError(
             "bandit could not parse any file: "
-            + "; ".join(f"{e['path']}: {e['reason']}" for e in report.errors[:5])
+            + "; ".join(f"{e.path}: {e.reason}" for e in report.errors[:5])
         )
     return report

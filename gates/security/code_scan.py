@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.errors import GateError
-from auditor.exclude import without
+from auditor.exclude import excluded_files, without
 from auditor.model import Population
 from auditor.plugin import GateConfig, GateContext
 from auditor.toolinfo import ResolvedTool
@@ -49,7 +49,7 @@ class CodeScan:
     def population(self) -> Population:
         """The files scanned, of those given: a file bandit could not parse was not scanned, so
         it is never judged clean."""
-        unparsed = tuple(sorted({e["path"] for e in self.report.errors}))
+        unparsed = tuple(sorted({e.path for e in self.report.errors}))
         return Population("files scanned", len(self.files) - len(unparsed),
                           given=len(self.files), left_out=unparsed)
 
@@ -82,6 +82,6 @@ def scan(ctx: GateContext) -> CodeScan:
             nosec=report.nosec,
         ),
         tools=(tool,),
-        exclusion=ctx.exclude.record(set(selection.files) - set(files)) if ctx.exclude else None,
+        exclusion=excluded_files(ctx.exclude, set(selection.files) - set(files)),
     )
     return CodeScan(tool=tool, files=files, report=report, details=details)

@@ -29,7 +29,7 @@ class DependencyAudit:
 
     tool: ResolvedTool
     details: DependencyDetails
-    vulnerable: list[pip_audit_run.Vulnerable]
+    vulnerable: list[Vulnerability]
     """The vulnerabilities that count."""
     packages: Population
     """The packages it audited."""
@@ -54,19 +54,20 @@ def audit_dependencies(ctx: GateContext) -> DependencyAudit:
         paths=tuple(paths),
         audited=len(audit.audited),
         packages=tuple(audit.audited),
-        skipped=tuple(SkippedPackage(s.name, "", s.reason) for s in audit.skipped),
+        skipped=tuple(SkippedPackage(name=s.name, version="", reason=s.reason)
+                      for s in audit.skipped),
         ignored=tuple(audit.ignored),
         installers_counted=include_installers,
         note=_installer_note(audit, include_installers),
-        ignored_vulnerable=_vulnerabilities(audit.ignored_vulnerable),
-        vulnerable=_vulnerabilities(audit.vulnerable),
+        ignored_vulnerable=tuple(audit.ignored_vulnerable),
+        vulnerable=tuple(audit.vulnerable),
     )
     return DependencyAudit(
         tool, details, audit.vulnerable, Population("packages audited", len(audit.audited))
     )
 
 
-def vulnerability_findings(vulnerable: list[pip_audit_run.Vulnerable]) -> list[Finding]:
+def vulnerability_findings(vulnerable: list[Vulnerability]) -> list[Finding]:
     """One finding per vulnerable package and advisory; its rule is the advisory id."""
     return [
         Finding(
@@ -114,14 +115,6 @@ def _vulnerability_source(ctx: GateContext) -> Iterator[tuple[list[str], str]]:
         yield ["--vulnerability-service", "osv", "--osv-url", osv_url], f"OSV service {osv_url}"
     else:
         yield [], "PyPI (pip-audit's default service)"
-
-
-def _vulnerabilities(found: list[pip_audit_run.Vulnerable]) -> tuple[Vulnerability, ...]:
-    return tuple(
-        Vulnerability(v.name, v.version, v.id, tuple(v.aliases), tuple(v.fix_versions),
-                      v.description)
-        for v in found
-    )
 
 
 def _installer_note(audit: pip_audit_run.AuditReport, include_installers: bool) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import msgspec
+
 from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
 from auditor.fingerprints import PACKAGE_KEY
@@ -14,6 +16,7 @@ from gates import tools
 from gates.security import bandit_run
 from gates.security.code_scan import scan
 from gates.security.dependencies import audit_dependencies, vulnerability_findings
+from gates.security.details import SecurityDetails
 from gates.security.view import SecurityReportView
 
 FILES = "files"
@@ -35,6 +38,7 @@ class SecurityGate(BaseGate):
     cache = CacheSpec(
         files=None, tools=("bandit", "pip-audit"), expires_option="vulnerability_cache_hours"
     )
+    details_type = SecurityDetails
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("critical_findings", "Critical security findings", "", "<=", 0, "count",
                       "bandit findings of HIGH severity with MEDIUM or higher confidence",
@@ -109,7 +113,7 @@ class SecurityGate(BaseGate):
             ]},
             populations={FILES: code.population()},
             findings=code.report.findings,
-            details=code.details.to_dict(),
+            details=code.details,
             tool_name=self.tool,
             tool_version=f"bandit {code.tool.version}",
             warnings=code.tool.pin_warnings(),
@@ -123,17 +127,17 @@ class SecurityGate(BaseGate):
             return replace(
                 measurement,
                 unmeasured={"vulnerabilities": str(exc)},
-                log_tail=str(exc.details.get("log_tail", "")),
+                log_tail=exc.log_tail or "",
             )
         findings = [*measurement.findings, *vulnerability_findings(dependencies.vulnerable)]
-        details = replace(
+        details = msgspec.structs.replace(
             code.details, dependencies=dependencies.details, tools=(code.tool, dependencies.tool)
         )
         return replace(
             measurement,
             values=self.finding_values(findings, ctx.config),
             findings=findings,
-            details=details.to_dict(),
+            details=details,
             tool_version=f"{measurement.tool_version}, pip-audit {dependencies.tool.version}",
             populations={**measurement.populations, PACKAGES: dependencies.packages},
         )

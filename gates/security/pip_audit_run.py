@@ -16,6 +16,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.errors import GateError
 from auditor.plugin import GateContext
+from gates.security.details import Vulnerability
 from gates.tools import NotAReportError, check_exit, run_tool, tool_failed
 
 OK_CODES = (0, 1)
@@ -43,32 +44,9 @@ def site_dirs(ctx: GateContext) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Vulnerable:
-    name: str
-    version: str
-    id: str
-    aliases: list[str]
-    fix_versions: list[str]
-    description: str
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "id": self.id,
-            "aliases": self.aliases,
-            "fix_versions": self.fix_versions,
-            "description": self.description,
-        }
-
-
-@dataclass(frozen=True)
 class Skipped:
     name: str
     reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "version": "", "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -80,18 +58,18 @@ class AuditReport:
     skipped: list[Skipped]
     ignored: list[str]
     """`name==version` of installer tooling not counted."""
-    vulnerable: list[Vulnerable]
-    ignored_vulnerable: list[Vulnerable]
+    vulnerable: list[Vulnerability]
+    ignored_vulnerable: list[Vulnerability]
     """Advisories of the ignored installer tooling, reported but not counted."""
 
 
-def _vulnerable(name: str, version: str, item: dict[str, object]) -> Vulnerable:
-    return Vulnerable(
+def _vulnerable(name: str, version: str, item: dict[str, object]) -> Vulnerability:
+    return Vulnerability(
         name=name,
         version=version,
         id=str(item.get("id", "")),
-        aliases=sorted(str(a) for a in cast(list[object], item.get("aliases") or [])),
-        fix_versions=[str(v) for v in cast(list[object], item.get("fix_versions") or [])],
+        aliases=tuple(sorted(str(a) for a in cast(list[object], item.get("aliases") or []))),
+        fix_versions=tuple(str(v) for v in cast(list[object], item.get("fix_versions") or [])),
         description=str(item.get("description") or ""),
     )
 
@@ -107,8 +85,8 @@ def parse(stdout: str, include_installers: bool) -> AuditReport:
     audited: list[str] = []
     skipped: list[Skipped] = []
     ignored: list[str] = []
-    vulnerable: list[Vulnerable] = []
-    ignored_vulnerable: list[Vulnerable] = []
+    vulnerable: list[Vulnerability] = []
+    ignored_vulnerable: list[Vulnerability] = []
     answered = 0
     for dep in cast(list[dict[str, object]], data["dependencies"]):
         name = canonicalize_name(str(dep.get("name", "")))
@@ -174,4 +152,4 @@ def run(
     except NotAReportError:
         raise tool_failed("pip-audit wrote no JSON report", result) from None
     except GateError as exc:
-        raise GateError(str(exc), details={"log_tail": result.describe(tail_lines=40)}) from None
+        raise GateError(str(exc), log_tail=result.describe(tail_lines=40)) from None

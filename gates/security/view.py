@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from auditor.model import GateResult
 from gates.security.details import BanditDetails, DependencyDetails, SecurityDetails
@@ -40,19 +38,20 @@ class SecurityView:
 class SecurityReportView:
     template = "view.html.j2"
     findings_noun = "code findings"
-    details_keys: Mapping[str, type] = MappingProxyType({"bandit": dict, "dependencies": dict})
 
-    def build(self, gate: GateResult) -> SecurityView:
-        details = SecurityDetails.from_dict(gate.details)
+    def build(self, gate: GateResult) -> SecurityView | None:
+        details = gate.details
+        if not isinstance(details, SecurityDetails):
+            return None
         bandit = details.bandit or BanditDetails()
         deps = details.dependencies
-        vulnerable = list(deps.vulnerable or ()) if deps else []
-        skipped = list(deps.skipped or ()) if deps else []
+        vulnerable = list(deps.vulnerable) if deps else []
+        skipped = list(deps.skipped) if deps else []
         order = {"HIGH": 0, "MEDIUM": 1, "LOW": 2, "UNDEFINED": 3}
-        counts = sorted((bandit.counts or {}).items(), key=lambda kv: order.get(kv[0], 9))
+        counts = sorted(bandit.counts.items(), key=lambda kv: order.get(kv[0], 9))
         return SecurityView(
             counts=[(k, text.number(v)) for k, v in counts],
-            excluded=list(bandit.excluded or ()),
+            excluded=list(bandit.excluded),
             audited_dependencies=deps is not None and deps != DependencyDetails(),
             source=(deps.source or "") if deps else "",
             audited=count(deps.audited if deps else None),
@@ -60,7 +59,7 @@ class SecurityReportView:
                 (s.name, s.version, text.shorten(s.reason, 200)) for s in skipped[:LIST_LIMIT]
             ],
             more_skipped=more(len(skipped)),
-            ignored=list(deps.ignored or ()) if deps else [],
+            ignored=list(deps.ignored) if deps else [],
             vulnerable=[
                 VulnerabilityRow(
                     name=v.name,
@@ -78,9 +77,10 @@ class SecurityReportView:
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
         if condition_id != "vulnerabilities":
             return files_by_findings(gate, "critical") or files_by_findings(gate)
-        deps = SecurityDetails.from_dict(gate.details).dependencies
+        details = gate.details
+        deps = details.dependencies if isinstance(details, SecurityDetails) else None
         out: list[str] = []
-        for vuln in (deps.vulnerable or ()) if deps else ():
+        for vuln in deps.vulnerable if deps else ():
             fix = (
                 f", fixed in {', '.join(vuln.fix_versions)}"
                 if vuln.fix_versions else ", no fix released"

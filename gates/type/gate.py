@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from auditor.cache import CacheSpec
 from auditor.errors import GateError
 from auditor.exclude import without
-from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Population
+from auditor.model import ConditionSpec, Fact, Finding, Measurement, OptionSpec, Population
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from auditor.toolinfo import ResolvedTool
 from gates import tools
@@ -33,7 +33,7 @@ def _findings(messages: list[mypy_run.MypyMessage]) -> list[Finding]:
     for msg in messages:
         if msg.severity != "error":
             continue
-        extra: dict[str, object] = {}
+        extra: dict[str, Fact] = {}
         if msg.column is not None:
             extra["column"] = msg.column
         if msg.hint:
@@ -131,6 +131,7 @@ class TypeGate(BaseGate):
     cache = CacheSpec(
         files=("*.py", "*.pyi", "py.typed", "*.toml", "*.cfg", "*.ini"), tools=("mypy",)
     )
+    details_type = TypeDetails
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("type_errors", "Type errors", "", "<=", 0, "count",
                       "mypy errors (missing annotations count in `untyped_defs`)",
@@ -187,7 +188,7 @@ class TypeGate(BaseGate):
                 ),
             },
             findings=findings,
-            details=_details(ctx, config, scope, check, resolved).to_dict(),
+            details=_details(ctx, config, scope, check, resolved),
             tool_name="mypy",
             tool_version=resolved.version,
             warnings=[*resolved.pin_warnings(), *mypy_run.config_warnings(check.result.stderr)],

@@ -66,7 +66,7 @@ def _trusted_messages(run: ProcResult, root: Path) -> list[mypy_run.MypyMessage]
     try:
         messages = mypy_run.parse_messages(run.stdout, root)
     except GateError as exc:
-        raise GateError(str(exc), details={"log_tail": run.describe()}) from None
+        raise GateError(str(exc), log_tail=run.describe()) from None
     errors = [m for m in messages if m.severity == "error"]
     # In JSON output mode mypy exits 1 when it printed only notes ("By default the bodies of
     # untyped functions are not checked"): notes are not errors, so exit 1 is trusted as long
@@ -75,7 +75,7 @@ def _trusted_messages(run: ProcResult, root: Path) -> list[mypy_run.MypyMessage]
         raise GateError(
             f"mypy exited with code {run.returncode} but reported {len(errors)} errors; "
             "its output cannot be trusted",
-            details={"log_tail": run.describe()},
+            log_tail=run.describe(),
         )
     return messages
 
@@ -88,7 +88,7 @@ def _check_not_blocked(run: ProcResult, root: Path) -> None:
         blocked = mypy_run.parse_messages(run.stdout, root)
     except GateError:
         blocked = []
-    raise GateError(_blocked_reason(blocked, run.last_line()), details={"log_tail": run.describe()})
+    raise GateError(_blocked_reason(blocked, run.last_line()), log_tail=run.describe())
 
 
 def _blocked_reason(messages: list[mypy_run.MypyMessage], last_line: str) -> str:
@@ -108,5 +108,5 @@ def _report(report_dir: Path, name: str, run: ProcResult) -> str:
         return report.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         raise GateError(
-            f"mypy did not write its {name} report ({report})", details={"log_tail": run.describe()}
+            f"mypy did not write its {name} report ({report})", log_tail=run.describe()
         ) from None

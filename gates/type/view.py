@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from auditor.model import GateResult
 from gates.type.details import AnyFigures, TypeDetails
@@ -42,14 +40,13 @@ def _module(figures: AnyFigures, target: float | None, name: str) -> TypeModule:
 class TypeReportView:
     template = "view.html.j2"
     findings_noun = "type errors"
-    details_keys: Mapping[str, type] = MappingProxyType(
-        {"interpreter": str, "modules": list, "total": dict, "checked": str}
-    )
 
-    def build(self, gate: GateResult) -> TypeView:
+    def build(self, gate: GateResult) -> TypeView | None:
+        details = gate.details
+        if not isinstance(details, TypeDetails):
+            return None
         target = threshold(gate, "type_coverage")
-        details = TypeDetails.from_dict(gate.details)
-        records = sorted(details.modules or (), key=lambda m: (m.coverage or 0.0, m.module or ""))
+        records = sorted(details.modules, key=lambda m: (m.coverage or 0.0, m.module or ""))
         return TypeView(
             interpreter=details.interpreter or "",
             checked=details.checked or "",
@@ -61,9 +58,12 @@ class TypeReportView:
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
         if condition_id != "type_coverage":
             return files_by_findings(gate)
-        measured = TypeDetails.from_dict(gate.details).modules or ()
+        details = gate.details
+        if not isinstance(details, TypeDetails):
+            return []
         modules = sorted(
-            (m for m in measured if m.coverage is not None), key=lambda m: m.coverage or 0.0
+            (m for m in details.modules if m.coverage is not None),
+            key=lambda m: m.coverage or 0.0,
         )
         return [
             f"{m.module} at {text.with_unit(m.coverage, '%')}"

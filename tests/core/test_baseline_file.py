@@ -8,16 +8,19 @@ import pytest
 
 from auditor import baseline
 from auditor.errors import ConfigError
-from auditor.model import Condition, Finding, GateResult, Status
+from auditor.model import Condition, Details, Finding, GateResult, Status, ToolRun
 
 pytestmark = pytest.mark.unit
 
 WHERE = "audit-baseline.json"
 
+NO_TOOL = ToolRun(name="", version="")
+
 
 def _gate(gate_id: str, status: Status, findings: list[Finding],
           conditions: list[Condition] | None = None) -> GateResult:
-    return GateResult(gate_id, gate_id, status, 0, 1, None, {}, conditions or [], findings, {})
+    return GateResult(gate_id, gate_id, status, 0, 1, None, NO_TOOL, conditions or [], findings,
+                      Details())
 
 
 def _found(rule: str, fingerprint: str, message: str = "m", path: str = "a.py") -> Finding:
@@ -128,10 +131,10 @@ def test_prune_removes_each_fixed_entry_once_and_raises_improved_figures() -> No
     base = baseline.Baseline((entry, entry, entry), {"coverage.line_coverage": 70.0,
                                                      "coverage.branch_coverage": 60.0})
     lint = _gate("lint", "failed", [_found("F1", "dup"), _found("F1", "dup")])
-    lint = GateResult(lint.id, lint.title, lint.status, 0, 1, None, {}, [],
+    lint = GateResult(lint.id, lint.title, lint.status, 0, 1, None, NO_TOOL, [],
                       [Finding(f.path, f.line, f.rule, f.severity, f.message,
                                fingerprint=f.fingerprint, state="baselined")
-                       for f in lint.findings], {})
+                       for f in lint.findings], Details())
     assert baseline.unmatched(base, lint) == [entry]
     coverage = _gate("coverage", "passed", [], [_figure("line_coverage", 75.0),
                                                  _figure("branch_coverage", 50.0)])
@@ -139,7 +142,8 @@ def test_prune_removes_each_fixed_entry_once_and_raises_improved_figures() -> No
                             {"coverage.line_coverage", "coverage.branch_coverage"})
     assert pruned.entries == (entry, entry)
     assert pruned.figures == {"coverage.line_coverage": 75.0, "coverage.branch_coverage": 60.0}
-    once = GateResult("lint", "lint", "failed", 0, 1, None, {}, [], [lint.findings[0]], {})
+    once = GateResult("lint", "lint", "failed", 0, 1, None, NO_TOOL, [], [lint.findings[0]],
+                      Details())
     assert baseline.prune(base, [once], set()).entries == (entry,)  # two fixed, both removed
     errored = _gate("lint", "error", [])
     assert baseline.prune(base, [errored], set()).entries == base.entries

@@ -9,14 +9,14 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from auditor import cache
-from auditor.model import GateResult
+from auditor.model import Cached, Details, GateResult, ToolRun
 from auditor.plugin import GateConfig
 from auditor.registry import gates as registered_gates
 from tests import helpers
@@ -120,8 +120,8 @@ def _config(gate_id: str, **options: object) -> GateConfig:
 
 def _result(gate_id: str) -> GateResult:
     return GateResult(id=gate_id, title=gate_id, status="passed", score=100.0, duration_s=1.5,
-                      reason=None, tool={"name": "t", "version": "1"}, conditions=[],
-                      findings=[], details={"n": 1})
+                      reason=None, tool=ToolRun(name="t", version="1"), conditions=[],
+                      findings=[], details=Details(interpreter="python"))
 
 
 def test_the_tools_version_is_part_of_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -183,7 +183,8 @@ def test_the_load_gate_and_errors_are_never_cached(tmp_path: Path) -> None:
     assert cache.spec_of(registered_gates()["load"]) is None
     results = cache.ResultCache(tmp_path, Path(sys.executable), tmp_path / "cache")
     errored = GateResult(id="lint", title="lint", status="error", score=0.0, duration_s=1.0,
-                         reason="crashed", tool={}, conditions=[], findings=[], details={})
+                         reason="crashed", tool=ToolRun(name="", version=""), conditions=[],
+                         findings=[], details=Details())
     results.store("k", errored)
     assert not (results.directory / "lint" / "k.json").exists()
 
@@ -206,6 +207,7 @@ def test_durations_are_remembered_for_the_next_order(tmp_path: Path) -> None:
     results = cache.ResultCache(tmp_path, Path(sys.executable), tmp_path / "cache")
     assert results.expected_durations() == {}
     slow = replace(_result("coverage"), duration_s=9.0)
-    reused = replace(_result("type"), duration_s=0.1, cached={"measured_at": "x"})
+    reused = replace(_result("type"), duration_s=0.1,
+                     cached=Cached(measured_at="x", commit=None, duration_s=0.1))
     results.remember_durations([slow, _result("lint"), reused])
     assert results.expected_durations() == {"coverage": 9.0, "lint": 1.5}

@@ -6,11 +6,12 @@ import datetime as dt
 import tomllib
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from auditor import baseline, config, counting, fingerprints, scoring
 from auditor.errors import ConfigError
-from auditor.model import ConditionSpec, Finding, GateResult
+from auditor.model import ConditionSpec, Details, Fact, Finding, GateResult, ToolRun
 from auditor.newcode import NewCode, parse_diff
 from auditor.waivers import Waiver
 
@@ -18,8 +19,10 @@ pytestmark = pytest.mark.unit
 
 TODAY = dt.date(2026, 6, 1)
 
+NO_TOOL = ToolRun(name="", version="")
 
-def _finding(line: int | None, rule: str = "F821", path: str = "m.py", **extra: object) -> Finding:
+
+def _finding(line: int | None, rule: str = "F821", path: str = "m.py", **extra: Fact) -> Finding:
     return Finding(path=path, line=line, rule=rule, severity="critical", message="msg",
                    extra=dict(extra))
 
@@ -143,13 +146,13 @@ def test_prune_removes_fixed_entries_and_raises_figures_only() -> None:
     fixed = baseline.Entry("lint", "a.py", "F841", "gone", "m")
     other = baseline.Entry("type", "a.py", "misc", "t", "m")  # its gate did not run
     old = baseline.Baseline((kept, fixed, other), {"coverage.line_coverage": 70.0})
-    lint = GateResult("lint", "Lint", "passed", 100, 1, None, {}, [], [
+    lint = GateResult("lint", "Lint", "passed", 100, 1, None, NO_TOOL, [], [
         Finding("a.py", 1, "F401", "warning", "m", fingerprint="keep", state="baselined"),
         Finding("a.py", 9, "E1", "warning", "m", fingerprint="brand-new"),
-    ], {})
-    cov = GateResult("coverage", "Cov", "passed", 100, 1, None, {}, [
+    ], Details())
+    cov = GateResult("coverage", "Cov", "passed", 100, 1, None, NO_TOOL, [
         scoring.evaluate(SPEC, 75.0, 80, True, 70.0),
-    ], [], {})
+    ], [], Details())
     new = baseline.prune(old, [lint, cov], {"coverage.line_coverage"})
     assert new.entries == (kept, other)
     assert new.figures == {"coverage.line_coverage": 75.0}
@@ -168,10 +171,10 @@ def test_a_fresh_baseline_keeps_the_entries_of_gates_that_did_not_run() -> None:
     other = baseline.Entry("type", "a.py", "misc", "t", "m")
     stale = baseline.Entry("lint", "a.py", "F401", "old", "m")
     previous = baseline.Baseline((other, stale), {"type.type_coverage": 90.0})
-    lint = GateResult("lint", "Lint", "failed", 0, 1, None, {}, [], [
+    lint = GateResult("lint", "Lint", "failed", 0, 1, None, NO_TOOL, [], [
         Finding("a.py", 1, "F841", "warning", "m", fingerprint="now"),
         Finding("a.py", 2, "F821", "critical", "m", fingerprint="w", state="waived"),
-    ], {})
+    ], Details())
     fresh = baseline.capture([lint], set(), previous)
     assert sorted(e.fingerprint for e in fresh.entries) == ["now", "t"]
     assert fresh.figures == {"type.type_coverage": 90.0}
@@ -181,14 +184,15 @@ def test_a_waiver_expiring_within_two_weeks_is_flagged() -> None:
     waiver = Waiver("lint", "F1", None, "why", "me", TODAY + dt.timedelta(days=14))
     rules = counting.Rules(waivers=(waiver,), today=TODAY)
     found = counting.judge("lint", [Finding("a.py", 1, "F1", "warning", "m")], rules)
-    lint = GateResult("lint", "Lint", "passed", 100, 1, None, {}, [], found, {})
+    lint = GateResult("lint", "Lint", "passed", 100, 1, None, NO_TOOL, [], found, Details())
     summary = counting.summarize(rules, [lint], Path())
     assert summary is not None
-    assert [(w["status"], w["matched"]) for w in summary["waivers"]] == [("expiring", 1)]
+    assert [(w.status, w.matched) for w in summary.waivers or ()] == [("expiring", 1)]
     later = counting.Rules(waivers=(waiver,), today=TODAY - dt.timedelta(days=1))
     before = counting.summarize(later, [lint], Path())
     assert before is not None
-    assert before["waivers"][0]["status"] == "active"
+    assert before.waivers is not None
+    assert before.waivers[0].status == "active"
 
 
 def test_failing_tests_and_vulnerabilities_are_never_baselined() -> None:
@@ -197,9 +201,12 @@ def test_failing_tests_and_vulnerabilities_are_never_baselined() -> None:
     vulnerable = Finding("", None, "PYSEC-1", "critical", "req 1.0", fingerprint="v",
                          baselinable=False)
     style = Finding("a.py", 1, "F841", "warning", "m", fingerprint="s")
-    coverage = GateResult("coverage", "Tests", "failed", 0, 1, None, {}, [], [failing], {})
-    security = GateResult("security", "Security", "failed", 0, 1, None, {}, [], [vulnerable], {})
-    lint = GateResult("lint", "Lint", "failed", 0, 1, None, {}, [], [style], {})
+    coverage = GateResult("coverage", "Tests", "failed", 0, 1, None, NO_TOOL, [], [failing],
+                        Details())
+    security = GateResult("security", "Security", "failed", 0, 1, None, NO_TOOL, [], [vulnerable],
+                        Details())
+    lint = GateResult("lint", "Lint", "failed", 0, 1, None, NO_TOOL, [], [style],
+                        Details())
     captured = baseline.capture([coverage, security, lint], set())
     assert [e.fingerprint for e in captured.entries] == ["s"]
     # Even a baseline written by hand (or by an older version) holds neither.
@@ -214,6 +221,6 @@ def test_failing_tests_and_vulnerabilities_are_never_baselined() -> None:
     waived = counting.Rules(waivers=(Waiver("security", "PYSEC-1", None, "why", "me", TODAY),),
                             today=TODAY)
     assert counting.judge("security", [vulnerable], waived)[0].state == "waived"
-    assert Finding.from_dict(vulnerable.to_dict()) == vulnerable
-    assert vulnerable.to_dict()["baselinable"] is False
-    assert "baselinable" not in style.to_dict()
+    assert msgspec.convert(msgspec.to_builtins(vulnerable), Finding) == vulnerable
+    assert msgspec.to_builtins(vulnerable)["baselinable"] is False
+    assert msgspec.to_builtins(style)["baselinable"] is True

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from auditor import baseline, counting
-from auditor.model import Finding, GateResult, Status
+from auditor.model import Details, Finding, GateResult, Status, ToolRun
 from auditor.newcode import NewCode
+from auditor.sections import BaselineSummary, CountingSection, FixedEntry
 from auditor.waivers import Waiver
 
 pytestmark = pytest.mark.unit
@@ -17,9 +20,11 @@ pytestmark = pytest.mark.unit
 TODAY = dt.date(2026, 6, 1)
 ROOT = Path("/repo")
 
+NO_TOOL = ToolRun(name="", version="")
+
 
 def _gate(gate_id: str, status: Status, *findings: Finding) -> GateResult:
-    return GateResult(gate_id, gate_id, status, 0, 1, None, {}, [], list(findings), {})
+    return GateResult(gate_id, gate_id, status, 0, 1, None, NO_TOOL, [], list(findings), Details())
 
 
 def _found(rule: str, fingerprint: str, state: str = "new") -> Finding:
@@ -43,7 +48,7 @@ def test_the_baseline_part_names_the_file_entries_figures_and_what_is_fixed() ->
     gates = [_gate("lint", "failed", _found("F401", "kept", "baselined"), _found("E1", "n")),
              _gate("type", "error")]
     summary = counting.summarize(rules, gates, ROOT)
-    assert summary == {
+    assert json.loads(msgspec.json.encode(summary)) == {
         "states": {"lint": {"new": 1, "baselined": 1, "waived": 0, "old": 0}},
         "baseline": {
             "file": "audit-baseline.json", "entries": 3, "figures": {"lint.x": 1.0},
@@ -57,13 +62,14 @@ def test_the_baseline_part_names_the_file_entries_figures_and_what_is_fixed() ->
     elsewhere = counting.summarize(
         counting.Rules(baseline=BASE, baseline_file=Path("/other/b.json")), gates, ROOT)
     assert elsewhere is not None
-    assert elsewhere["baseline"]["file"] == "/other/b.json"
+    assert elsewhere.baseline is not None
+    assert elsewhere.baseline.file == "/other/b.json"
 
 
 def test_a_baseline_without_its_file_has_no_baseline_part() -> None:
     summary = counting.summarize(counting.Rules(baseline=BASE), [_gate("lint", "passed")],
                                  ROOT)
-    assert summary == {"states": {}}
+    assert json.loads(msgspec.json.encode(summary)) == {"states": {}}
 
 
 @pytest.mark.parametrize(("stale", "fixed", "reason"), [
@@ -73,10 +79,14 @@ def test_a_baseline_without_its_file_has_no_baseline_part() -> None:
     ("fail", 0, None),
 ])
 def test_stale_reason(stale: str, fixed: int, reason: str | None) -> None:
-    section = {"baseline": {"stale": stale, "fixed": [{}] * fixed}}
+    entry = FixedEntry(fingerprint="f", gate="lint", rule="F1", path="a.py", message="m")
+    section = CountingSection(states={}, baseline=BaselineSummary(
+        file="b.json", entries=fixed, figures={}, tolerance=0.0, stale=stale,
+        fixed=(entry,) * fixed,
+    ))
     assert counting.stale_reason(section) == reason
     assert counting.stale_reason(None) is None
-    assert counting.stale_reason({"baseline": "odd"}) is None
+    assert counting.stale_reason(CountingSection(states={})) is None
 
 
 @pytest.mark.parametrize(("expires", "gate_status", "findings", "status", "matched"), [
@@ -94,9 +104,10 @@ def test_each_waiver_gets_its_status(expires: dt.date, gate_status: Status, find
              _gate("type", "passed", _found("F401", "t"))]
     summary = counting.summarize(rules, gates, ROOT)
     assert summary is not None
-    row = summary["waivers"][0]
-    assert (row["status"], row["matched"]) == (status, matched if status != "not checked" else 0)
-    assert row["rule"] == "F401"
+    assert summary.waivers is not None
+    row = summary.waivers[0]
+    assert (row.status, row.matched) == (status, matched if status != "not checked" else 0)
+    assert row.rule == "F401"
 
 
 def test_the_new_code_part_and_the_states_of_each_gate() -> None:
@@ -104,7 +115,7 @@ def test_the_new_code_part_and_the_states_of_each_gate() -> None:
     gates = [_gate("lint", "passed", _found("F1", "x", "old"), _found("F2", "y", "waived")),
              _gate("type", "passed")]
     summary = counting.summarize(counting.Rules(new_code=change), gates, ROOT)
-    assert summary == {
+    assert json.loads(msgspec.json.encode(summary)) == {
         "states": {"lint": {"new": 0, "baselined": 0, "waived": 1, "old": 1}},
         "new_code": {"ref": "main", "merge_base": "abc", "files": 1, "lines": 2},
     }

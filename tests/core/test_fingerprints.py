@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditor import fingerprints
-from auditor.model import Finding
+from auditor.model import Fact, Finding
 
 pytestmark = pytest.mark.unit
 
@@ -27,7 +27,7 @@ SOURCE = (
 )
 
 
-def _finding(path: str, line: int | None, rule: str = "F821", **extra: object) -> Finding:
+def _finding(path: str, line: int | None, rule: str = "F821", **extra: Fact) -> Finding:
     return Finding(path, line, rule, "critical", "msg", extra=dict(extra))
 
 

@@ -3,9 +3,11 @@ one, or one smaller than what the gate was given, is an error, never a pass."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
 
+import msgspec
 import pytest
+from msgspec.structs import replace
 
 from auditor import scoring
 from auditor.model import Condition, ConditionSpec, Measurement, Population
@@ -87,10 +89,10 @@ def test_the_population_round_trips_through_the_scorecard_json() -> None:
     population = Population("files scanned", 2, given=3, left_out=("a.py",))
     condition = replace(_score(PLAIN, Measurement(values={"p95_ms": 1.0})),
                         population=population)
-    data = condition.to_dict()
+    data = json.loads(msgspec.json.encode(condition))
     assert data["population"] == {"noun": "files scanned", "size": 2, "given": 3,
                                   "left_out": ["a.py"]}
-    assert Condition.from_dict(data) == condition
+    assert msgspec.convert(data, Condition) == condition
     assert str(population) == "2 of 3 files scanned"
 
 

@@ -5,9 +5,11 @@ Gates here are small in-process fakes, so each way a gate can misreport is teste
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jsonschema
+import msgspec
 import pytest
 
 from auditor import runner, scoring
@@ -66,8 +68,8 @@ def _plan(tmp_path: Path) -> runner.Plan:
 
 def _run(tmp_path: Path, outcome: Measurement | Exception) -> dict[str, object]:
     result = runner.run_gate(FakeGate(outcome), _plan(tmp_path), tmp_path, runner.NoEvents())
-    data = result.to_dict()
-    jsonschema.validate(data, schema()["$defs"]["gate"] | {"$defs": schema()["$defs"]})
+    data: dict[str, object] = json.loads(msgspec.json.encode(result))
+    jsonschema.validate(data, schema()["$defs"]["GateResult"] | {"$defs": schema()["$defs"]})
     return data
 
 

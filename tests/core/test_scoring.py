@@ -5,13 +5,24 @@ from __future__ import annotations
 import pytest
 
 from auditor import scoring
-from auditor.model import Condition, ConditionSpec, GateResult, Measurement, Op, Status
+from auditor.model import (
+    Condition,
+    ConditionSpec,
+    Details,
+    GateResult,
+    Measurement,
+    Op,
+    Status,
+    ToolRun,
+)
 
 pytestmark = pytest.mark.unit
 
 PERCENT = ConditionSpec("line_coverage", "Line coverage", "%", ">=", 80, "percent", "")
 COUNT = ConditionSpec("tests_failed", "Failing tests", "", "<=", 0, "count", "")
 MS = ConditionSpec("p95_ms", "p95", "ms", "<", 200, "ms", "")
+
+NO_TOOL = ToolRun(name="", version="")
 
 
 @pytest.mark.parametrize(
@@ -72,7 +83,7 @@ def _cond(status: Status, blocking: bool = True) -> Condition:
 
 
 def _gate(status: Status, score: float) -> GateResult:
-    return GateResult("g", "g", status, score, 0.0, None, {}, [], [], {})
+    return GateResult("g", "g", status, score, 0.0, None, NO_TOOL, [], [], Details())
 
 
 def test_non_blocking_failure_does_not_fail_the_gate() -> None:

@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from auditor import scoring
-from auditor.model import Condition, ConditionSpec, GateResult, Measurement, Population
+from auditor.model import (
+    Condition,
+    ConditionSpec,
+    Details,
+    GateResult,
+    Measurement,
+    Population,
+    ToolRun,
+)
 from auditor.plugin import GateConfig
 
 pytestmark = pytest.mark.unit
@@ -19,6 +27,8 @@ FAILED = ConditionSpec("tests_failed", "Failing tests", "", "<=", 0, "count", ""
 NEW = ConditionSpec("new_line_coverage", "New lines", "%", ">=", 80, "percent", "",
                     ratchets=False)
 AT_MOST = ConditionSpec("p95_ms", "p95", "ms", "<=", 200, "ms", "")
+
+NO_TOOL = ToolRun(name="", version="")
 
 
 def test_rounding_is_half_up_at_the_kinds_precision_and_two_places_otherwise() -> None:
@@ -139,11 +149,11 @@ def test_score_measurement_scores_rounds_and_names_the_tool() -> None:
     assert result.score == 50.0
     assert result.duration_s == 1.235
     assert result.reason is None
-    assert result.tool == {"name": "tool", "version": ""}
+    assert result.tool == ToolRun(name="tool", version="")
     named = _measure(Measurement(values={"line_coverage": 90.0, "tests_failed": 0},
                                  tool_name="pytest", tool_version="9"))
     assert (named.status, named.score, named.tool) == (
-        "passed", 100.0, {"name": "pytest", "version": "9"})
+        "passed", 100.0, ToolRun(name="pytest", version="9"))
 
 
 def test_score_measurement_passes_the_baseline_figures_on() -> None:
@@ -175,13 +185,14 @@ def test_several_reasons_are_joined_once_each_and_the_score_is_zero() -> None:
     (["passed"], "passed"),
 ])
 def test_overall_status(statuses: list[str], expected: str) -> None:
-    gates = [GateResult("g", "g", s, 0, 0, None, {}, [], [], {})  # type: ignore[arg-type]
+    gates = [GateResult("g", "g", s, 0, 0, None, NO_TOOL, [], [], Details())  # type: ignore[arg-type]
              for s in statuses]
     assert scoring.overall_status(gates) == expected
 
 
 def test_overall_score_rounds_to_one_place_and_is_zero_without_gates() -> None:
-    gates = [GateResult("g", "g", "passed", s, 0, None, {}, [], [], {}) for s in (100, 50, 50)]
+    gates = [GateResult("g", "g", "passed", s, 0, None, NO_TOOL, [], [], Details())
+             for s in (100, 50, 50)]
     assert scoring.overall_score(gates) == 66.7
     assert scoring.overall_score([]) == 0.0
 

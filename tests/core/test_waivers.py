@@ -9,7 +9,7 @@ import pytest
 
 from auditor import waivers
 from auditor.errors import ConfigError
-from auditor.model import Finding
+from auditor.model import Fact, Finding
 
 pytestmark = pytest.mark.unit
 
@@ -33,10 +33,10 @@ def test_a_valid_waiver_is_read_trimmed_and_round_trips() -> None:
     parsed = _parse({**VALID, "rule": " F401 ", "path": " gen/* ", "owner": " core "})
     assert parsed == [waivers.Waiver("lint", "F401", "gen/*", "generated", "core",
                                      TODAY + dt.timedelta(days=30))]
-    assert parsed[0].to_dict() == {
-        "gate": "lint", "rule": "F401", "path": "gen/*", "reason": "generated",
-        "owner": "core", "expires": "2026-07-01",
-    }
+    one = parsed[0]
+    assert (one.gate, one.rule, one.path, one.reason, one.owner, one.expires.isoformat()) == (
+        "lint", "F401", "gen/*", "generated", "core", "2026-07-01",
+    )
     assert _parse(VALID)[0].path is None
     assert _parse({**VALID, "path": None})[0].path is None
 
@@ -101,7 +101,7 @@ def test_expiry_is_inclusive_and_expiring_means_within_two_weeks() -> None:
     assert not waiver.expiring(waiver.expires + dt.timedelta(days=1))
 
 
-def _finding(rule: str, path: str = "gen/a.py", **extra: object) -> Finding:
+def _finding(rule: str, path: str = "gen/a.py", **extra: Fact) -> Finding:
     return Finding(path, 1, rule, "warning", "m", fingerprint="fp1", extra=dict(extra))
 
 

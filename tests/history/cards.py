@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from auditor.cli import main
-from auditor.model import Condition, GateResult, Op, Scorecard, Status
+from auditor.model import (
+    SCHEMA_VERSION,
+    Condition,
+    Details,
+    GateResult,
+    GitInfo,
+    Op,
+    Scorecard,
+    Status,
+    Target,
+    ToolRun,
+)
+from auditor.scorecard import dumps
 from auditor.scoring import compare
 
 
@@ -32,17 +43,20 @@ def card(
     lint = [_condition("critical_errors", "Critical lint errors", critical_errors, "", "<=", 0)]
     gates = [
         GateResult(gid, gid.title(), "failed" if any(c.status == "failed" for c in conds)
-                   else "passed", 100.0, 1.0, None, {"name": gid, "version": "1"}, conds, [], {})
+                   else "passed", 100.0, 1.0, None, ToolRun(name=gid, version="1"), conds, [],
+                   Details())
         for gid, conds in (("coverage", coverage), ("lint", lint))
     ]
     status: Status = "failed" if any(g.status == "failed" for g in gates) else "passed"
     return Scorecard(
+        schema_version=SCHEMA_VERSION,
         auditor_version="0.1.0",
-        target={"path": "/somewhere/proj", "name": "proj",
-                "git": {"commit": commit, "branch": branch, "dirty": False}},
+        target=Target(path="/somewhere/proj", name="proj",
+                      git=GitInfo(commit=commit, branch=branch, dirty=False),
+                      python="/usr/bin/python3", python_source="test"),
         started_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         duration_s=1.0, status=status, score=100.0 if status == "passed" else 50.0,
-        grade="A" if status == "passed" else "C", gates=gates,
+        grade="A" if status == "passed" else "C", gates=gates, reason=None,
     )
 
 
@@ -52,7 +66,7 @@ def save(cards: list[Scorecard], directory: Path) -> list[Path]:
     paths = []
     for i, one in enumerate(cards):
         path = directory / f"{i:02d}.json"
-        path.write_text(json.dumps(one.to_dict()), encoding="utf-8")
+        path.write_text(dumps(one), encoding="utf-8")
         paths.append(path)
     return paths
 

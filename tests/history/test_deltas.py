@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from auditor.history import location
-from auditor.history.section import BaseRun, HistorySection, TrendRun
+from auditor.history.section import base_run, trend_run
 from auditor.model import Scorecard
+from auditor.sections import HistorySection
 from reports.deltas import deltas, lead
 from reports.html import HtmlRenderer
 from reports.markdown import MarkdownRenderer
@@ -28,10 +29,10 @@ def _with_base(
     now = card(datetime(2026, 3, 2, 9), line_coverage=current_coverage, commit="9" * 12)
     section = HistorySection(
         store="h.sqlite", target="t", branch="feature", base_branch="main", main_branch="main",
-        recorded=True, warnings=[], base=BaseRun.of_scorecard(base, "history", "main"),
-        trend=[TrendRun.of_scorecard(now)], metrics=None,
+        recorded=True, warnings=(), base=base_run(base, "history", "main"),
+        trend=(trend_run(now),), metrics=None,
     )
-    return base, replace(now, history=section.to_dict())
+    return base, replace(now, history=section)
 
 
 @pytest.mark.unit
@@ -105,11 +106,11 @@ def test_the_trend_section_renders_in_chromium_without_script(tmp_path: Path) ->
             for i, v in enumerate((84.0, 82.5, 86.0))]
     section = HistorySection(
         store="h.sqlite", target="t", branch="main", base_branch="main", main_branch="main",
-        recorded=True, warnings=[], base=BaseRun.of_scorecard(runs[1], "history", "main"),
-        trend=[TrendRun.of_scorecard(r) for r in runs], metrics=None,
+        recorded=True, warnings=(), base=base_run(runs[1], "history", "main"),
+        trend=tuple(trend_run(r) for r in runs), metrics=None,
     )
     page = tmp_path / "scorecard.html"
-    page.write_text(HtmlRenderer().render(replace(runs[2], history=section.to_dict())), "utf-8")
+    page.write_text(HtmlRenderer().render(replace(runs[2], history=section)), "utf-8")
     dom = dump_dom(page, tmp_path / "profile")
     assert "<script" not in dom
     charts = dict(re.findall(r'data-chart="([^"]+)".*?points="([^"]+)"', dom, flags=re.DOTALL))

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import msgspec
 
-from auditor.model import Finding, GateResult, Scorecard
+from auditor import scorecard
+from auditor.model import Details, Finding, GateResult, Scorecard, ToolRun
 from auditor.scorecard import schema
 
 REPORT_FIXTURES = Path(__file__).parent.parent / "fixtures" / "reports"
@@ -34,7 +36,9 @@ def card_data(name: str) -> dict[str, Any]:
 
 
 def card(name: str) -> Scorecard:
-    return Scorecard.from_dict(card_data(name))
+    path = REPORT_FIXTURES / f"{name}.json"
+    card_data(name)
+    return scorecard.read(path)
 
 
 def scrub(text: str) -> str:
@@ -87,10 +91,9 @@ def sarif_validator() -> jsonschema.Draft4Validator:
 
 def with_gate(base: Scorecard, gate: GateResult) -> Scorecard:
     """The scorecard with one more gate appended."""
-    data = base.to_dict()
-    data["gates"].append(gate.to_dict())
-    jsonschema.validate(data, schema())
-    return Scorecard.from_dict(data)
+    card = msgspec.structs.replace(base, gates=[*base.gates, gate])
+    jsonschema.validate(json.loads(scorecard.dumps(card)), schema())
+    return card
 
 
 def many_findings_gate(count: int, gate_id: str = "lint", tool: str = "") -> GateResult:
@@ -105,8 +108,8 @@ def many_findings_gate(count: int, gate_id: str = "lint", tool: str = "") -> Gat
     ]
     return GateResult(
         id=gate_id, title=gate_id.title(), status="passed", score=100.0, duration_s=1.0,
-        reason=None, tool={"name": tool or "ruff", "version": "0.17.1"}, conditions=[],
-        findings=findings, details={},
+        reason=None, tool=ToolRun(name=tool or "ruff", version="0.17.1"), conditions=[],
+        findings=findings, details=Details(),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from msgspec.structs import replace
 
 from reports.badge import COLORS, BadgeRenderer
 from tests.reports.support import card
@@ -30,7 +31,6 @@ def test_badge_shows_status_and_score(name: str) -> None:
 
 def test_badge_text_is_escaped() -> None:
     # A hand-edited scorecard can hold any grade text; the badge must stay well-formed SVG.
-    data = card("full").to_dict()
-    scorecard = card("full").__class__.from_dict({**data, "grade": '<b>&"'})
+    scorecard = replace(card("full"), grade='<b>&"')
     root = ET.fromstring(BadgeRenderer().render(scorecard))  # noqa: S314 - our own output
     assert any(t.text and t.text.endswith('(<b>&")') for t in root.iter(f"{SVG}text"))

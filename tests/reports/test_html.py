@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
+import msgspec
 import pytest
+from msgspec.structs import replace
 
-from auditor.model import Condition, Finding, GateResult, Scorecard
+from auditor.model import Condition, Finding, GateResult, Scorecard, ToolRun
+from auditor.scorecard import untyped_details
 from reports.html import HtmlRenderer
 from tests.reports.support import (
     CARDS,
@@ -82,17 +84,19 @@ def _evil_card() -> Scorecard:
     )
     gate = GateResult(
         id="evil<i>", title=f"Evil {SCRIPT}", status="failed", score=0.0, duration_s=1.0,
-        reason=None, tool={"name": IMG, "version": ""},
+        reason=None, tool=ToolRun(name=IMG, version=""),
         conditions=[Condition(
             id="c<script>", title=f"Cond {IMG}", value=3.0, unit="<u>", op="<=", threshold=0.0,
             status="failed", blocking=True,
         )],
-        findings=[evil], details={"free <key>": SCRIPT, "rows": [{"a": IMG}]},
+        findings=[evil],
+        details=msgspec.convert({"free <key>": SCRIPT, "rows": [{"a": IMG}]},
+                                untyped_details({"free <key>": SCRIPT, "rows": []})),
     )
     gates = [replace(lint, findings=[*lint.findings, evil]) if g.id == "lint" else g
              for g in base.gates]
-    return with_gate(replace(base, gates=gates, target={**base.target, "name": f"t{SCRIPT}"}),
-                     gate)
+    return with_gate(replace(base, gates=gates,
+                             target=replace(base.target, name=f"t{SCRIPT}")), gate)
 
 
 @pytest.mark.parametrize("name", CARDS)
@@ -140,14 +144,16 @@ def test_unknown_gate_and_unknown_details_render_generically() -> None:
     scorecard = card("partial")
     docs = next(g for g in scorecard.gates if g.id == "docs")
     text = _visible_text(HtmlRenderer().render(scorecard))
-    assert docs.details["style"] in text
-    for f in docs.details["files"]:
+    details = msgspec.to_builtins(docs.details)
+    assert details["style"] in text
+    for f in details["files"]:
         assert f["path"] in text
     for finding in docs.findings:
         assert finding.message in text
     coverage = next(g for g in scorecard.gates if g.id == "coverage")
-    # An extra key of a known gate is shown too, under "Other details".
-    assert coverage.details["coverage_config"] in text
+    # A fact of a known gate its own view does not show is shown too, under "Other details".
+    assert coverage.details.interpreter is not None
+    assert coverage.details.interpreter in text
 
 
 @pytest.mark.unit

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from auditor.model import GateResult
+from auditor.model import Details, GateResult, ToolRun
 from reports.junit import JunitRenderer
 from tests.reports.support import card, with_gate
 
@@ -83,8 +83,8 @@ def test_control_characters_and_markup_stay_well_formed(tmp_path: Path) -> None:
     gate = GateResult(
         id="weird", title='A <gate> & "quotes"', status="error", score=0.0, duration_s=0.5,
         reason="crashed with \x00 NUL and \x1b[31mred\x1b[0m and ]]> end",
-        tool={"name": "t", "version": ""}, conditions=[], findings=[],
-        details={"log_tail": "line\x07bell\n<tag attr='x'>&amp;"},
+        tool=ToolRun(name="t", version=""), conditions=[], findings=[],
+        details=Details(log_tail="line\x07bell\n<tag attr='x'>&amp;"),
     )
     path = tmp_path / "weird.xml"
     path.write_text(JunitRenderer().render(with_gate(card("partial"), gate)), encoding="utf-8")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import Condition, GateResult
+from auditor.model import Condition, Details, GateResult, ToolRun
 from reports.markdown import MarkdownRenderer
 from reports.writer import write_reports
 from tests.reports.support import card, with_gate
@@ -48,7 +48,7 @@ def test_cells_cannot_break_the_table_or_inject_html() -> None:
     )
     gate = GateResult(
         id="x", title="X", status="failed", score=0.0, duration_s=0.1, reason=None,
-        tool={"name": "x", "version": ""}, conditions=[evil], findings=[], details={},
+        tool=ToolRun(name="x", version=""), conditions=[evil], findings=[], details=Details(),
     )
     out = MarkdownRenderer().render(with_gate(card("partial"), gate))
     row = next(line for line in out.splitlines() if line.startswith("| X |"))

@@ -6,10 +6,13 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from auditor.model import Measurement, Population
+import msgspec
+
+from auditor.model import Details, Measurement, Population
 from gates.load.db.aggregates import StageTimings, StatementStats
 from gates.load.db.observer import MEASURED, Observed
 from gates.load.db.settings import STATEMENTS
+from gates.load.details import DatabaseDetails, DbStage, DbStatement, LoadDetails
 
 TOP = 10
 """Statements listed per stage, by total time."""
@@ -31,7 +34,8 @@ class DbMeasurement:
     populations: dict[str, Population] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     unmeasured: dict[str, str] = field(default_factory=dict)
-    details: dict[str, object] = field(default_factory=dict)
+    details: DatabaseDetails | None = None
+    """The `database` details; None when the timing is off."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -39,41 +43,38 @@ def _both(reason: str) -> dict[str, str]:
     return dict.fromkeys(CONDITION_IDS, reason)
 
 
-def _statement(s: StatementStats, requests: int) -> dict[str, object]:
+def _statement(s: StatementStats, requests: int) -> DbStatement:
     per_request = s.count / requests if requests else None
-    entry: dict[str, object] = {
-        "text": s.text,
-        "count": s.count,
-        "total_ms": round(s.total_ms, 3),
-        "mean_ms": round(s.mean_ms, 3),
-        "max_ms": round(s.max_ms, 3),
-        "per_request": round(per_request, 2) if per_request is not None else None,
-        "n_plus_one": per_request is not None and per_request >= N_PLUS_ONE_PER_REQUEST,
-    }
-    if s.histogram:
-        entry["histogram"] = list(s.histogram)
-    return entry
+    return DbStatement(
+        text=s.text,
+        count=s.count,
+        total_ms=round(s.total_ms, 3),
+        mean_ms=round(s.mean_ms, 3),
+        max_ms=round(s.max_ms, 3),
+        per_request=round(per_request, 2) if per_request is not None else None,
+        n_plus_one=per_request is not None and per_request >= N_PLUS_ONE_PER_REQUEST,
+        histogram=s.histogram,
+    )
 
 
-def stage_details(timings: StageTimings, requests: int) -> dict[str, object]:
+def stage_details(timings: StageTimings, requests: int) -> DbStage:
     """One stage's figures, its top statements by total time and its likely N+1 patterns."""
     ranked = sorted(timings.statements, key=lambda s: (-s.total_ms, s.text))
     flagged = [s for s in ranked
                if requests and s.count / requests >= N_PLUS_ONE_PER_REQUEST]
-    details: dict[str, object] = {
-        "statements": timings.count,
-        "distinct": len(timings.statements),
-        "total_ms": round(timings.total_ms, 3),
-        "avg_ms": round(timings.avg_ms, 3),
-        "max_ms": round(timings.max_ms, 3),
-        "requests": requests,
-        "per_request": round(timings.count / requests, 2) if requests else None,
-        "top": [_statement(s, requests) for s in ranked[:TOP]],
-        "n_plus_one": [_statement(s, requests) for s in flagged[:TOP]],
-    }
-    if timings.window is not None:
-        details["window"] = [round(timings.window[0], 3), round(timings.window[1], 3)]
-    return details
+    window = timings.window
+    return DbStage(
+        statements=timings.count,
+        distinct=len(timings.statements),
+        total_ms=round(timings.total_ms, 3),
+        avg_ms=round(timings.avg_ms, 3),
+        max_ms=round(timings.max_ms, 3),
+        requests=requests,
+        per_request=round(timings.count / requests, 2) if requests else None,
+        top=tuple(_statement(s, requests) for s in ranked[:TOP]),
+        n_plus_one=tuple(_statement(s, requests) for s in flagged[:TOP]),
+        window=(round(window[0], 3), round(window[1], 3)) if window is not None else None,
+    )
 
 
 def _note(observed: Observed) -> str:
@@ -90,32 +91,37 @@ def _note(observed: Observed) -> str:
     )
 
 
+def _details(observed: Observed, requests: Mapping[str, int]) -> DatabaseDetails:
+    """The `database` details of an observation that could be read."""
+    bounds = next((s.bounds_ms for s in observed.stages.values() if s.bounds_ms), ())
+    python = observed.mode == "python"
+    return DatabaseDetails(
+        mode=observed.mode,
+        source=observed.source,
+        overhead_us=observed.overhead_us if python else None,
+        hooked=observed.hooked if python else (),
+        problems=observed.problems,
+        n_plus_one_per_request=N_PLUS_ONE_PER_REQUEST,
+        stages={
+            name: stage_details(observed.stages[name], requests.get(name, 0))
+            for name in MEASURED if name in observed.stages
+        },
+        histogram_bounds_ms=bounds,
+    )
+
+
 def measurement(observed: Observed, requests: Mapping[str, int]) -> DbMeasurement:
     """Conditions, reasons and details from what the observer saw."""
     result = DbMeasurement()
     if observed.mode == "off":
         result.skipped = _both("database timing is off (`db_timing = \"off\"`)")
         return result
-    details: dict[str, object] = {"mode": observed.mode, "source": observed.source}
-    result.details = details
     if observed.error:
-        details["error"] = observed.error
+        result.details = DatabaseDetails(mode=observed.mode, source=observed.source,
+                                         error=observed.error)
         result.unmeasured = _both(observed.error)
         return result
-    if observed.mode == "python":
-        details["overhead_us"] = observed.overhead_us
-        details["hooked"] = list(observed.hooked)
-    if observed.problems:
-        details["problems"] = list(observed.problems)
-    details["n_plus_one_per_request"] = N_PLUS_ONE_PER_REQUEST
-    stages = {
-        name: stage_details(observed.stages[name], requests.get(name, 0))
-        for name in MEASURED if name in observed.stages
-    }
-    details["stages"] = stages
-    bounds = next((s.bounds_ms for s in observed.stages.values() if s.bounds_ms), ())
-    if bounds:
-        details["histogram_bounds_ms"] = list(bounds)
+    result.details = _details(observed, requests)
     normal = observed.stages.get("normal")
     if not observed.loaded:
         result.skipped = _both(NOT_LOADED)
@@ -134,15 +140,23 @@ def measurement(observed: Observed, requests: Mapping[str, int]) -> DbMeasuremen
     return result
 
 
+def _load_details(details: Details) -> LoadDetails:
+    """DETAILS as the load gate's own: a Measurement built without them has the base type."""
+    if isinstance(details, LoadDetails):
+        return details
+    return LoadDetails(**msgspec.structs.asdict(details))
+
+
 def add_to(load: Measurement, observed: Observed, requests: Mapping[str, int]) -> Measurement:
     """The load gate's Measurement with the database conditions added: their values, populations
     and reasons, the `database` details and the notes on how the times were taken."""
     database = measurement(observed, requests)
-    details = dict(load.details)
-    if database.details:
-        details["database"] = database.details
-    if database.notes:
-        details["notes"] = [*details.get("notes", []), *database.notes]
+    details = _load_details(load.details)
+    details = msgspec.structs.replace(
+        details,
+        database=database.details if database.details is not None else details.database,
+        notes=(*details.notes, *database.notes),
+    )
     return dataclasses.replace(
         load,
         values={**load.values, **database.values},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor import access
+from gates.load.details import DatabaseDetails, DbStage, DbStatement
 from reports import text
 from reports.viewkit import count
 
@@ -13,7 +13,7 @@ WHERE_TO_LOOK = 5
 
 
 @dataclass(frozen=True)
-class DbStage:
+class DbStageView:
     name: str
     figures: list[tuple[str, str]]
     statements: list[list[str]]
@@ -25,79 +25,74 @@ class DbStage:
 @dataclass(frozen=True)
 class DbView:
     source: str
-    stages: list[DbStage]
+    stages: list[DbStageView]
     problems: list[str]
     error: str
 
 
-def _ms(value: object) -> str:
-    figure = access.num(value)
-    return text.with_unit(round(figure, 2) if figure is not None else None, "ms")
+def _ms(value: float | None) -> str:
+    return text.with_unit(round(value, 2) if value is not None else None, "ms")
 
 
-def _per_request(value: object) -> str:
-    figure = access.num(value)
-    return f"{figure:.2f}" if figure is not None else "—"
+def _per_request(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "—"
 
 
-def _text(statement: dict[str, object]) -> str:
-    return text.shorten(text.clean(access.text(statement.get("text"))), STATEMENT_CHARS)
+def _text(statement: DbStatement) -> str:
+    return text.shorten(text.clean(statement.text), STATEMENT_CHARS)
 
 
-def _stage(name: str, data: dict[str, object]) -> DbStage:
-    top = access.records(data.get("top"))
-    return DbStage(
+def _stage(name: str, data: DbStage) -> DbStageView:
+    return DbStageView(
         name=name,
         figures=[
-            ("statements", count(data.get("statements"))),
-            ("distinct", count(data.get("distinct"))),
-            ("average", _ms(data.get("avg_ms"))),
-            ("slowest", _ms(data.get("max_ms"))),
-            ("per request", _per_request(data.get("per_request"))),
+            ("statements", count(data.statements)),
+            ("distinct", count(data.distinct)),
+            ("average", _ms(data.avg_ms)),
+            ("slowest", _ms(data.max_ms)),
+            ("per request", _per_request(data.per_request)),
         ],
         statements=[
             [
                 _text(s),
-                count(s.get("count")),
-                _ms(s.get("mean_ms")),
-                _ms(s.get("max_ms")),
-                _ms(s.get("total_ms")),
-                _per_request(s.get("per_request")),
-                "likely N+1" if s.get("n_plus_one") is True else "",
+                count(s.count),
+                _ms(s.mean_ms),
+                _ms(s.max_ms),
+                _ms(s.total_ms),
+                _per_request(s.per_request),
+                "likely N+1" if s.n_plus_one else "",
             ]
-            for s in top
+            for s in data.top
         ],
         flagged=[
-            f"{_text(s)} ({_per_request(s.get('per_request'))} per request)"
-            for s in access.records(data.get("n_plus_one"))
+            f"{_text(s)} ({_per_request(s.per_request)} per request)" for s in data.n_plus_one
         ],
     )
 
 
-def build(details: dict[str, object]) -> DbView | None:
-    """The view of `details["database"]`, or None when the gate observed no database."""
-    if not details:
+def build(details: DatabaseDetails | None) -> DbView | None:
+    """The view of the `database` details, or None when the gate observed no database."""
+    if details is None:
         return None
-    stages = access.mapping(details.get("stages"))
-    ordered = sorted(stages, key=lambda k: {"normal": 0, "peak": 1}.get(k, 2))
+    ordered = sorted(details.stages, key=lambda k: {"normal": 0, "peak": 1}.get(k, 2))
     return DbView(
-        source=access.text(details.get("source")),
-        stages=[_stage(name, access.mapping(stages[name])) for name in ordered],
-        problems=access.strings(details.get("problems")),
-        error=access.text(details.get("error")),
+        source=details.source,
+        stages=[_stage(name, details.stages[name]) for name in ordered],
+        problems=list(details.problems),
+        error=details.error or "",
     )
 
 
-def where_to_look(details: dict[str, object], condition_id: str) -> list[str]:
+def where_to_look(details: DatabaseDetails | None, condition_id: str) -> list[str]:
     """The normal stage's statements that weigh most on the condition: by total time for the
     average, by their slowest execution for the maximum."""
-    normal = access.mapping(access.mapping(details.get("stages")).get("normal"))
-    key = "max_ms" if condition_id == "db_max_ms" else "total_ms"
-    ranked = sorted(access.records(normal.get("top")),
-                    key=lambda s: -(access.num(s.get(key)) or 0.0))
+    normal = details.stages.get("normal") if details is not None else None
+    if normal is None:
+        return []
+    by_max = condition_id == "db_max_ms"
+    ranked = sorted(normal.top, key=lambda s: -(s.max_ms if by_max else s.total_ms))
     return [
-        f"{text.shorten(text.clean(access.text(s.get('text'))), 120)}: "
-        f"{count(s.get('count'))} times, mean {_ms(s.get('mean_ms'))}, "
-        f"max {_ms(s.get('max_ms'))}"
+        f"{text.shorten(text.clean(s.text), 120)}: "
+        f"{count(s.count)} times, mean {_ms(s.mean_ms)}, max {_ms(s.max_ms)}"
         for s in ranked[:WHERE_TO_LOOK]
     ]

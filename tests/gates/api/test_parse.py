@@ -9,12 +9,13 @@ import shlex
 from dataclasses import replace
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from auditor import config
 from auditor.errors import ConfigError, GateError
 from gates.api import parse, routes
-from gates.api.details import ApiDetails
+from gates.api.details import ApiDetails, FailingOperation, Problem
 from gates.api.settings import DEFAULT_SEED
 from gates.api.settings import parse as parse_settings
 from gates.tools import NotAReportError
@@ -95,12 +96,21 @@ def test_every_failure_code_has_a_condition() -> None:
     assert parse.condition_of("ST103") == "contract_violations"
 
 
-def test_details_read_tolerantly() -> None:
-    details = ApiDetails.from_dict({"seed": "x", "failing": [{"operation": "GET /", "problems": [
-        {"code": "ST101", "status": 500, "log_lines": ["boom"]}, "junk"]}, 3]})
-    assert details.seed is None
+def test_details_of_the_wrong_type_are_refused_naming_the_field() -> None:
+    """A damaged `details` is no longer read tolerantly: msgspec refuses it and names the field."""
+    problem = {"condition": "server_errors", "code": "ST101", "title": "Server error",
+               "check": "not_a_server_error", "status": 500, "curl": "curl /",
+               "log_lines": ["boom"]}
+    operation = {"operation": "GET /", "path": "", "line": None, "problems": [problem]}
+    good = {"seed": 7, "failing": [operation]}
+    details = msgspec.convert(good, ApiDetails)
     assert details.failing[0].problems[0].log_lines == ("boom",)
-    assert ApiDetails.from_dict(details.to_dict()) == details
+    assert msgspec.convert(msgspec.to_builtins(details), ApiDetails) == details
+    with pytest.raises(msgspec.ValidationError, match=r"\$\.seed"):
+        msgspec.convert({**good, "seed": "x"}, ApiDetails)
+    junk = {**good, "failing": [{**operation, "problems": [problem, "junk"]}]}
+    with pytest.raises(msgspec.ValidationError, match=r"\$\.failing\[0\]\.problems\[1\]"):
+        msgspec.convert(junk, ApiDetails)
 
 
 def test_the_app_is_read_from_the_start_command() -> None:
@@ -165,21 +175,23 @@ def test_without_a_start_command_the_gate_is_skipped(tmp_path: Path) -> None:
 
 
 def test_the_view_lists_failing_operations_with_their_reproduction() -> None:
-    from auditor.model import GateResult  # noqa: PLC0415
+    from auditor.model import GateResult, ToolRun  # noqa: PLC0415
     from gates.api.view import ApiReportView  # noqa: PLC0415
 
-    details = {"seed": 7, "max_examples": 5, "operations_tested": 2, "test_cases": 40,
-               "schema": "/openapi.json", "failing": [{
-                   "operation": "POST /things", "path": "app.py", "line": 9, "problems": [{
-                       "condition": "server_errors", "code": "ST101", "title": "Server error",
-                       "check": "not_a_server_error", "status": 500,
-                       "curl": "curl -X POST http://127.0.0.1:1/things",
-                       "log_lines": ["OverflowError"], "reproduced_status": 500}]}]}
+    details = ApiDetails(
+        seed=7, max_examples=5, operations_tested=2, test_cases=40, schema="/openapi.json",
+        failing=(FailingOperation("POST /things", "app.py", 9, (Problem(
+            condition="server_errors", code="ST101", title="Server error",
+            check="not_a_server_error", status=500,
+            curl="curl -X POST http://127.0.0.1:1/things", log_lines=("OverflowError",),
+            reproduced_status=500),)),),
+    )
     result = GateResult(id="api", title="API", status="failed", score=0.0, duration_s=1.0,
-                        reason=None, tool={"name": "schemathesis", "version": "4"},
+                        reason=None, tool=ToolRun(name="schemathesis", version="4"),
                         conditions=[], findings=[], details=details)
     view = ApiReportView()
     built = view.build(result)
+    assert built is not None
     assert ("seed", "7") in built.figures
     assert built.failing[0].problems[0].log_lines == ("OverflowError",)
     pointers = view.where_to_look(result, "server_errors")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gates.coverage.details import CoverageDetails
 from tests.helpers import run_gate, write_project
 
 OUTCOMES_PROJECT = {
@@ -61,7 +62,9 @@ def test_xfailed_and_xpassed_are_counted_as_pytest_counts_them(tmp_path: Path) -
     summary = pytest_summary(root)
     assert summary == {"failed": 1, "passed": 1, "skipped": 1, "xfailed": 2, "xpassed": 1}
     result = run_gate("coverage", root, tmp_path / "out")
-    tests = result.details["tests"]
+    assert isinstance(result.details, CoverageDetails)
+    assert result.details.tests is not None
+    tests = dict(result.details.tests.counts())
     for outcome, count in summary.items():
         assert tests[outcome] == count, (outcome, tests)
     assert tests["collected"] == sum(summary.values())

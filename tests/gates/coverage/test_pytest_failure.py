@@ -35,7 +35,7 @@ def test_crashing_conftest_is_named_with_its_exception(
     assert f"exit code {exit_code}" in reason
     assert reason.endswith("RuntimeError: settings are missing")
     assert "pytest_args" not in reason
-    assert conftest in result.details["log_tail"]
+    assert conftest in (result.details.log_tail or "")
 
 
 def test_usage_error_keeps_the_advice_on_pytest_args(tmp_path: Path) -> None:

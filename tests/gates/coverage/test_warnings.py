@@ -49,7 +49,7 @@ def test_tool_warnings_are_kept_and_the_gate_measures(tmp_path: Path) -> None:
     assert count == 2
     result = run_gate("coverage", root, tmp_path / "out")
     assert result.status == "passed", result.reason
-    warnings = result.details["warnings"]
+    warnings = result.details.warnings
     assert "coverage.py: Module nosuchmod was never imported. (module-not-imported)" in warnings
     pytest_line = next(w for w in warnings if w.startswith("pytest:"))
     assert pytest_line.startswith(f"pytest: {count} warnings in the warnings summary; first: ")
@@ -66,4 +66,4 @@ def test_no_data_collected_is_an_error(tmp_path: Path) -> None:
     result = run_gate("coverage", root, tmp_path / "out")
     assert result.status == "error"
     assert "coverage collected no data while the tests ran" in (result.reason or "")
-    assert "coverage run -m pytest" in result.details["log_tail"]
+    assert "coverage run -m pytest" in (result.details.log_tail or "")

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gates.lint.details import LintDetails
 from gates.lint.ruff_run import parse_warnings
 from tests.helpers import run_gate, write_project
 
@@ -22,8 +23,9 @@ def test_deprecated_settings_are_a_warning(tmp_path: Path) -> None:
     assert "top-level linter settings are deprecated" in by_hand.stderr
     result = run_gate("lint", root, tmp_path / "out")
     assert result.status == "passed", result.reason
-    assert result.details["warnings"] == parse_warnings(by_hand.stderr)
-    [warning] = result.details["warnings"]
+    assert isinstance(result.details, LintDetails)
+    assert list(result.details.warnings) == parse_warnings(by_hand.stderr)
+    [warning] = result.details.warnings
     assert "deprecated" in warning
     assert warning.endswith("'ignore' -> 'lint.ignore' 'select' -> 'lint.select'")
     assert next(c for c in result.conditions if c.id == "max_warnings_per_file").value == 1

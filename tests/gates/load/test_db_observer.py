@@ -15,6 +15,7 @@ from gates.load import db as db_timing
 from gates.load.db import instrument, observer
 from gates.load.db.aggregates import StageTimings, StatementStats
 from gates.load.db.observer import Off, PostgresTiming, PythonTiming
+from gates.load.details import LoadDetails
 
 pytestmark = pytest.mark.unit
 
@@ -130,7 +131,7 @@ def _load_measurement() -> Measurement:
     return Measurement(
         values={"p95_ms": 12.0},
         populations={"normal": Population("requests at normal load", 200)},
-        details={"model": "closed", "notes": ["percentiles are rounded"]},
+        details=LoadDetails(model="closed", notes=("percentiles are rounded",)),
         skipped={"endpoint_p95_ms": "too few requests"},
         tool_name="locust",
     )
@@ -148,11 +149,13 @@ def test_the_database_conditions_join_the_load_measurement() -> None:
     assert joined.populations["statements"] == Population(
         "database statements at normal load", 50)
     assert joined.skipped == {"endpoint_p95_ms": "too few requests"}
-    assert joined.details["model"] == "closed"
-    database = joined.details["database"]
-    assert database["mode"] == "python"
-    assert database["stages"]["normal"]["per_request"] == 5.0
-    notes = joined.details["notes"]
+    assert isinstance(joined.details, LoadDetails)
+    assert joined.details.model == "closed"
+    database = joined.details.database
+    assert database is not None
+    assert database.mode == "python"
+    assert database.stages["normal"].per_request == 5.0
+    notes = joined.details.notes
     assert notes[0] == "percentiles are rounded"
     assert "1.2 µs" in notes[1]
     assert joined.tool_name == "locust"
@@ -163,5 +166,6 @@ def test_database_timing_off_skips_its_conditions_and_adds_no_details() -> None:
     assert joined.values == {"p95_ms": 12.0}
     assert joined.skipped["db_avg_ms"] == joined.skipped["db_max_ms"]
     assert "off" in joined.skipped["db_avg_ms"]
-    assert "database" not in joined.details
-    assert joined.details["notes"] == ["percentiles are rounded"]
+    assert isinstance(joined.details, LoadDetails)
+    assert joined.details.database is None
+    assert joined.details.notes == ("percentiles are rounded",)

@@ -98,14 +98,15 @@ def test_conditions_come_from_the_normal_stage_and_n_plus_one_is_flagged() -> No
     assert result.values == {"db_avg_ms": round(56.0 / 70, 3), "db_max_ms": 20.0}
     assert not result.skipped
     assert not result.unmeasured
-    normal = result.details["stages"]["normal"]  # type: ignore[index]
-    assert [s["text"] for s in normal["top"]] == ["SELECT * FROM items",
-                                                  "SELECT name FROM customers WHERE id = ?"]
-    assert [s["text"] for s in normal["n_plus_one"]] == [
+    assert result.details is not None
+    normal = result.details.stages["normal"]
+    assert [s.text for s in normal.top] == ["SELECT * FROM items",
+                                            "SELECT name FROM customers WHERE id = ?"]
+    assert [s.text for s in normal.n_plus_one] == [
         "SELECT name FROM customers WHERE id = ?"]
-    assert normal["n_plus_one"][0]["per_request"] == 6.0
+    assert normal.n_plus_one[0].per_request == 6.0
     # At peak the same statements over four times the requests are no longer flagged.
-    assert result.details["stages"]["peak"]["n_plus_one"] == []  # type: ignore[index]
+    assert result.details.stages["peak"].n_plus_one == ()
     assert any("1.2 µs" in note for note in result.notes)
 
 
@@ -121,7 +122,7 @@ def test_no_statement_skips_and_an_unreadable_source_is_unmeasured() -> None:
                                  "db_max_ms": "could not connect"}
     off = report.measurement(Observed("off"), {"normal": 10})
     assert "off" in off.skipped["db_avg_ms"]
-    assert off.details == {}
+    assert off.details is None
 
 
 @pytest.mark.parametrize(("options", "mode"), [

@@ -50,6 +50,11 @@ def _judge(settings: LoadSettings, repeats: list[tuple[StageRecord, StageRecord]
                          service_exit=service_exit)
 
 
+def _details(found: Measurement) -> LoadDetails:
+    assert isinstance(found.details, LoadDetails)
+    return found.details
+
+
 def test_each_value_is_the_median_over_the_repeats() -> None:
     repeats = [
         (_record(_samples("/items", 100, latency_ms=latency)),
@@ -62,8 +67,8 @@ def test_each_value_is_the_median_over_the_repeats() -> None:
     assert found.values["peak_throughput"] == 100.0
     assert found.populations["normal"].size == 300
     assert found.populations["peak"].size == 3000
-    assert len(found.details["repeats"]) == 3
-    assert found.details["stages"]["normal"]["requests"] == 300
+    assert len(_details(found).repeats) == 3
+    assert _details(found).stages["normal"].requests == 300
 
 
 def test_a_condition_without_a_figure_says_why() -> None:
@@ -84,10 +89,10 @@ def test_notes_and_warnings_come_in_the_order_a_reader_meets_them() -> None:
     found = _judge(_settings(wait="between(0.5, 1)"), [(normal, peak)], EXIT)
     named_p95 = "`endpoint_p95_ms` is GET /report's"
     named_errors = "`endpoint_error_rate` is GET /report's"
-    assert found.details["notes"] == [
+    assert _details(found).notes == (
         locust_run.ROUNDING_NOTE, measure.CLOSED_NOTE, named_p95, named_errors,
         "the service exited with code 3 during the load",
-    ]
+    )
     unsettled = [w for w in found.warnings if "reaches over the threshold" in w]
     assert unsettled
     assert found.warnings[:len(unsettled)] == unsettled
@@ -123,4 +128,4 @@ def test_a_stage_that_did_not_hold_its_rate_is_a_warning() -> None:
     held = [w for w in found.warnings if w.startswith("the peak stage did not hold its rate")]
     assert held == ["the peak stage did not hold its rate: achieved 10.0 of 20.0 requests/s "
                     "offered (50%)"]
-    assert measure.CLOSED_NOTE not in found.details["notes"]
+    assert measure.CLOSED_NOTE not in _details(found).notes

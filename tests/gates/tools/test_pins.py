@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.toolinfo import Pin, ResolvedTool
+from auditor.toolinfo import Pin, ResolvedTool, Source
 from gates.pins import project_pins
 from tests.helpers import write_project
 
@@ -70,23 +70,32 @@ def test_unreadable_files_pin_nothing(tmp_path: Path) -> None:
     assert project_pins(root, "ruff") == []
 
 
+def ruff(
+    source: Source, version: str, pins: tuple[Pin, ...], command: str = "ruff"
+) -> ResolvedTool:
+    """A resolved ruff, built with keywords as every ResolvedTool is."""
+    return ResolvedTool(
+        name="ruff", version=version, source=source, command=(command,), pins=pins
+    )
+
+
 def test_warning_only_for_an_unmet_pin() -> None:
-    met = ResolvedTool("ruff", ("ruff",), "target", "0.15.6", (Pin(">=0.15,<0.16", "uv.lock"),))
+    met = ruff("target", "0.15.6", (Pin(">=0.15,<0.16", "uv.lock"),))
     assert met.pin_warnings() == []
-    unmet = ResolvedTool("ruff", ("ruff",), "bundled", "0.17.6", (Pin("==0.15.6", "uv.lock"),))
+    unmet = ruff("bundled", "0.17.6", (Pin("==0.15.6", "uv.lock"),))
     [warning] = unmet.pin_warnings()
     assert "ruff 0.17.6 (bundled with the auditor) ran" in warning
     assert "ruff==0.15.6 in uv.lock" in warning
-    configured = ResolvedTool("ruff", ("x",), "configured", "0.17.6", (Pin("==0.15.6", "uv.lock"),))
+    configured = ruff("configured", "0.17.6", (Pin("==0.15.6", "uv.lock"),), command="x")
     assert configured.pin_warnings() == []
 
 
 def test_one_exact_pin_met_is_enough_but_every_range_must_hold() -> None:
     pins = (Pin("==0.15.6", ".pre-commit-config.yaml"), Pin("==0.15.5", "uv.lock"))
-    assert ResolvedTool("ruff", ("r",), "target", "0.15.6", pins).pin_warnings() == []
-    [warning] = ResolvedTool("ruff", ("r",), "target", "0.15.4", pins).pin_warnings()
+    assert ruff("target", "0.15.6", pins, command="r").pin_warnings() == []
+    [warning] = ruff("target", "0.15.4", pins, command="r").pin_warnings()
     assert "ruff==0.15.6 in .pre-commit-config.yaml; ruff==0.15.5 in uv.lock" in warning
     ranged = (*pins, Pin("<0.15.6", "requirements.txt"))
-    [warning] = ResolvedTool("ruff", ("r",), "target", "0.15.6", ranged).pin_warnings()
+    [warning] = ruff("target", "0.15.6", ranged, command="r").pin_warnings()
     assert "ruff<0.15.6 in requirements.txt" in warning
     assert "uv.lock" not in warning

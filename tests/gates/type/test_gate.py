@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from auditor import scorecard
 from auditor.errors import GateError
-from auditor.model import Scorecard
 from gates.type import mypy_run
 from reports.html import HtmlRenderer
 from tests import helpers
@@ -220,7 +220,7 @@ def test_a_configuration_warning_of_mypy_reaches_the_reports(tmp_path: Path) -> 
     assert code == 0
     warnings = gate(card, "type")["details"]["warnings"]
     assert any("python_version" in w and "banana" in w for w in warnings), warnings
-    html = HtmlRenderer().render(Scorecard.from_dict(card))
+    html = HtmlRenderer().render(scorecard.read(tmp_path / "out" / "scorecard.json"))
     assert "Invalid python version &#39;banana&#39;" in html
 
 

@@ -1,0 +1,1 @@
+"""An auditor gate: public definitions without a docstring, found by ruff's D1 rules."""
