@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from auditor import (
     __version__,
@@ -37,10 +38,12 @@ from auditor.model import Scorecard
 from auditor.plugin import GateConfig, Preparation
 from auditor.progress import (
     LiveProgress,
+    passing_finding_lines,
     reason_lines,
     tool_lines,
     verdict_table,
     warning_lines,
+    where_lines,
 )
 from auditor.registry import gates as registered_gates
 from auditor.registry import registry
@@ -233,7 +236,8 @@ def _print_outcome(card: Scorecard, written: list[Path]) -> None:
     """The verdict table, tools, warnings and reasons, and the line CI logs end with."""
     console = _out_console()
     console.print(verdict_table(card))
-    for line in [*tool_lines(card), *warning_lines(card), *reason_lines(card)]:
+    for line in [*tool_lines(card), *warning_lines(card), *passing_finding_lines(card),
+                 *where_lines(card), *reason_lines(card)]:
         console.print(line)
     history = card.history
     for warning in history.warnings if history is not None else ():
@@ -479,22 +483,24 @@ def init(
 @app.command("gates")
 def list_gates() -> int:
     """List gates, their conditions, operators and default thresholds."""
-    console = Console(highlight=False, soft_wrap=True)
+    # Help texts hold brackets ([paths], ["-m", "not slow"]): printed as text, never as markup.
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     for broken in registry().broken.values():
-        console.print(visible(f"warning: {broken.message()}"), style="yellow", markup=False)
+        console.print(visible(f"warning: {broken.message()}"), style="yellow")
     for gate in registered_gates().values():
         alone = " (runs alone, after the others)" if gate.runs_alone else ""
-        console.print(f"[bold]{gate.id}[/bold]  {gate.title}, runs {gate.tool}{alone}")
+        console.print(Text.assemble((gate.id, "bold"), f"  {gate.title}, runs {gate.tool}{alone}"))
         for spec in gate.conditions:
             unit = spec.unit if spec.unit == "%" else f" {spec.unit}".rstrip()
             flag = "" if spec.blocking else "  (non-blocking by default)"
             console.print(
                 f"  {spec.id:<24} {spec.op:>2} {spec.default:g}{unit:<4} {spec.help}{flag}"
             )
-        for option in gate.options:
-            console.print(f"  [dim]option[/dim] {option.name}: {option.help}")
-        console.print(f"  [dim]option[/dim] timeout: seconds for the whole gate "
-                      f"(default {gate.default_timeout:g})")
+        options = [(o.name, o.help) for o in gate.options]
+        timeout = f"seconds for the whole gate (default {gate.default_timeout:g})"
+        options.append(("timeout", timeout))
+        for name, help_text in options:
+            console.print(Text.assemble("  ", ("option", "dim"), f" {name}: {help_text}"))
     console.print(f"\nPrecision: {scoring.PRECISION_TEXT}.")
     return 0
 

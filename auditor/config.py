@@ -74,8 +74,10 @@ class AuditConfig:
     """The run store's keys of `[tool.audit.history]`."""
 
 
-def _nearest(key: str, choices: list[str]) -> str:
-    match = difflib.get_close_matches(key, choices, n=1, cutoff=0.5)
+def _nearest(key: str, choices: list[str], synonyms: Mapping[str, str] | None = None) -> str:
+    """`; did you mean X?` for KEY: the option a synonym stands for, else the closest choice."""
+    meant = (synonyms or {}).get(key.lower())
+    match = [meant] if meant else difflib.get_close_matches(key, choices, n=1, cutoff=0.5)
     return f"; did you mean `{match[0]}`?" if match else f"; valid keys are: {', '.join(choices)}"
 
 
@@ -205,7 +207,10 @@ def _gate_config(
             common[key] = _common_key(key, value, where)
         else:
             valid = [*conditions, *options, *GATE_COMMON_KEYS, *others]
-            raise ConfigError(f"`{key}` is not a key of [{table_name}]" + _nearest(key, valid))
+            synonyms = {alias: o.name for o in gate.options for alias in o.synonyms}
+            raise ConfigError(
+                f"`{key}` is not a key of [{table_name}]" + _nearest(key, valid, synonyms)
+            )
     config = GateConfig(thresholds=thresholds, blocking=blocking, options=values,
                         timeout=float(common["timeout"]))
     gate.validate(config)

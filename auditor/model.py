@@ -71,6 +71,9 @@ class OptionSpec:
     kind: OptionKind
     default: object
     help: str
+    synonyms: tuple[str, ...] = ()
+    """What users type for it instead (`rps` for `rate`): a key among them gets a did-you-mean
+    naming this option."""
 
 
 class Population(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unknown_fields=True):

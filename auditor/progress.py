@@ -12,6 +12,7 @@ from rich.text import Text
 
 from auditor.model import GateResult, Scorecard
 from auditor.safetext import one_line, visible
+from reports.hints import where_to_look
 from reports.viewkit import tools_used
 
 STATUS_STYLE = {
@@ -154,6 +155,40 @@ def reason_lines(scorecard: Scorecard) -> list[Text]:
             if cond.status == "inconclusive" and cond.reason:
                 lines.append(Text(f"inconclusive: {gate.id}: {one_line(cond.reason)}",
                                   style="red"))
+    return lines
+
+
+WHERE_LIMIT = 3
+"""Pointers shown per failed condition, and findings per passing gate, at the end of a run."""
+
+
+def where_lines(scorecard: Scorecard) -> list[Text]:
+    """Where to look for each failed condition (the worst files and rules), one line each."""
+    lines: list[Text] = []
+    for gate in scorecard.gates:
+        for cond in gate.conditions:
+            pointers = where_to_look(gate, cond.id) if cond.status == "failed" else []
+            if pointers:
+                shown = "; ".join(one_line(p) for p in pointers[:WHERE_LIMIT])
+                lines.append(Text(f"where: {gate.id} {cond.id}: {shown}", style="red"))
+    return lines
+
+
+def passing_finding_lines(scorecard: Scorecard) -> list[Text]:
+    """New findings of gates that passed (under their limits), which would otherwise pass
+    silently: a count and the first few, as warnings."""
+    lines: list[Text] = []
+    for gate in scorecard.gates:
+        new = [f for f in gate.findings if f.state == "new"]
+        if gate.status != "passed" or not new:
+            continue
+        lines.append(Text(f"warning: {gate.id}: {len(new)} new finding(s) within its limits",
+                          style="yellow"))
+        lines.extend(
+            Text(f"  {f.path or '(no file)'}{f':{f.line}' if f.line else ''} [{f.rule}] "
+                 f"{one_line(f.message)}", style="yellow")
+            for f in new[:WHERE_LIMIT]
+        )
     return lines
 
 

@@ -24,9 +24,9 @@ MESSAGE_LIMIT = 1000
 LEVELS = {"critical": "error", "warning": "warning", "info": "note"}
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
 FINGERPRINT_KEY = "auditFingerprint/v1"
-BASELINE_STATES = {
-    "new": "new", "baselined": "unchanged", "waived": "unchanged", "old": "unchanged",
-}
+BASELINE_STATES = {"new": "new", "baselined": "unchanged", "old": "unchanged"}
+"""SARIF's `baselineState` speaks of the baseline: a waived finding carries its `suppressions`
+entry only."""
 
 
 @dataclass
@@ -71,7 +71,7 @@ def _result(finding: Finding, rule_index: int, judged: bool) -> dict[str, Any]:
     }
     if finding.fingerprint:
         result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
-    if judged:
+    if judged and finding.state in BASELINE_STATES:
         # Only a run held against a baseline, waivers or a change knows what is new.
         result["baselineState"] = BASELINE_STATES[finding.state]
     if finding.state == "waived":

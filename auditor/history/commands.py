@@ -70,6 +70,17 @@ def _arrow(value: float | None, older: float | None) -> str:
     return " ↑" if value > older else " ↓"
 
 
+def _others_failed(run: Run, key: str) -> str:
+    """` (max_warnings_per_file failed)`: the gate's other conditions that failed in RUN, which
+    its key figure's column would otherwise hide."""
+    gate = key.split(".", 1)[0]
+    failed = [
+        other.split(".", 1)[1] for other, figure in run.figures.items()
+        if other != key and other.startswith(f"{gate}.") and figure.status in ("failed", "error")
+    ]
+    return f" ({', '.join(failed)} failed)" if failed else ""
+
+
 def _table(found: Sequence[Run], target: str, shown: str) -> str:
     keys = _key_figures(found)
     table = Table(title=None)
@@ -87,7 +98,8 @@ def _table(found: Sequence[Run], target: str, shown: str) -> str:
             before = older.figures.get(key) if older else None
             value = figure.value if figure else None
             cells.append(_fmt(value, figure.unit if figure else "")
-                         + _arrow(value, before.value if before else None))
+                         + _arrow(value, before.value if before else None)
+                         + _others_failed(run, key))
         table.add_row(*(Text(c) for c in cells))
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, highlight=False, markup=False)

@@ -20,6 +20,20 @@ BASE_BRANCH_VARIABLES = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME
 """Where CI names the branch a pull request goes into; deltas are taken against it."""
 
 
+BASE_LOOKBACK = 50
+"""How many of the base branch's latest runs are searched for one that audited the same gates."""
+
+
+def audited_gates(card: Scorecard) -> frozenset[str]:
+    """The gates of CARD that judged conditions (a skipped gate judges none)."""
+    return frozenset(g.id for g in card.gates if g.conditions)
+
+
+def gates_of(run: Run) -> frozenset[str]:
+    """The gates a recorded run judged conditions of."""
+    return frozenset(key.split(".", 1)[0] for key in run.figures)
+
+
 def describe(exc: BaseException) -> str:
     """One line on why the store failed: the driver's own message, without SQL or links."""
     orig = getattr(exc, "orig", None)
@@ -105,8 +119,9 @@ def _read(
     try:
         base = compare
         if base is None and section.base_branch is not None:
-            previous = store.runs(ref.target, branch=section.base_branch, limit=1)
-            base = _base_of(previous[0]) if previous else None
+            previous = store.runs(ref.target, branch=section.base_branch, limit=BASE_LOOKBACK)
+            alike = [run for run in previous if gates_of(run) == audited_gates(card)]
+            base = _base_of(alike[0]) if alike else None
         earlier = store.runs(
             ref.target, branch=section.branch, unnamed_branch=section.branch is None,
             limit=TREND_RUNS - 1,

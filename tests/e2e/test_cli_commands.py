@@ -35,10 +35,15 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
 def test_gates_lists_every_condition_with_operator_and_precision() -> None:
     result = run_cli("gates")
     assert result.code == 0
+    listing = " ".join(result.stdout.split())
     for gate in registered_gates().values():
         for spec in gate.conditions:
             assert spec.id in result.stdout
-    assert "2 decimal places" in result.stdout.replace("\n", " ")
+        # Every help text word for word: brackets in it are text, not markup.
+        for option in gate.options:
+            assert f"option {option.name}: {' '.join(option.help.split())}" in listing
+    assert "shards are combined with the project's [paths]" in listing
+    assert "2 decimal places" in listing
 
 
 def test_help_lists_commands() -> None:

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from msgspec.structs import replace
 
-from auditor.history import location
+from auditor.history import location, recorder
 from auditor.history.section import base_run, trend_run
+from auditor.history.setup import MetricSettings
+from auditor.history.store import Store
 from auditor.model import Scorecard
 from auditor.sections import HistorySection
 from reports.deltas import deltas, lead
@@ -120,3 +122,24 @@ def test_the_trend_section_renders_in_chromium_without_script(tmp_path: Path) ->
     assert dom.count('class="target"') == 2  # coverage >= 80 and critical errors <= 0
     assert "+3.5 vs main @ 1111111111" in dom
     screenshot(page, tmp_path / "page.png", tmp_path / "profile", size="1280,1600")
+
+
+def test_deltas_compare_with_the_last_base_run_of_the_same_gates(tmp_path: Path) -> None:
+    where = location.from_text(str(tmp_path / "h.sqlite"), "--history", None, Path.cwd())
+    store = Store(where)
+    full = card(datetime(2026, 3, 1, 9), line_coverage=70.0)
+    lint_only = replace(card(datetime(2026, 3, 1, 10), critical_errors=4),
+                        gates=[g for g in full.gates if g.id == "lint"])
+    try:
+        store.record(full, "t")
+        store.record(lint_only, "t")
+    finally:
+        store.close()
+    now = card(datetime(2026, 3, 2, 9), branch="feature", line_coverage=85.0)
+    ref = location.HistoryRef(where, "t", "main", "configured")
+    judged = recorder.attach_and_record(now, ref, None, MetricSettings(30, 3))
+    assert judged.history is not None
+    assert judged.history.base is not None
+    # The later lint-only run on main is no base for an audit of coverage and lint.
+    assert judged.history.base.started_at == full.started_at
+    assert deltas(judged)[("coverage", "line_coverage")].change == "+15"

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
+from msgspec.structs import replace
 from sqlalchemy import create_engine, inspect, text
 
 from auditor.history import location, migrations, tables
 from auditor.history.store import Store
+from auditor.model import Condition
 from tests.history.cards import card, cli, save
 
 T0 = datetime(2026, 3, 2, 10, 0, 0)
@@ -122,6 +124,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from auditor.history import location, migrations, tables
 from auditor.history.store import Store
+from auditor.model import Condition
 from tests.history.cards import card
 url, name, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
 where = location.from_text(url, "--history", None, Path.cwd())
@@ -152,3 +155,27 @@ def test_two_writers_at_the_same_moment_both_land(store_url: str) -> None:
     finally:
         store.close()
     assert sorted((r.branch or "") for r in found) == ["one"] * 6 + ["two"] * 6
+
+
+def test_the_table_says_when_a_condition_beside_the_key_figure_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    one = card(T0)
+    lint = next(g for g in one.gates if g.id == "lint")
+    over = Condition("max_warnings_per_file", "Warnings per file", 7.0, "", "<", 5.0, "failed",
+                     True)
+    failing = replace(one, gates=[
+        replace(g, status="failed", conditions=[*g.conditions, over]) if g is lint else g
+        for g in one.gates
+    ])
+    db = tmp_path / "h.sqlite"
+    files = save([failing], tmp_path / "cards")
+    assert cli(capsys, "history", "import", *files, "--history", db)[0] == 0
+    code, shown, err = cli(capsys, "history", project, "--history", db)
+    assert code == 0, err
+    row = next(line for line in shown.splitlines() if "2026-03-02" in line)
+    # The lint column's key figure (critical errors, 0) would hide the failed per-file limit.
+    assert "(max_warnings_per_file failed)" in row

@@ -9,6 +9,7 @@ import pytest
 from msgspec.structs import replace
 
 from auditor.model import Finding
+from auditor.sections import CountingSection
 from reports import sarif
 from tests.reports.support import CARDS, card, many_findings_gate, sarif_validator, with_gate
 
@@ -130,3 +131,22 @@ def test_an_http_operation_is_a_logical_location_with_or_without_a_file() -> Non
     assert unlocated["locations"] == [
         {"logicalLocations": [{"name": "GET /x", "kind": "function"}]}
     ]
+
+
+def test_a_waived_finding_is_suppressed_and_has_no_baseline_state() -> None:
+    gate = replace(many_findings_gate(0), findings=[
+        Finding("a.py", 1, "F401", "warning", "kept", fingerprint="a", state="baselined"),
+        Finding("b.py", 2, "F401", "warning", "waived", fingerprint="b", state="waived",
+                justification="legacy (waived by core until 2027-01-01)"),
+        Finding("c.py", 3, "F401", "warning", "new", fingerprint="c"),
+    ])
+    judged = replace(with_gate(card("partial"), gate),
+                     counting=CountingSection(states={}))
+    log = sarif.build(judged)
+    assert _errors(log) == []
+    run = next(r for r in log["runs"] if r["tool"]["driver"]["name"] == "ruff")
+    by_message = {r["message"]["text"]: r for r in run["results"]}
+    assert by_message["kept"]["baselineState"] == "unchanged"
+    assert by_message["new"]["baselineState"] == "new"
+    assert "baselineState" not in by_message["waived"]
+    assert by_message["waived"]["suppressions"][0]["status"] == "accepted"
