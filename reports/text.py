@@ -61,6 +61,11 @@ def with_unit(value: float | None, unit: str) -> str:
     return f"{text} {unit}".rstrip()
 
 
+def applied(condition: Condition) -> float:
+    """The threshold the value was held against: the baseline's ratchet when it lowers it."""
+    return condition.ratchet if condition.ratchet is not None else condition.threshold
+
+
 def target(condition: Condition) -> str:
     """The threshold with its operator, e.g. `≥ 80%`."""
     symbol = OP_SYMBOLS.get(condition.op, condition.op)

@@ -115,7 +115,7 @@ def trend(card: Scorecard) -> Trend | None:
         target = f"{text.target(condition)}"
         found = chart(
             key, f"{gate.title or gate.id}: {condition.title}", runs,
-            [r.figures.get(key) for r in runs], condition.unit, condition.threshold, target,
+            [r.figures.get(key) for r in runs], condition.unit, text.applied(condition), target,
         )
         if found is not None:
             charts.append(found)

@@ -36,8 +36,9 @@ def bar(percent: float | None, threshold: float | None) -> Bar:
 
 
 def threshold(gate: GateResult, condition_id: str) -> float | None:
-    """The threshold the gate applied to a condition, when it is in the scorecard."""
-    return next((c.threshold for c in gate.conditions if c.id == condition_id), None)
+    """The threshold the gate applied to a condition (the baseline's ratchet when it lowers
+    it), when the condition is in the scorecard."""
+    return next((text.applied(c) for c in gate.conditions if c.id == condition_id), None)
 
 
 def count(value: float | None) -> str:

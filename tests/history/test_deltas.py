@@ -18,6 +18,7 @@ from auditor.sections import HistorySection
 from reports.deltas import deltas, lead
 from reports.html import HtmlRenderer
 from reports.markdown import MarkdownRenderer
+from reports.trend import chart, trend
 from tests.helpers import audit, condition, write_project
 from tests.history.cards import card
 from tests.reports.support import chromium, dump_dom, screenshot
@@ -143,3 +144,28 @@ def test_deltas_compare_with_the_last_base_run_of_the_same_gates(tmp_path: Path)
     # The later lint-only run on main is no base for an audit of coverage and lint.
     assert judged.history.base.started_at == full.started_at
     assert deltas(judged)[("coverage", "line_coverage")].change == "+15"
+
+
+@pytest.mark.unit
+def test_a_trend_chart_draws_the_threshold_its_caption_names() -> None:
+    runs = [card(datetime(2026, 3, 2, 9 + i), line_coverage=v, commit=f"{i}" * 12)
+            for i, v in enumerate((84.0, 86.0))]
+    now = runs[-1]
+    ratcheted = replace(now, gates=[
+        replace(g, conditions=[
+            replace(c, threshold=100.0, ratchet=86.8) if c.id == "line_coverage" else c
+            for c in g.conditions
+        ]) for g in now.gates
+    ])
+    section = HistorySection(
+        store="h.sqlite", target="t", branch="main", base_branch="main", main_branch="main",
+        recorded=True, warnings=(), base=None, trend=tuple(trend_run(r) for r in runs),
+        metrics=None,
+    )
+    drawn = trend(replace(ratcheted, history=section))
+    assert drawn is not None
+    coverage = next(c for c in drawn.charts if c.id == "coverage.line_coverage")
+    assert "86.8% (baseline" in coverage.target_label
+    at_ratchet = chart("x", "x", section.trend, [84.0, 86.0], "%", 86.8, "")
+    assert at_ratchet is not None
+    assert coverage.target_y == at_ratchet.target_y

@@ -129,10 +129,10 @@ def chromium_args(profile: Path) -> list[str]:
     ]
 
 
-def dump_dom(page: Path, profile: Path) -> str:
+def dump_dom(page: Path, profile: Path, *extra: str) -> str:
     """The DOM after the page loaded (and any script on it ran), as Chromium serialises it."""
     proc = subprocess.run(
-        [*chromium_args(profile), "--dump-dom", page.as_uri()],
+        [*chromium_args(profile), *extra, "--dump-dom", page.as_uri()],
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]

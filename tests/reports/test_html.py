@@ -231,3 +231,37 @@ def test_screenshot_of_the_full_fixture(tmp_path: Path) -> None:
     png = tmp_path / "scorecard.png"
     screenshot(page, png, tmp_path / "profile")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# Run in the test only: the report itself carries no script (its CSP forbids one).
+MEASURE_WIDTH = """<script>(function(){
+  const width = document.documentElement.clientWidth, wide = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= width + 1) continue;
+    let clipped = false;
+    for (let p = el.parentElement; p && !clipped; p = p.parentElement) {
+      clipped = getComputedStyle(p).overflowX !== 'visible'
+        && p.getBoundingClientRect().right <= width + 1;
+    }
+    if (!clipped) wide.push(el.tagName + ':' + Math.round(r.right));
+  }
+  document.body.setAttribute('data-wide', wide.join(' ') || 'none');
+})();</script>"""
+
+
+@needs_chromium
+def test_no_element_is_wider_than_a_1280_pixel_window(tmp_path: Path) -> None:
+    long_path = "src/" + "a_long_directory_name_" * 8 + "module.py"
+    gate = replace(many_findings_gate(0), findings=[
+        Finding(long_path, 1, "E501" * 10, "warning", "x" * 400, extra={"note": "y" * 300}),
+    ])
+    page_text = HtmlRenderer().render(with_gate(card("full"), gate))
+    page_text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page_text)
+    page = tmp_path / "wide.html"
+    page.write_text(page_text.replace("</body>", MEASURE_WIDTH + "</body>"), encoding="utf-8")
+    dom = dump_dom(page, tmp_path / "profile", "--window-size=1280,900",
+                   "--virtual-time-budget=2000")
+    wide = re.search(r'data-wide="([^"]*)"', dom)
+    assert wide is not None, "the measuring script did not run"
+    assert wide.group(1) == "none"
