@@ -33,15 +33,18 @@ def pytest_warning_recorded(warning_message: object) -> None:
     _counts["warnings"] += 1
     if len(_samples) < SAMPLES:
         category = getattr(warning_message, "category", None)
+        lineno = getattr(warning_message, "lineno", None)
         _samples.append({
-            "category": getattr(category, "__name__", ""),
+            "category": str(getattr(category, "__name__", "Warning")),
             "message": str(getattr(warning_message, "message", "")),
             "filename": str(getattr(warning_message, "filename", "")),
-            "lineno": getattr(warning_message, "lineno", None),
+            "lineno": lineno if isinstance(lineno, int) else None,
         })
 
 
 def pytest_sessionfinish(session: object) -> None:
+    """Write every count and the samples, each key always (read by gates.coverage.outcomes as
+    `_Outcomes`: a missing or mistyped key is an error there, never a 0)."""
     path = os.environ.get(ENV_VAR)
     if path:
         Path(path).write_text(json.dumps({**_counts, "samples": _samples}), encoding="utf-8")

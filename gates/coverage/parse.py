@@ -1,18 +1,26 @@
 """Pure readers of what pytest and coverage.py write: the JUnit XML and coverage's JSON report.
 
 Nothing here runs a process, so each function is tested on real saved outputs. The only XML
-read is the JUnit report our own child process wrote into the gate's private directory.
+read is a JUnit report pytest wrote: our own child process's, in the gate's private directory,
+or one a CI job wrote that the gate reuses. coverage's JSON report is typed in coverage_json.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET  # nosec B405
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from auditor.errors import GateError
+from gates.coverage.coverage_json import (
+    BranchSummary,
+    CoverageReport,
+    FileReport,
+    LineSummary,
+    convert_report,
+)
 
 PRECISION = 2
 """Decimal places of every percentage the gate reports, as `coverage report --precision=2`."""
@@ -38,11 +46,12 @@ class SuiteCounts:
     failed: int
     errors: int
     skipped: int
-    failures: tuple[FailedTest, ...] = ()
-    xfailed: int = 0
+    failures: tuple[FailedTest, ...]
+    xfailed: int
     """Expected failures (`xfail` tests that failed), as pytest's summary counts them."""
-    xpassed: int = 0
-    """`xfail` tests that passed (not strict); counted among `passed` by the JUnit report."""
+    xpassed: int
+    """`xfail` tests that passed (not strict); counted among `passed` by the JUnit report, so
+    0 until the outcome counter's figure moves them (`with_xpassed`)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,7 @@ class FileCoverage:
     missing_lines: str
     first_missing: int | None
     branches: int | None = None
+    """None unless branch coverage was measured; as `missing_branches`."""
     missing_branches: int | None = None
     executed: frozenset[int] = frozenset()
     """Line numbers of the statements that ran."""
@@ -75,13 +85,14 @@ class CoverageTotals:
     missing: int
     statement_percent: float
     branch: bool
-    branches: int
-    missing_branches: int
+    branches: int | None
+    """None unless branch coverage was measured."""
+    missing_branches: int | None
     branch_percent: float | None
     """None unless branch coverage was measured and there is at least one branch."""
     files: list[FileCoverage] = field(default_factory=list)
-    display: str = ""
-    """The total as the project's own `[report] precision` shows it."""
+    display: str | None = None
+    """The total as the project's own `[report] precision` shows it (coverage 5.6 and later)."""
 
 
 def display_percent(pc: float, precision: int = PRECISION) -> float:
@@ -127,17 +138,34 @@ def format_lines(
     return ", ".join(text for _, text in sorted(items))
 
 
-def _arcs(data: Mapping[str, object]) -> list[tuple[int, int]]:
-    value = data.get("missing_branches", [])
-    if not isinstance(value, list):
-        raise GateError("coverage's JSON report has no list `missing_branches`")
-    arcs: list[tuple[int, int]] = []
-    for pair in value:
-        ok = isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, int) for v in pair)
-        if not ok:
-            raise GateError("coverage's JSON report has a malformed entry in `missing_branches`")
-        arcs.append((int(pair[0]), int(pair[1])))
-    return arcs
+_OUTCOMES = ("passed", "failed", "errors", "skipped", "xfailed")
+"""What a JUnit test case can count as, before pytest's xpassed are told from passed."""
+
+
+def _failed_test(case: ET.Element, bad: ET.Element) -> FailedTest:
+    """The failed or errored CASE; `name` is required in JUnit XML (pytest validates its report
+    against junit-10.xsd), `classname` and the `message` of a failure or error are optional."""
+    name = case.get("name")
+    if name is None:
+        raise GateError("pytest's JUnit report has a <testcase> without its required `name`")
+    return FailedTest(
+        classname=case.get("classname") or "",
+        name=name,
+        kind=bad.tag,
+        message=(bad.get("message") or "").strip(),
+    )
+
+
+def _outcome(case: ET.Element) -> tuple[str, FailedTest | None]:
+    """What CASE counts as, and the failed test when it failed or errored."""
+    failure = case.find("failure")
+    bad = failure if failure is not None else case.find("error")
+    if bad is not None:
+        return ("failed" if bad is failure else "errors"), _failed_test(case, bad)
+    skip = case.find("skipped")
+    if skip is not None:
+        return ("xfailed" if skip.get("type") == "pytest.xfail" else "skipped"), None
+    return "passed", None
 
 
 def parse_junit(path: Path) -> SuiteCounts:
@@ -146,7 +174,8 @@ def parse_junit(path: Path) -> SuiteCounts:
     A case with a failure counts as failed, one with an error (and no failure) as an error,
     one with only a skip as skipped (or as xfailed when pytest marks the skip `pytest.xfail`),
     and every other case as passed. pytest writes an xpassed test as a plain pass: the
-    caller moves those from `passed` to `xpassed` (`with_xpassed`).
+    caller moves those from `passed` to `xpassed` (`with_xpassed`). Only the test cases are
+    counted: no count attribute of the report is read.
     """
     try:
         tree = ET.parse(path)  # noqa: S314  # nosec B314
@@ -154,40 +183,22 @@ def parse_junit(path: Path) -> SuiteCounts:
         raise GateError(f"pytest wrote no JUnit report ({path.name})") from None
     except (ET.ParseError, OSError) as exc:
         raise GateError(f"pytest's JUnit report could not be read: {exc}") from None
-    passed = failed = errors = skipped = xfailed = 0
+    tally = dict.fromkeys(_OUTCOMES, 0)
     failures: list[FailedTest] = []
     for case in tree.getroot().iter("testcase"):
-        failure = case.find("failure")
-        error = case.find("error")
-        bad = failure if failure is not None else error
-        if bad is not None:
-            if failure is not None:
-                failed += 1
-            else:
-                errors += 1
-            failures.append(
-                FailedTest(
-                    classname=case.get("classname", ""),
-                    name=case.get("name", ""),
-                    kind=bad.tag,
-                    message=(bad.get("message") or "").strip(),
-                )
-            )
-        elif (skip := case.find("skipped")) is not None:
-            if skip.get("type") == "pytest.xfail":
-                xfailed += 1
-            else:
-                skipped += 1
-        else:
-            passed += 1
+        outcome, failed = _outcome(case)
+        tally[outcome] += 1
+        if failed is not None:
+            failures.append(failed)
     return SuiteCounts(
-        collected=passed + failed + errors + skipped + xfailed,
-        passed=passed,
-        failed=failed,
-        errors=errors,
-        skipped=skipped,
+        collected=sum(tally.values()),
+        passed=tally["passed"],
+        failed=tally["failed"],
+        errors=tally["errors"],
+        skipped=tally["skipped"],
         failures=tuple(failures),
-        xfailed=xfailed,
+        xfailed=tally["xfailed"],
+        xpassed=0,
     )
 
 
@@ -207,89 +218,61 @@ def relative_path(name: str, root: Path) -> str:
         return PurePosixPath(full.as_posix()).as_posix()
 
 
-def _int(summary: Mapping[str, object], key: str) -> int:
-    value = summary.get(key, 0)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise GateError(f"coverage's JSON report has no whole number `{key}`")
-    return value
-
-
-def _num(summary: Mapping[str, object], key: str) -> float:
-    value = summary.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise GateError(f"coverage's JSON report has no number `{key}`")
-    return float(value)
-
-
 def _percent(covered: int, total: int) -> float:
     return 100.0 * covered / total if total else 100.0
 
 
-def _lines(data: Mapping[str, object], key: str) -> list[int]:
-    value = data.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
-        raise GateError(f"coverage's JSON report has no list of line numbers `{key}`")
-    return [int(v) for v in value]
-
-
-def _mapping(value: object, what: str) -> Mapping[str, object]:
-    if not isinstance(value, dict):
-        raise GateError(f"coverage's JSON report has no object `{what}`")
-    return value
-
-
-def _file(path: str, data: Mapping[str, object], branch: bool) -> FileCoverage:
-    summary = _mapping(data.get("summary"), "summary")
-    executed = _lines(data, "executed_lines")
-    missing = _lines(data, "missing_lines")
+def _file(path: str, data: FileReport[LineSummary]) -> FileCoverage:
+    summary = data.summary
+    branch = summary if isinstance(summary, BranchSummary) else None
+    executed, missing = data.executed_lines, data.missing_lines
+    arcs = (data.missing_branches or ()) if branch is not None else ()
     return FileCoverage(
         path=path,
-        statements=_int(summary, "num_statements"),
-        missing=_int(summary, "missing_lines"),
-        percent=display_percent(_num(summary, "percent_covered")),
-        missing_lines=format_lines(executed + missing, missing, _arcs(data) if branch else ()),
+        statements=summary.num_statements,
+        missing=summary.missing_lines,
+        percent=display_percent(summary.percent_covered),
+        missing_lines=format_lines(executed + missing, missing, arcs),
         first_missing=min(missing) if missing else None,
-        branches=_int(summary, "num_branches") if branch else None,
-        missing_branches=_int(summary, "missing_branches") if branch else None,
+        branches=branch.num_branches if branch is not None else None,
+        missing_branches=branch.missing_branches if branch is not None else None,
         executed=frozenset(executed),
         unexecuted=frozenset(missing),
     )
 
 
-def parse_coverage_json(data: object, root: Path) -> CoverageTotals:
-    """Read coverage's JSON report (format 2 or 3, coverage 5.0 and later)."""
-    report = _mapping(data, "the report")
-    meta = _mapping(report.get("meta", {}), "meta")
-    branch = meta.get("branch_coverage") is True
-    totals = _mapping(report.get("totals"), "totals")
-    files = _mapping(report.get("files"), "files")
-    statements = _int(totals, "num_statements")
-    missing = _int(totals, "missing_lines")
-    branches = _int(totals, "num_branches") if branch else 0
-    missing_branches = _int(totals, "missing_branches") if branch else 0
-    display = totals.get("percent_covered_display")
+def coverage_totals(report: CoverageReport[LineSummary], root: Path) -> CoverageTotals:
+    """The totals and files of coverage's JSON report (coverage 5.0 and later)."""
+    totals = report.totals
+    branch = totals if isinstance(totals, BranchSummary) else None
+    statements, missing = totals.num_statements, totals.missing_lines
     return CoverageTotals(
-        percent=display_percent(_num(totals, "percent_covered")),
+        percent=display_percent(totals.percent_covered),
         statements=statements,
         missing=missing,
         statement_percent=display_percent(_percent(statements - missing, statements)),
-        branch=branch,
-        branches=branches,
-        missing_branches=missing_branches,
+        branch=branch is not None,
+        branches=branch.num_branches if branch is not None else None,
+        missing_branches=branch.missing_branches if branch is not None else None,
         branch_percent=(
-            display_percent(_percent(branches - missing_branches, branches))
-            if branch and branches
+            display_percent(
+                _percent(branch.num_branches - branch.missing_branches, branch.num_branches)
+            )
+            if branch is not None and branch.num_branches
             else None
         ),
         files=sorted(
-            (
-                _file(relative_path(name, root), _mapping(entry, name), branch)
-                for name, entry in files.items()
-            ),
+            (_file(relative_path(name, root), entry) for name, entry in report.files.items()),
             key=lambda f: f.path,
         ),
-        display=display if isinstance(display, str) else "",
+        display=totals.percent_covered_display,
     )
+
+
+def parse_coverage_json(data: object, root: Path) -> CoverageTotals:
+    """Read coverage's JSON report, already parsed; a field missing or of the wrong type is a
+    GateError naming it."""
+    return coverage_totals(convert_report(data), root)
 
 
 # coverage.py reports a file it cannot parse (with --ignore-errors) only as a warning on stderr,

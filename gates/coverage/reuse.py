@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import glob
-import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 
@@ -40,21 +40,24 @@ DATA_FLAG = "--coverage-data"
 JUNIT_FLAG = "--junit"
 """The command-line options that replace `data` and `junit`."""
 PROBE_TIMEOUT_S = 120.0
+T = TypeVar("T")
 NO_JUNIT = (
     "coverage data was reused without JUnit results (--junit), so nothing proves the tests "
     "passed"
 )
 
 # Run by the target's interpreter: which data files its coverage.py cannot read (argv: files).
+# Without coverage.py it names none: the gate itself then reports coverage missing.
 _READABLE = """\
 import json, sys
+bad = {}
 try:
     from coverage import CoverageData
-except Exception as exc:
-    print(json.dumps({"no_coverage": str(exc)}))
-    raise SystemExit(0)
-bad = {}
-for path in sys.argv[1:]:
+except Exception:
+    paths = []
+else:
+    paths = sys.argv[1:]
+for path in paths:
     try:
         data = CoverageData(basename=path)
         data.read()
@@ -64,6 +67,14 @@ for path in sys.argv[1:]:
 print(json.dumps({"unreadable": bad}))
 """
 
+
+class _Readable(msgspec.Struct, frozen=True):
+    """What _READABLE prints."""
+
+    unreadable: dict[str, str]
+    """The error of each data file coverage.py cannot read, by path."""
+
+
 # Run by the target's interpreter: the files the combined data measured (argv: the data file).
 _MEASURED = """\
 import json, sys
@@ -72,6 +83,28 @@ data = CoverageData(basename=sys.argv[1])
 data.read()
 print(json.dumps(sorted(data.measured_files())))
 """
+
+
+def _answer(stdout: str, kind: type[T], what: str) -> T:
+    """The JSON one of our probes printed as its last line, typed; anything else is a GateError
+    naming WHAT and msgspec's message."""
+    lines = stdout.strip().splitlines()
+    try:
+        return msgspec.json.decode(lines[-1] if lines else "", type=kind)
+    except msgspec.DecodeError as exc:
+        raise GateError(f"{what} printed no readable answer: {exc}") from None
+
+
+def unreadable_files(stdout: str) -> dict[str, str]:
+    """The data files _READABLE found coverage.py cannot read, with the error of each, from
+    its output."""
+    return _answer(stdout, _Readable, "the check of the coverage data files").unreadable
+
+
+def measured_files(stdout: str) -> list[Path]:
+    """The files the combined coverage data measured, from _MEASURED's output."""
+    names = _answer(stdout, list[str], "the listing of the combined coverage data")
+    return [Path(name) for name in names]
 
 
 def inputs(config: GateConfig) -> list[str]:
@@ -104,16 +137,21 @@ def expand(patterns: Sequence[str], base: Path, what: str) -> list[str]:
 def _check_data_readable(python: Path, files: list[str], root: Path) -> None:
     """Raise ConfigError naming the first data file the target's coverage.py cannot read.
 
-    When the target's interpreter has no coverage.py, the gate itself reports that."""
+    When the target's interpreter does not run, or has no coverage.py, the gate itself reports
+    that when it combines the data."""
     try:
         result = procs.run(
             [str(python), "-c", _READABLE, *files], cwd=root, timeout=PROBE_TIMEOUT_S
         )
-        answer = json.loads(result.stdout.strip().splitlines()[-1])
-    except (GateError, json.JSONDecodeError, IndexError):
+    except GateError:
         return
-    bad = answer.get("unreadable") if isinstance(answer, dict) else None
-    if isinstance(bad, dict) and bad:
+    if result.returncode != 0:
+        return
+    try:
+        bad = unreadable_files(result.stdout)
+    except GateError as exc:
+        raise ConfigError(f"{exc} (run by {python})") from None
+    if bad:
         path, error = next(iter(bad.items()))
         raise ConfigError(
             f"coverage data file {path} cannot be read by coverage.py ({error}); give the data "
@@ -194,10 +232,9 @@ def _measured(ctx: GateContext, combined: Path) -> list[Path]:
     )
     check_exit("reading the combined coverage data", result, (0,))
     try:
-        names = json.loads(result.stdout.strip().splitlines()[-1])
-    except (json.JSONDecodeError, IndexError):
-        raise tool_failed("the combined coverage data could not be listed", result) from None
-    return [Path(str(name)) for name in names]
+        return measured_files(result.stdout)
+    except GateError as exc:
+        raise GateError(str(exc), log_tail=result.describe(tail_lines=40)) from None
 
 
 def _under(path: Path, root: Path) -> bool:
@@ -226,7 +263,8 @@ def check_fresh(measured: list[Path], root: Path, data_files: list[str]) -> None
         )
 
 
-def _counts(files: list[str]) -> SuiteCounts | None:
+def junit_counts(files: list[str]) -> SuiteCounts | None:
+    """The test outcomes of the reused JUnit FILES, summed; None when none were given."""
     if not files:
         return None
     parts = [parse_junit(Path(f)) for f in files]
@@ -237,12 +275,21 @@ def _counts(files: list[str]) -> SuiteCounts | None:
         errors=sum(p.errors for p in parts),
         skipped=sum(p.skipped for p in parts),
         failures=tuple(f for p in parts for f in p.failures),
+        xfailed=sum(p.xfailed for p in parts),
+        # pytest's JUnit XML writes an xpassed test as a pass; without the outcome counter of
+        # a run the gate drives, they stay among `passed`.
+        xpassed=sum(p.xpassed for p in parts),
     )
     if counts.collected == 0:
         raise GateError(
             f"the JUnit files ({', '.join(files)}) list no test case, so nothing was measured"
         )
     return counts
+
+
+_NOT_COUNTED = SuiteCounts(
+    collected=0, passed=0, failed=0, errors=0, skipped=0, failures=(), xfailed=0, xpassed=0
+)
 
 
 def reused_run(ctx: GateContext, command: Sequence[str]) -> tuple[SuiteRun, bool]:
@@ -252,13 +299,15 @@ def reused_run(ctx: GateContext, command: Sequence[str]) -> tuple[SuiteRun, bool
         junit = expand(ctx.config.option_list(JUNIT_OPTION), ctx.root, "`junit`")
     except ConfigError as exc:
         raise GateError(str(exc)) from None
-    counts = _counts(junit)
+    counts = junit_counts(junit)
     combined = _combine(ctx, command, data)
     check_fresh(_measured(ctx, combined), ctx.root, data)
     report = read_report(ctx, command, tool_env(ctx, runs_target=False))
     run = SuiteRun(
         exit_code=0,
-        counts=counts or SuiteCounts(0, 0, 0, 0, 0),
+        # Without JUnit results nothing was counted: `adjust` drops `tests_failed` and the
+        # test counts, and the population is the lines the data saw run.
+        counts=counts or _NOT_COUNTED,
         coverage=report.totals,
         coverage_version=report.version,
         skipped_files=report.skipped_files,
@@ -285,7 +334,7 @@ def adjust(ctx: GateContext, measurement: Measurement, has_junit: bool) -> Measu
         return dataclasses.replace(measurement, details=details)
     values = {k: v for k, v in measurement.values.items() if k != "tests_failed"}
     details = msgspec.structs.replace(details, tests=None)
-    if ctx.config.blocking.get("tests_failed", True):
+    if ctx.config.blocking["tests_failed"]:
         return dataclasses.replace(
             measurement, values=values, details=details,
             unmeasured={**measurement.unmeasured, "tests_failed": NO_JUNIT},

@@ -9,29 +9,28 @@ root as working directory.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
+
+import msgspec
 
 from auditor.errors import GateError
 from auditor.plugin import GateContext
 from auditor.procs import ProcResult
-from gates.coverage import outcomes_plugin
+from gates.coverage.coverage_json import CoverageReport, LineSummary, decode_report
+from gates.coverage.outcomes import OUTCOMES_PLUGIN, PluginCounts, parse_outcomes, plugin_env
 from gates.coverage.parse import (
     CoverageTotals,
     CoverageWarning,
     SuiteCounts,
+    coverage_totals,
     coverage_warnings,
-    parse_coverage_json,
     parse_junit,
     with_xpassed,
 )
 from gates.coverage.parse import skipped_files as parse_skipped
 from gates.coverage.pytest_failure import PYTEST_ERRORS, explain
-from gates.paths import relative_to_root
 from gates.tools import check_exit, tool_failed
 
 # pytest's exit codes (https://docs.pytest.org/en/stable/reference/exit-codes.html).
@@ -41,8 +40,6 @@ PYTEST_RAN = (0, 1)
 # the variable that moves each one (to a directory of that name in the work directory).
 # Anything else a suite writes into the target is found by the audit's tree check.
 TEST_RUN_CACHES = {"HYPOTHESIS_STORAGE_DIRECTORY": "hypothesis"}
-OUTCOMES_PLUGIN = "_audit_pytest_outcomes"
-"""The module name the outcome-counting plugin is loaded as in the target's test run."""
 # `coverage combine`: 0 = combined; 1 = error, e.g. "No data to combine".
 COMBINE_OK = (0,)
 # `coverage json`: 0 = written; 2 = written, but the total is under the project's own
@@ -54,13 +51,23 @@ import importlib.util, json, sys
 found = {"python": sys.version.split()[0]}
 for name in ("pytest", "coverage"):
     try:
-        found[name] = getattr(__import__(name), "__version__", "unknown")
+        found[name] = str(getattr(__import__(name), "__version__", "unknown"))
     except Exception:
         found[name] = None
 for plugin in ("pytest_cov", "xdist"):
     found[plugin] = importlib.util.find_spec(plugin) is not None
 print(json.dumps(found))
 """
+
+
+class Probed(msgspec.Struct, frozen=True):
+    """What _PROBE prints: every key, always; a tool's version is null when it is missing."""
+
+    python: str
+    pytest: str | None
+    coverage: str | None
+    pytest_cov: bool
+    xdist: bool
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,17 @@ def _fix_hint(python: Path) -> str:
     )
 
 
+def read_probe(stdout: str, python: Path) -> Probed:
+    """What _PROBE printed (its last line); anything else is a GateError naming the field."""
+    lines = stdout.strip().splitlines()
+    try:
+        return msgspec.json.decode(lines[-1] if lines else "", type=Probed)
+    except msgspec.DecodeError as exc:
+        raise GateError(
+            f"the target's interpreter {python} gave an unreadable version check: {exc}"
+        ) from None
+
+
 def probe(ctx: GateContext) -> Toolchain:
     """Check that the target's interpreter runs and has pytest and coverage."""
     # The work directory as cwd keeps a module of the target named like a tool out of the way.
@@ -135,84 +153,39 @@ def probe(ctx: GateContext) -> Toolchain:
     )
     check_exit(f"the target's interpreter {ctx.python}", result, (0,))
     try:
-        found = json.loads(result.stdout.strip().splitlines()[-1])
-    except (json.JSONDecodeError, IndexError):
-        raise tool_failed(
-            f"the target's interpreter {ctx.python} did not answer a version check", result
-        ) from None
-    if not isinstance(found, dict):
-        raise GateError(f"the target's interpreter {ctx.python} gave an unreadable version check")
-    missing = [name for name in ("pytest", "coverage") if not found.get(name)]
-    if missing:
+        found = read_probe(result.stdout, ctx.python)
+    except GateError as exc:
+        raise GateError(str(exc), log_tail=result.describe(tail_lines=40)) from None
+    versions = {"pytest": found.pytest, "coverage": found.coverage}
+    missing = [name for name, version in versions.items() if version is None]
+    if found.pytest is None or found.coverage is None:
         raise GateError(
             f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed in "
             f"the target's interpreter {ctx.python}; " + _fix_hint(ctx.python)
         )
     return Toolchain(
-        python_version=str(found.get("python", "")),
-        pytest_version=str(found["pytest"]),
-        pytest_cov=found.get("pytest_cov") is True,
-        xdist=found.get("xdist") is True,
+        python_version=found.python,
+        pytest_version=found.pytest,
+        pytest_cov=found.pytest_cov,
+        xdist=found.xdist,
     )
-
-
-def _outcomes_plugin_env(workdir: Path, env: dict[str, str], outcomes: Path) -> dict[str, str]:
-    """Copy the outcome-counting plugin alone into a directory of the work directory and make
-    it importable (a directory of its own, so nothing else of the auditor can shadow a module
-    of the target)."""
-    plugin_dir = workdir / "pytest-plugin"
-    plugin_dir.mkdir(exist_ok=True)
-    source = resources.files("gates.coverage").joinpath("outcomes_plugin.py")
-    (plugin_dir / f"{OUTCOMES_PLUGIN}.py").write_text(source.read_text("utf-8"), "utf-8")
-    path = os.pathsep.join(p for p in (str(plugin_dir), env.get("PYTHONPATH", "")) if p)
-    return {"PYTHONPATH": path, outcomes_plugin.ENV_VAR: str(outcomes)}
-
-
-@dataclass(frozen=True)
-class PluginCounts:
-    """What the outcome-counting plugin counted in the test run."""
-
-    xpassed: int
-    warnings: int
-    """The count of pytest's warnings summary."""
-    samples: list[str]
-    """The first few of those warnings, one line each, paths relative to the target root."""
-
-
-def _count(data: dict[str, object], key: str) -> int:
-    value = data.get(key)
-    return value if isinstance(value, int) and value >= 0 else 0
-
-
-def _sample(item: object, root: Path) -> str | None:
-    if not isinstance(item, dict):
-        return None
-    where = str(item.get("filename") or "")
-    line = item.get("lineno")
-    place = relative_to_root(where, root) + (f":{line}" if isinstance(line, int) else "")
-    return f"{item.get('category') or 'Warning'}: {item.get('message')} ({place})"
 
 
 def _read_plugin(outcomes: Path, result: ProcResult, root: Path) -> PluginCounts:
     """What the plugin counted; a run that did not load it is an error, since xpassed tests
     would then count as passed and warnings go unseen."""
     try:
-        data = json.loads(outcomes.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raw = outcomes.read_bytes()
+    except OSError:
         raise tool_failed(
             "pytest ran but did not load the auditor's outcome counter (`-p "
             f"{OUTCOMES_PLUGIN}`), so xpassed tests cannot be told from passed ones",
             result,
         ) from None
-    if not isinstance(data, dict):
-        data = {}
-    samples = data.get("samples")
-    lines = [_sample(item, root) for item in samples] if isinstance(samples, list) else []
-    return PluginCounts(
-        xpassed=_count(data, "xpassed"),
-        warnings=_count(data, "warnings"),
-        samples=[line for line in lines if line],
-    )
+    try:
+        return parse_outcomes(raw, root)
+    except GateError as exc:
+        raise GateError(str(exc), log_tail=result.describe(tail_lines=40)) from None
 
 
 def _check_pytest(result: ProcResult, counts: SuiteCounts | None, root: Path) -> SuiteCounts:
@@ -244,7 +217,7 @@ def run_suite(
     data_file = ctx.workdir / ".coverage"
     junit = ctx.workdir / "junit.xml"
     outcomes = ctx.workdir / "outcomes.json"
-    env.update(_outcomes_plugin_env(ctx.workdir, env, outcomes))
+    env.update(plugin_env(ctx.workdir, env, outcomes))
     extra = toolchain.pytest_args() if toolchain is not None else []
     ctx.progress("running the tests under coverage")
     result = ctx.run(
@@ -311,7 +284,7 @@ def read_report(
     report = ctx.workdir / "coverage.json"
     ctx.progress("reading coverage")
     written, data = _json_report(ctx, coverage_cmd, report, tools_env, include=[])
-    totals = parse_coverage_json(data, ctx.root)
+    totals = coverage_totals(data, ctx.root)
     excluded = [f.path for f in totals.files if ctx.exclude.excludes(f.path)]
     # The auditor's own pytest plugin runs from the work directory: a project that measures
     # every file it runs (no coverage `source`) measures it too, though it is not the project's.
@@ -328,17 +301,15 @@ def read_report(
                 f"({len(excluded)} files); narrow its globs"
             )
         written, data = _json_report(ctx, coverage_cmd, report, tools_env, include=kept)
-        totals = parse_coverage_json(data, ctx.root)
+        totals = coverage_totals(data, ctx.root)
     if not totals.files:
         raise GateError(
             "coverage's JSON report lists no measured file",
             log_tail=written.describe(tail_lines=40),
         )
-    meta = data.get("meta") if isinstance(data, dict) else None
-    version = meta.get("version") if isinstance(meta, dict) else None
     return Report(
         totals=totals,
-        version=version if isinstance(version, str) else "",
+        version=data.meta.version,
         skipped_files=parse_skipped(written.stderr, ctx.root),
         coverage_stderr=written.stderr,
         excluded_files=tuple(excluded),
@@ -357,19 +328,20 @@ def _json_report(
     report: Path,
     env: dict[str, str],
     include: Sequence[str],
-) -> tuple[ProcResult, object]:
+) -> tuple[ProcResult, CoverageReport[LineSummary]]:
     """`coverage json` (of only the INCLUDE files, relative to the root, when given) and the
-    report it wrote, parsed."""
+    report it wrote, decoded; a report that is not coverage's format is an error naming the
+    field."""
     included = ["--include", ",".join(include)] if include else []
     written = ctx.run(
         [*coverage_cmd, "json", "-o", str(report), "--ignore-errors", *included], env=env
     )
     check_exit("`coverage json`", written, JSON_OK)
     try:
-        data: object = json.loads(report.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return written, decode_report(report.read_bytes())
+    except OSError as exc:
         raise GateError(
-            f"coverage's JSON report could not be read: {exc}",
-            log_tail=written.describe(),
+            f"coverage's JSON report could not be read: {exc}", log_tail=written.describe()
         ) from None
-    return written, data
+    except GateError as exc:
+        raise GateError(str(exc), log_tail=written.describe()) from None
