@@ -22,12 +22,13 @@ import os
 import shlex
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import ConfigError, GateError
 from auditor.model import OptionSpec
+from auditor.plugin import GateConfig
 from auditor.procs import Background
 
 LOOPBACK = "127.0.0.1"
@@ -85,25 +86,34 @@ def _split_start(text: str, where: str) -> tuple[str, ...]:
     return parts
 
 
-def _env(value: object, table: str) -> dict[str, str]:
-    if not isinstance(value, dict):
-        return {}
+def _env(value: dict[str, object] | None, table: str) -> dict[str, str]:
+    """The `env` table as strings; None (unset) is no extra variable."""
     env: dict[str, str] = {}
-    for key, item in value.items():
+    for key, item in (value or {}).items():
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             raise ConfigError(f"`env.{key}` in {table} must be a string or a number")
-        env[str(key)] = str(item)
+        env[key] = str(item)
     return env
 
 
-def parse_service(options: Mapping[str, object], table: str) -> ServiceSettings:
-    """Check the service keys of TABLE (e.g. `[tool.audit.load]`); ConfigError if they cannot
-    work."""
-    raw_start = options.get("start")
-    start_text = raw_start if isinstance(raw_start, str) else ""
+def with_defaults(specs: Iterable[OptionSpec], options: Mapping[str, object]) -> GateConfig:
+    """OPTIONS as a gate's configuration holds them: each of SPECS left unset at its
+    OptionSpec's default, as auditor.config completes a `[tool.audit.<gate>]` table (a table
+    that already went through it is unchanged), to be read with `GateConfig.option_*`."""
+    values: dict[str, object] = {spec.name: spec.default for spec in specs}
+    values.update(options)
+    return GateConfig(thresholds={}, blocking={}, options=values, timeout=0.0)
+
+
+def parse_service(config: GateConfig, table: str) -> ServiceSettings:
+    """Check the service keys of TABLE (e.g. `[tool.audit.load]`) in CONFIG, read as
+    SERVICE_OPTIONS declare them; ConfigError if they cannot work."""
+    start_text = config.option_str("start")
+    if start_text is None:
+        raise ConfigError(f"`start` in {table} is not set; give the command that starts the "
+                          "service")
     start = _split_start(start_text, f"`start` in {table}")
-    port = options.get("port")
-    fixed_port = port if isinstance(port, int) and not isinstance(port, bool) else None
+    fixed_port = config.option_int("port")
     if fixed_port is not None and not 1 <= fixed_port <= 65535:
         raise ConfigError(f"`port` in {table} must be between 1 and 65535")
     if "{port}" not in start_text and fixed_port is None:
@@ -111,23 +121,17 @@ def parse_service(options: Mapping[str, object], table: str) -> ServiceSettings:
             f"`start` in {table} has no `{{port}}`: put `{{port}}` where the service takes its "
             "port (a free one is chosen), or set `port` to the fixed port it listens on"
         )
-    raw_health = options.get("health")
-    health = raw_health if isinstance(raw_health, str) and raw_health else "/"
-    if not health.startswith("/"):
+    health = config.option_str("health")
+    if health is None or not health.startswith("/"):
         raise ConfigError(f"`health` in {table} must be a path starting with `/`")
-    timeout = options.get("startup_timeout")
-    startup_timeout = (
-        float(timeout) if isinstance(timeout, int | float) and not isinstance(timeout, bool)
-        else 30.0
-    )
-    if startup_timeout <= 0:
+    startup_timeout = config.option_number("startup_timeout")
+    if startup_timeout is None or startup_timeout <= 0:
         raise ConfigError(f"`startup_timeout` in {table} must be above 0")
-    cwd = options.get("cwd")
     return ServiceSettings(
         start=start,
         port=fixed_port,
-        cwd=cwd if isinstance(cwd, str) and cwd else None,
-        env=_env(options.get("env"), table),
+        cwd=config.option_str("cwd"),
+        env=_env(config.option_table("env"), table),
         health=health,
         startup_timeout=startup_timeout,
     )

@@ -12,15 +12,16 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import re
 import shlex
 import xml.etree.ElementTree as ET  # nosec B405
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
-import yaml
+import msgspec
 
 from auditor.errors import GateError
 from gates.tools import NotAReportError
@@ -99,7 +100,7 @@ def parse_junit(text: str) -> list[Failure]:
         raise NotAReportError(f"schemathesis's JUnit report is not XML: {exc}") from None
     failures: list[Failure] = []
     for case in root.iter("testcase"):
-        operation = case.get("name", "")
+        operation = _operation(case)
         for failure in case.iter("failure"):
             declared = _codes(failure.get("message", ""))
             found: list[Failure] = []
@@ -119,11 +120,21 @@ def parse_junit(text: str) -> list[Failure]:
     return failures
 
 
+def _operation(case: ET.Element) -> str:
+    """A `<testcase>`'s operation (`name`, which schemathesis always writes)."""
+    name = case.get("name")
+    if name is None:
+        raise NotAReportError("schemathesis's JUnit report has a <testcase> without its `name`")
+    return name
+
+
 def junit_errors(text: str) -> list[str]:
-    """The operations schemathesis could not test (`<error>` elements), with their message."""
+    """The operations schemathesis could not test (`<error>` elements), with their message (an
+    error recorded without one has its text)."""
     root = ET.fromstring(text)  # noqa: S314  # nosec B314 - written by schemathesis here
     return [
-        f"{case.get('name', '')}: {error.get('message', '') or (error.text or '').strip()[:200]}"
+        f"{_operation(case)}: "
+        f"{error.get('message') or (error.text or '').strip()[:200]}"
         for case in root.iter("testcase")
         for error in case.iter("error")
     ]
@@ -151,68 +162,111 @@ class Interaction:
         return self.response_body.decode("utf-8", errors="replace")
 
 
-def _body(data: object) -> bytes | None:
-    if not isinstance(data, dict):
-        return None
-    if isinstance(data.get("base64_string"), str):
-        return base64.b64decode(data["base64_string"])
-    if isinstance(data.get("string"), str):
-        return str(data["string"]).encode("utf-8", errors="surrogatepass")
-    return None
+class _Body(msgspec.Struct):
+    """A recorded body: `base64_string` with `--report-preserve-bytes` (the gate's), else
+    `string` (schemathesis/reporting/vcr.py)."""
+
+    base64_string: str | None = None
+    string: str | None = None
+
+    def data(self, where: str) -> bytes:
+        if self.base64_string is not None:
+            try:
+                return base64.b64decode(self.base64_string)
+            except binascii.Error as exc:
+                raise NotAReportError(
+                    f"schemathesis's cassette holds a body that is not base64 ({where}): {exc}"
+                ) from None
+        if self.string is not None:
+            return self.string.encode("utf-8", errors="surrogatepass")
+        raise NotAReportError(
+            f"schemathesis's cassette holds a body with neither `base64_string` nor `string` "
+            f"({where})"
+        )
 
 
-def _headers(data: object) -> dict[str, str]:
-    if not isinstance(data, dict):
-        return {}
-    out: dict[str, str] = {}
-    for name, values in data.items():
-        value = values[0] if isinstance(values, list) and values else values
-        out[str(name)] = str(value)
-    return out
+Headers = dict[str, list[str]] | None
+"""Header name -> its values; a message without headers is written as nothing (null)."""
 
 
-def _status(data: object) -> int:
-    code = data.get("code") if isinstance(data, dict) else None
-    try:
-        return int(str(code))
-    except ValueError:
-        return 0
+class _Request(msgspec.Struct):
+    uri: str
+    method: str
+    headers: Headers
+    body: _Body | None = None
+    """Left out when the request had no body."""
 
 
-def _interaction(item: dict[str, Any]) -> Interaction:
-    request = item.get("request") if isinstance(item.get("request"), dict) else {}
-    response = item.get("response") if isinstance(item.get("response"), dict) else {}
-    assert isinstance(request, dict)  # noqa: S101 - narrowed above
-    assert isinstance(response, dict)  # noqa: S101 - narrowed above
-    checks = item.get("checks") if isinstance(item.get("checks"), list) else []
-    assert isinstance(checks, list)  # noqa: S101 - narrowed above
+class _Status(msgspec.Struct):
+    code: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{3}$")]
+    """The status code, written as a quoted string (`'405'`)."""
+
+
+class _Response(msgspec.Struct):
+    status: _Status
+    headers: Headers
+    body: _Body | None = None
+    """Left out when the response had no content."""
+
+
+class _Check(msgspec.Struct):
+    name: str
+    status: str
+    """`SUCCESS`, `FAILURE`, ..."""
+
+
+class _Recorded(msgspec.Struct):
+    """One entry of `http_interactions`, as schemathesis's VCR writer records it."""
+
+    id: str
+    checks: list[_Check]
+    request: _Request
+    response: _Response | None
+    """null when the request got no response (schemathesis's ERROR status)."""
+
+
+class _Cassette(msgspec.Struct):
+    http_interactions: list[_Recorded]
+
+
+def _headers(headers: Headers) -> dict[str, str]:
+    """Each header's first value."""
+    return {name: values[0] for name, values in (headers or {}).items() if values}
+
+
+def _interaction(item: _Recorded, response: _Response) -> Interaction:
+    where = f"test case {item.id}"
     return Interaction(
-        case_id=str(item.get("id", "")),
-        method=str(request.get("method", "")).upper(),
-        uri=str(request.get("uri", "")),
-        request_headers=_headers(request.get("headers")),
-        request_body=_body(request.get("body")),
-        status=_status(response.get("status")),
-        response_headers=_headers(response.get("headers")),
-        response_body=_body(response.get("body")) or b"",
-        failed_checks=tuple(
-            str(c.get("name")) for c in checks
-            if isinstance(c, dict) and str(c.get("status", "")).upper() == "FAILURE"
-        ),
+        case_id=item.id,
+        method=item.request.method.upper(),
+        uri=item.request.uri,
+        request_headers=_headers(item.request.headers),
+        request_body=item.request.body.data(where) if item.request.body else None,
+        status=int(response.status.code),
+        response_headers=_headers(response.headers),
+        response_body=response.body.data(where) if response.body else b"",
+        failed_checks=tuple(c.name for c in item.checks if c.status.upper() == "FAILURE"),
     )
 
 
 def parse_cassette(text: str) -> list[Interaction]:
-    """Every interaction of a schemathesis VCR cassette, in recording order."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    """Every answered interaction of a schemathesis VCR cassette, in recording order.
+
+    A request that got no response has no status or body to judge or replay (schemathesis
+    records it as an error, which its JUnit report names and the gate refuses): it is left out.
+    """
     try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506  # nosec B506 - a safe loader
-    except yaml.YAMLError as exc:
+        cassette = msgspec.yaml.decode(text, type=_Cassette)
+    except msgspec.ValidationError as exc:
+        raise NotAReportError(
+            f"schemathesis's cassette is not the one this gate reads: {exc}"
+        ) from None
+    except msgspec.DecodeError as exc:
         raise NotAReportError(f"schemathesis's cassette is not YAML: {exc}") from None
-    items = data.get("http_interactions") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise NotAReportError("schemathesis's cassette has no `http_interactions` list")
-    return [_interaction(item) for item in items if isinstance(item, dict)]
+    return [
+        _interaction(item, item.response)
+        for item in cassette.http_interactions if item.response is not None
+    ]
 
 
 def by_case(interactions: Iterable[Interaction]) -> dict[str, Interaction]:
@@ -243,33 +297,80 @@ class RunReport:
     version: str
 
 
-def parse_run_report(data: Mapping[str, Any]) -> RunReport:
-    """schemathesis's JSON run report (`--report json`)."""
-    if "schemathesis_version" not in data:
-        raise NotAReportError("schemathesis's JSON report has no `schemathesis_version`")
-    operations = data.get("operations") if isinstance(data.get("operations"), dict) else {}
-    cases = data.get("test_cases") if isinstance(data.get("test_cases"), dict) else {}
-    assert isinstance(operations, dict)  # noqa: S101 - narrowed above
-    assert isinstance(cases, dict)  # noqa: S101 - narrowed above
-    failures = [f for f in data.get("failures") or [] if isinstance(f, dict)]
-    errors = [e for e in data.get("errors") or [] if isinstance(e, dict)]
-    seed = data.get("seed")
+class _Operations(msgspec.Struct):
+    selected: int
+    tested: int
+
+
+class _TestCases(msgspec.Struct):
+    generated: int
+
+
+class _FailureGroup(msgspec.Struct):
+    code: str
+    count: int
+    operations: list[str]
+
+
+class _ErrorGroup(msgspec.Struct):
+    title: str
+    count: int
+
+
+class RunJson(msgspec.Struct):
+    """schemathesis's JSON run report (`--report json`, schemathesis/cli/json_report.py,
+    `build_document`): the fields the gate reads, each always written."""
+
+    schemathesis_version: str
+    seed: int | None
+    """null when the run had no seed."""
+    stop_reason: str
+    complete: bool
+    operations: _Operations | None
+    """null when the schema never loaded (not the same as zero operations)."""
+    test_cases: _TestCases
+    failures: list[_FailureGroup]
+    errors: list[_ErrorGroup]
+
+
+def decode_run_report(text: str | bytes) -> RunJson:
+    """schemathesis's JSON run report decoded; NotAReportError naming the field that is missing
+    or of another type."""
+    try:
+        return msgspec.json.decode(text, type=RunJson)
+    except msgspec.ValidationError as exc:
+        raise NotAReportError(
+            f"schemathesis's JSON report is not the one this gate reads: {exc}"
+        ) from None
+    except msgspec.DecodeError as exc:
+        raise NotAReportError(f"schemathesis's JSON report is not JSON: {exc}") from None
+
+
+def parse_run_report(data: object) -> RunReport:
+    """schemathesis's JSON run report (`--report json`), decoded (`decode_run_report`) or as
+    parsed JSON."""
+    if isinstance(data, RunJson):
+        report = data
+    else:
+        try:
+            report = msgspec.convert(data, RunJson)
+        except msgspec.ValidationError as exc:
+            raise NotAReportError(
+                f"schemathesis's JSON report is not the one this gate reads: {exc}"
+            ) from None
+    # No operations when the schema never loaded: none was selected or tested.
+    operations = report.operations or _Operations(selected=0, tested=0)
     return RunReport(
-        complete=bool(data.get("complete")),
-        stop_reason=str(data.get("stop_reason") or ""),
-        seed=seed if isinstance(seed, int) else None,
-        operations_tested=int(operations.get("tested") or 0),
-        operations_selected=int(operations.get("selected") or 0),
-        test_cases=int(cases.get("generated") or 0),
-        errors=[
-            f"{e.get('title', 'error')}" + (f" ({e['count']}x)" if e.get("count", 1) != 1 else "")
-            for e in errors
-        ],
-        failure_counts={str(f.get("code")): int(f.get("count") or 0) for f in failures},
-        failure_operations={
-            str(f.get("code")): [str(o) for o in f.get("operations") or []] for f in failures
-        },
-        version=str(data["schemathesis_version"]),
+        complete=report.complete,
+        stop_reason=report.stop_reason,
+        seed=report.seed,
+        operations_tested=operations.tested,
+        operations_selected=operations.selected,
+        test_cases=report.test_cases.generated,
+        errors=[e.title + (f" ({e.count}x)" if e.count != 1 else "") for e in report.errors],
+        failure_counts={f.code: f.count for f in report.failures},
+        failure_operations={f.code: list(f.operations) for f in report.failures},
+        version=report.schemathesis_version,
     )
 
 

@@ -8,9 +8,10 @@ costs only the source locations, never the measurement.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
+
+import msgspec
 
 _APP_TOKEN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
@@ -52,21 +53,33 @@ def app_from_start(start: tuple[str, ...]) -> str | None:
     return next((token for token in start if _APP_TOKEN.fullmatch(token)), None)
 
 
+Probe = dict[str, tuple[str | None, int]]
+"""What PROBE prints: operation -> [source file (null when inspect finds none), line]."""
+
+
+def decode_probe(stdout: str) -> Probe:
+    """The probe's output (its last line); msgspec.DecodeError when it is not the probe's JSON,
+    a ValidationError naming the operation whose location is not [file, line]."""
+    lines = stdout.strip().splitlines()
+    return msgspec.json.decode(lines[-1] if lines else "", type=Probe)
+
+
 def parse_probe(stdout: str, root: Path) -> dict[str, tuple[str, int]]:
     """The probe's output as operation -> (path relative to the root, line); handlers outside the
-    root (a library's) are left out."""
+    root (a library's), or without a source file, are left out.
+
+    The locations are pointers for people, never figures: output that is not the probe's (the
+    app printed after it) leaves them unknown, which the gate's details say."""
     try:
-        data = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip() else {}
-    except ValueError:
+        data = decode_probe(stdout)
+    except msgspec.DecodeError:
         return {}
     found: dict[str, tuple[str, int]] = {}
-    if not isinstance(data, dict):
-        return found
     resolved_root = root.resolve()
-    for operation, where in data.items():
-        if not (isinstance(where, list) and len(where) == 2 and isinstance(where[1], int)):
+    for operation, (source, line) in data.items():
+        if source is None:
             continue
-        path = Path(str(where[0])).resolve()
+        path = Path(source).resolve()
         if path.is_relative_to(resolved_root):
-            found[str(operation)] = (path.relative_to(resolved_root).as_posix(), where[1])
+            found[operation] = (path.relative_to(resolved_root).as_posix(), line)
     return found

@@ -7,12 +7,15 @@ table inherits them from `[tool.audit.load]` when it sets no `start` of its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from auditor.errors import ConfigError
 from auditor.model import OptionSpec
-from gates.service import ServiceSettings, parse_service
+from auditor.plugin import GateConfig
+from gates.service import SERVICE_OPTIONS, ServiceSettings, parse_service, with_defaults
 
 TABLE = "[tool.audit.api]"
 DEFAULT_SEED = 20240901
@@ -32,6 +35,7 @@ CHECK_GROUPS: dict[str, tuple[str, ...]] = {
 """Each condition, with the schemathesis checks (`st run --checks`) that feed it; leaky_errors
 is read by the gate from the recorded responses."""
 
+_T = TypeVar("_T")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
@@ -91,34 +95,23 @@ def _where(key: str) -> str:
     return f"`{key}` in {TABLE}"
 
 
-def _headers(value: object) -> dict[str, str]:
-    if not isinstance(value, dict):
-        return {}
+def _headers(value: dict[str, object] | None) -> dict[str, str]:
+    """Header name -> the environment variable holding its value; None (unset) is no header."""
     headers: dict[str, str] = {}
-    for name, env_name in value.items():
-        if not _HEADER_NAME.fullmatch(str(name)):
+    for name, env_name in (value or {}).items():
+        if not _HEADER_NAME.fullmatch(name):
             raise ConfigError(f"`headers.{name}` in {TABLE} is not a valid header name")
         if not isinstance(env_name, str) or not _ENV_NAME.fullmatch(env_name):
             raise ConfigError(
                 f"`headers.{name}` in {TABLE} must name the environment variable that holds "
                 "its value (e.g. \"API_TOKEN\"), never the secret itself"
             )
-        headers[str(name)] = env_name
+        headers[name] = env_name
     return headers
 
 
-def parse(options: dict[str, object]) -> ApiSettings:
-    """Check the options of `[tool.audit.api]`; the gate runs only when `start` is set."""
-    service = parse_service(options, TABLE)
-    schema = options.get("schema")
-    schema_text = schema if isinstance(schema, str) and schema else "/openapi.json"
-    max_examples = options.get("max_examples")
-    examples = max_examples if isinstance(max_examples, int) else 50
-    if examples < 1:
-        raise ConfigError(f"{_where('max_examples')} must be at least 1")
-    seed = options.get("seed")
-    checks_value = options.get("checks")
-    checks = tuple(checks_value) if isinstance(checks_value, list) else tuple(CHECK_GROUPS)
+def _checks(config: GateConfig) -> tuple[str, ...]:
+    checks = config.option_list("checks")
     for group in checks:
         if group not in CHECK_GROUPS:
             raise ConfigError(
@@ -127,22 +120,51 @@ def parse(options: dict[str, object]) -> ApiSettings:
             )
     if not checks:
         raise ConfigError(f"{_where('checks')} is empty; leave it out to run every check")
-    auth = options.get("auth")
-    if auth is not None and (not isinstance(auth, str) or not _ENV_NAME.fullmatch(auth)):
+    return tuple(dict.fromkeys(checks))
+
+
+def _auth(config: GateConfig) -> str | None:
+    auth = config.option_str("auth")
+    if auth is not None and not _ENV_NAME.fullmatch(auth):
         raise ConfigError(
             f"{_where('auth')} must name the environment variable that holds `user:password` "
             "(e.g. \"API_BASIC_AUTH\"), never the secret itself"
         )
-    app = options.get("app")
-    command = options.get("schemathesis_command")
+    return auth
+
+
+def _required(value: _T | None, key: str, kind: str) -> _T:
+    """An option that has a default (in API_OPTIONS), checked to be of its kind."""
+    if value is None:
+        raise ConfigError(f"{_where(key)} must be {kind}")
+    return value
+
+
+def parse(options: Mapping[str, object]) -> ApiSettings:
+    """Check the options of `[tool.audit.api]` (read as API_OPTIONS and SERVICE_OPTIONS declare
+    them, each unset one at its default); the gate runs only when `start` is set."""
+    config = with_defaults((*SERVICE_OPTIONS, *API_OPTIONS), options)
+    service = parse_service(config, TABLE)
+    schema = _required(config.option_str("schema"), "schema", "a string")
+    if not schema:
+        raise ConfigError(f"{_where('schema')} is empty; give a path on the service or a file")
+    examples = _required(config.option_int("max_examples"), "max_examples", "a whole number")
+    if examples < 1:
+        raise ConfigError(f"{_where('max_examples')} must be at least 1")
+    seed = _required(config.option_int("seed"), "seed", "a whole number")
+    checks = _checks(config)
+    auth = _auth(config)
+    app = config.option_str("app")
+    if app == "":
+        raise ConfigError(f"{_where('app')} is empty; leave it out or give module:attribute")
     return ApiSettings(
         service=service,
-        schema=schema_text,
+        schema=schema,
         max_examples=examples,
-        seed=seed if isinstance(seed, int) else DEFAULT_SEED,
-        checks=tuple(dict.fromkeys(str(c) for c in checks)),
-        headers=_headers(options.get("headers")),
-        auth=auth if isinstance(auth, str) else None,
-        app=app if isinstance(app, str) and app else None,
-        command=tuple(str(c) for c in command) if isinstance(command, list) else (),
+        seed=seed,
+        checks=checks,
+        headers=_headers(config.option_table("headers")),
+        auth=auth,
+        app=app,
+        command=tuple(config.option_list("schemathesis_command")),
     )

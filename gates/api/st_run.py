@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import GateError
+from gates.api.parse import RunJson, decode_run_report
 from gates.api.settings import ApiSettings
 from gates.tools import NotAReportError
 
@@ -115,14 +116,13 @@ def command(settings: ApiSettings, *, base: tuple[str, ...], config: Path, schem
     return cmd
 
 
-def read_json_report(path: Path) -> dict[str, object]:
-    """schemathesis's JSON run report; NotAReportError when it is missing or unreadable."""
+def read_json_report(path: Path) -> RunJson:
+    """schemathesis's JSON run report, decoded; NotAReportError when it is missing, or is not
+    the report the gate reads (naming the field)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_bytes()
     except FileNotFoundError:
         raise NotAReportError("schemathesis wrote no JSON report") from None
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise NotAReportError(f"schemathesis's JSON report is unreadable: {exc}") from None
-    if not isinstance(data, dict):
-        raise NotAReportError("schemathesis's JSON report is not an object")
-    return data
+    return decode_run_report(text)

@@ -106,49 +106,7 @@ class LoadGate(BaseGate):
         *db_timing.CONDITIONS,
     )
     options: tuple[OptionSpec, ...] = (
-        *SERVICE_OPTIONS,
-        OptionSpec("rate", "number", None,
-                   "open model: requests per second at normal load, sent at fixed times whatever "
-                   "the service does (instead of users)"),
-        OptionSpec("peak_factor", "number", 10,
-                   "peak load as a multiple of normal load (rate or users)"),
-        OptionSpec("users", "int", 10, "closed model: simulated users at normal load"),
-        OptionSpec("peak_users", "int", None,
-                   "simulated users at peak load (default peak_factor x users)"),
-        OptionSpec("spawn_rate", "number", None, "users started per second (default: all in 1 s)"),
-        OptionSpec("peak_spawn_rate", "number", None,
-                   "users started per second at peak (default: all in 1 s)"),
-        OptionSpec("duration", "number", 40,
-                   "seconds per stage; 40 s at the default 100 requests/s peak gives the ~3,700 "
-                   "requests needed to show a 0.1% error rate with 95% confidence"),
-        OptionSpec("request_timeout", "number", 10,
-                   "seconds after which a request counts as failed (timeout); requests in flight "
-                   "at a stage's end are waited for this long"),
-        OptionSpec("confidence", "str", "estimate",
-                   "estimate: judge the measured value, warn when its 95% interval crosses the "
-                   "threshold; strict: such a condition is inconclusive (blocks)"),
-        OptionSpec("repeats", "int", 1,
-                   "run the measured stages this many times and judge the median"),
-        OptionSpec("warmup", "number", 2,
-                   "seconds of normal load before measuring, not counted (0: none)"),
-        OptionSpec("wait", "str", None,
-                   "wait between a user's requests: constant_throughput(1) (default, about 1 "
-                   "request/s per user), between(MIN, MAX), constant(S), constant_pacing(S), none"),
-        OptionSpec("endpoints", "table_list", [],
-                   "requests to make: path, method (GET), weight (1), status (2xx), json"),
-        OptionSpec("locustfile", "str", None, "the target's own locustfile instead of endpoints"),
-        OptionSpec("processes", "int", 1,
-                   "locust processes generating load on this machine (locust --processes)"),
-        OptionSpec("expect_workers", "int", 0,
-                   "run locust as master and wait for this many workers you start "
-                   "(locust --worker -f - --master-host HOST)"),
-        OptionSpec("master_bind_host", "str", "127.0.0.1",
-                   "interface the master listens on for workers (0.0.0.0 for other machines)"),
-        OptionSpec("master_bind_port", "int", 5557, "port the master listens on for workers"),
-        OptionSpec("workers_timeout", "number", 60, "seconds to wait for the expected workers"),
-        OptionSpec("locust_command", "str_list", [],
-                   "command that runs locust (default: the auditor's own, python -m locust)"),
-        *db_timing.OPTIONS,
+        *SERVICE_OPTIONS, *load_config.OPTIONS, *db_timing.OPTIONS,
     )
 
     def skip_reason(self, config: GateConfig) -> str | None:
@@ -321,8 +279,7 @@ def _read_repeats(plan: locustfile.StagePlan,
             for normal, peak in plan.prefixes
         ]
     except GateError as exc:
-        exceptions = load_locust.stage_exceptions(plan.prefixes[0][0])
-        extra = f"; errors in the scenario: {'; '.join(exceptions)}" if exceptions else ""
+        extra = load_locust.scenario_errors(plan.prefixes[0][0])
         raise GateError(f"{exc}{extra}", log_tail=load_locust.log_tail(log_text)) from None
 
 

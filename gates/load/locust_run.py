@@ -20,6 +20,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+import msgspec
+
 from auditor.errors import GateError
 from auditor.procs import Background
 from gates.load.settings import LoadSettings
@@ -44,18 +46,42 @@ SATURATION_ERROR = (
 LOG_TAIL_LINES = 40
 
 
-def parse_exceptions(text: str) -> tuple[str, ...]:
-    """Messages of a `_exceptions.csv` (errors raised in the scenario's own code), with counts."""
-    return tuple(
-        f"{row.get('Count', '?')} x {row.get('Message', '')}"
-        for row in csv.DictReader(io.StringIO(text))
-    )
+class ExceptionRow(msgspec.Struct, rename={"count": "Count", "message": "Message"}):
+    """A row of locust's `_exceptions.csv` (`StatsCSV.exceptions_columns`: Count, Message,
+    Traceback, Nodes): the columns read."""
+
+    count: int
+    message: str
+
+
+def parse_exceptions(text: str, where: str = "locust's _exceptions.csv") -> tuple[str, ...]:
+    """Messages of a `_exceptions.csv` (errors raised in the scenario's own code), with counts;
+    GateError naming the column when one is missing or not of its type."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    try:
+        # strict=False: a CSV cell is text, `Count` is read as the whole number it holds.
+        typed = msgspec.convert(rows, list[ExceptionRow], strict=False)
+    except msgspec.ValidationError as exc:
+        raise GateError(f"{where} is not the table locust writes: {exc}") from None
+    return tuple(f"{row.count} x {row.message}" for row in typed)
 
 
 def stage_exceptions(prefix: Path) -> tuple[str, ...]:
     """Errors raised in the scenario's own code during a stage, from its `_exceptions.csv`."""
     path = prefix.with_name(prefix.name + "_exceptions.csv")
-    return parse_exceptions(path.read_text(encoding="utf-8")) if path.is_file() else ()
+    if not path.is_file():
+        return ()
+    return parse_exceptions(path.read_text(encoding="utf-8"), f"locust's {path.name}")
+
+
+def scenario_errors(prefix: Path) -> str:
+    """What to add to a stage's error: the errors raised in the scenario's own code (or why
+    they cannot be read), or nothing."""
+    try:
+        exceptions = stage_exceptions(prefix)
+    except GateError as exc:
+        return f"; {exc}"
+    return f"; errors in the scenario: {'; '.join(exceptions)}" if exceptions else ""
 
 
 def command(settings: LoadSettings, locustfile: Path, host: str) -> list[str]:

@@ -8,25 +8,71 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from auditor.errors import ConfigError
-from gates.service import ServiceSettings, parse_service
+from auditor.model import OptionSpec
+from auditor.plugin import GateConfig
+from gates.service import SERVICE_OPTIONS, ServiceSettings, parse_service, with_defaults
 
 TABLE = "[tool.audit.load]"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 ENDPOINT_KEYS = ("path", "method", "weight", "status", "json")
 DEFAULT_WAIT = "constant_throughput(1)"
-PEAK_FACTOR = 10
-DEFAULT_DURATION_S = 40.0
-"""Long enough for the default peak (100 requests/s) to hold about 4,000 requests: 0 failures in
-3,688 or more show an error rate under 0.1% with 95% confidence."""
-DEFAULT_REQUEST_TIMEOUT_S = 10.0
+"""The closed model's wait when `wait` is unset (its OptionSpec's default, None, means this)."""
 CONFIDENCE_POLICIES = ("estimate", "strict")
 MAX_USER_RATE = 1.0
 """Requests per second one open-model arrival stream sends; a rate above 100 raises it instead
 of the stream count (see `open_streams`)."""
 MAX_STREAMS = 100
+
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("rate", "number", None,
+               "open model: requests per second at normal load, sent at fixed times whatever "
+               "the service does (instead of users)",
+               synonyms=("rps", "qps", "requests_per_second", "throughput")),
+    OptionSpec("peak_factor", "number", 10,
+               "peak load as a multiple of normal load (rate or users)"),
+    OptionSpec("users", "int", 10, "closed model: simulated users at normal load"),
+    OptionSpec("peak_users", "int", None,
+               "simulated users at peak load (default peak_factor x users)"),
+    OptionSpec("spawn_rate", "number", None, "users started per second (default: all in 1 s)"),
+    OptionSpec("peak_spawn_rate", "number", None,
+               "users started per second at peak (default: all in 1 s)"),
+    OptionSpec("duration", "number", 40,
+               "seconds per stage; 40 s at the default 100 requests/s peak gives the ~3,700 "
+               "requests needed to show a 0.1% error rate with 95% confidence"),
+    OptionSpec("request_timeout", "number", 10,
+               "seconds after which a request counts as failed (timeout); requests in flight "
+               "at a stage's end are waited for this long"),
+    OptionSpec("confidence", "str", "estimate",
+               "estimate: judge the measured value, warn when its 95% interval crosses the "
+               "threshold; strict: such a condition is inconclusive (blocks)"),
+    OptionSpec("repeats", "int", 1,
+               "run the measured stages this many times and judge the median"),
+    OptionSpec("warmup", "number", 2,
+               "seconds of normal load before measuring, not counted (0: none)"),
+    OptionSpec("wait", "str", None,
+               "wait between a user's requests: constant_throughput(1) (default, about 1 "
+               "request/s per user), between(MIN, MAX), constant(S), constant_pacing(S), none"),
+    OptionSpec("endpoints", "table_list", [],
+               "requests to make: path, method (GET), weight (1), status (2xx), json"),
+    OptionSpec("locustfile", "str", None, "the target's own locustfile instead of endpoints"),
+    OptionSpec("processes", "int", 1,
+               "locust processes generating load on this machine (locust --processes)"),
+    OptionSpec("expect_workers", "int", 0,
+               "run locust as master and wait for this many workers you start "
+               "(locust --worker -f - --master-host HOST)"),
+    OptionSpec("master_bind_host", "str", "127.0.0.1",
+               "interface the master listens on for workers (0.0.0.0 for other machines)"),
+    OptionSpec("master_bind_port", "int", 5557, "port the master listens on for workers"),
+    OptionSpec("workers_timeout", "number", 60, "seconds to wait for the expected workers"),
+    OptionSpec("locust_command", "str_list", [],
+               "command that runs locust (default: the auditor's own, python -m locust)"),
+)
+"""The load options of `[tool.audit.load]` besides the service's (gates/service.py) and the
+database timing's (gates/load/db/settings.py); each default is declared here only."""
 
 _NUMBER = r"\s*(\d+(?:\.\d+)?)\s*"
 _WAIT_FORMS = {
@@ -109,12 +155,12 @@ class LoadSettings:
     master_bind_port: int
     workers_timeout: float
     locust_command: tuple[str, ...]
-    rate: float | None = None
+    rate: float | None
     """Requests per second at normal load in the open model; None for the closed model."""
-    peak_factor: float = PEAK_FACTOR
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S
-    confidence: str = "estimate"
-    repeats: int = 1
+    peak_factor: float
+    request_timeout: float
+    confidence: str
+    repeats: int
 
     @property
     def open_model(self) -> bool:
@@ -145,21 +191,28 @@ def _where(key: str) -> str:
     return f"`{key}` in {TABLE}"
 
 
-def _str(options: dict[str, object], key: str) -> str | None:
-    value = options.get(key)
-    return value if isinstance(value, str) and value else None
+def _text(config: GateConfig, key: str) -> str | None:
+    """A string option, None when unset; an empty one names nothing."""
+    value = config.option_str(key)
+    if value == "":
+        raise ConfigError(f"{_where(key)} is empty; leave it out or give a value")
+    return value
 
 
-def _int(options: dict[str, object], key: str, default: int) -> int:
-    value = options.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+def _whole(config: GateConfig, key: str) -> int:
+    """An int option that has a default (in OPTIONS)."""
+    value = config.option_int(key)
+    if value is None:
+        raise ConfigError(f"{_where(key)} must be a whole number")
+    return value
 
 
-def _float(options: dict[str, object], key: str, default: float) -> float:
-    value = options.get(key)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return default
+def _number(config: GateConfig, key: str) -> float:
+    """A number option that has a default (in OPTIONS)."""
+    value = config.option_number(key)
+    if value is None:
+        raise ConfigError(f"{_where(key)} must be a number")
+    return value
 
 
 def parse_wait(text: str) -> WaitModel:
@@ -245,17 +298,19 @@ class _Generator:
     locust_command: tuple[str, ...]
 
 
-def parse(options: dict[str, object]) -> LoadSettings:
+def parse(options: Mapping[str, object]) -> LoadSettings:
     """Check the options of `[tool.audit.load]`; the gate runs only when `start` is set.
 
+    OPTIONS holds each default: an unset option reads as its OptionSpec says (`with_defaults`).
     The first problem found is the one reported, in this order: the service, the scenario, the
     load model, the confidence policy, the sizes, the load generator, the `wait` expression."""
-    service = parse_service(options, TABLE)
-    endpoints, locustfile, wait_text = _scenario(options)
-    rate, peak_factor = _rate_and_peak_factor(options, locustfile)
-    confidence = _confidence(options)
-    sizes = _sizes(options, peak_factor)
-    generator = _generator(options, sizes.processes)
+    config = with_defaults((*SERVICE_OPTIONS, *OPTIONS), options)
+    service = parse_service(config, TABLE)
+    endpoints, locustfile, wait_text = _scenario(config)
+    rate, peak_factor = _rate_and_peak_factor(config, locustfile)
+    confidence = _confidence(config)
+    sizes = _sizes(config, peak_factor)
+    generator = _generator(config, sizes.processes)
     return LoadSettings(
         service=service,
         users=sizes.users,
@@ -263,8 +318,8 @@ def parse(options: dict[str, object]) -> LoadSettings:
         spawn_rate=sizes.spawn_rate,
         peak_spawn_rate=sizes.peak_spawn_rate,
         duration=sizes.duration,
-        warmup=_float(options, "warmup", 2.0),
-        wait=parse_wait(wait_text or DEFAULT_WAIT),
+        warmup=_number(config, "warmup"),
+        wait=parse_wait(DEFAULT_WAIT if wait_text is None else wait_text),
         endpoints=endpoints,
         locustfile=locustfile,
         processes=sizes.processes,
@@ -281,12 +336,18 @@ def parse(options: dict[str, object]) -> LoadSettings:
     )
 
 
-def _scenario(options: dict[str, object]) -> tuple[tuple[Endpoint, ...], str | None, str | None]:
+def _endpoint_tables(config: GateConfig) -> list[dict[str, object]]:
+    """The `endpoints` tables (a list of tables, as auditor.config checks it)."""
+    value = config.options.get("endpoints")
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        raise ConfigError(f"{_where('endpoints')} must be a list of tables")
+    return [{str(k): v for k, v in t.items()} for t in value]
+
+
+def _scenario(config: GateConfig) -> tuple[tuple[Endpoint, ...], str | None, str | None]:
     """The scenario: `endpoints` (with their `wait`) or a `locustfile`, exactly one of them."""
-    raw_endpoints = options.get("endpoints")
-    endpoint_tables = raw_endpoints if isinstance(raw_endpoints, list) else []
-    endpoints = tuple(parse_endpoint(t, i) for i, t in enumerate(endpoint_tables))
-    locustfile = _str(options, "locustfile")
+    endpoints = tuple(parse_endpoint(t, i) for i, t in enumerate(_endpoint_tables(config)))
+    locustfile = _text(config, "locustfile")
     if endpoints and locustfile:
         raise ConfigError(
             f"{TABLE} sets both `endpoints` and `locustfile`; keep one scenario"
@@ -296,30 +357,30 @@ def _scenario(options: dict[str, object]) -> tuple[tuple[Endpoint, ...], str | N
             f"{TABLE} has a `start` command but no scenario: list `endpoints` "
             "(e.g. endpoints = [{ path = \"/items\" }]) or give a `locustfile`"
         )
-    wait_text = _str(options, "wait")
-    if wait_text and locustfile:
+    wait_text = config.option_str("wait")
+    if wait_text is not None and locustfile:
         raise ConfigError(
             f"{_where('wait')} applies to `endpoints` only; a locustfile sets its own wait_time"
         )
     return endpoints, locustfile, wait_text
 
 
-def _rate_and_peak_factor(options: dict[str, object],
+def _rate_and_peak_factor(config: GateConfig,
                           locustfile: str | None) -> tuple[float | None, float]:
     """`rate` (None: the closed model) and `peak_factor`."""
-    rate = _optional_float(options, "rate")
-    peak_factor = _float(options, "peak_factor", float(PEAK_FACTOR))
+    rate = config.option_number("rate")
+    peak_factor = _number(config, "peak_factor")
     _check_positive("peak_factor", peak_factor)
     if rate is not None:
         _check_positive("rate", rate)
-        _open_model_conflicts(options, locustfile)
+        _open_model_conflicts(config, locustfile)
     return rate, peak_factor
 
 
-def _confidence(options: dict[str, object]) -> str:
+def _confidence(config: GateConfig) -> str:
     """The confidence policy: `estimate` or `strict`."""
-    confidence = _str(options, "confidence") or "estimate"
-    if confidence not in CONFIDENCE_POLICIES:
+    confidence = config.option_str("confidence")
+    if confidence is None or confidence not in CONFIDENCE_POLICIES:
         raise ConfigError(
             f"{_where('confidence')} is {confidence!r}; use \"estimate\" (judge the measured "
             "value) or \"strict\" (judge the whole 95% interval)"
@@ -327,58 +388,64 @@ def _confidence(options: dict[str, object]) -> str:
     return confidence
 
 
-def _sizes(options: dict[str, object], peak_factor: float) -> _Sizes:
-    """Users, spawn rates, lengths and counts; the peak's defaults follow `users`."""
-    users = _int(options, "users", 10)
-    peak_users = _int(options, "peak_users", max(1, round(users * peak_factor)))
+def _sizes(config: GateConfig, peak_factor: float) -> _Sizes:
+    """Users, spawn rates, lengths and counts; the peak's, unset, follow `users` (OPTIONS says
+    so in their help)."""
+    users = _whole(config, "users")
+    peak_users = config.option_int("peak_users")
+    if peak_users is None:
+        peak_users = max(1, round(users * peak_factor))
+    spawn_rate = config.option_number("spawn_rate")
+    peak_spawn_rate = config.option_number("peak_spawn_rate")
     sizes = _Sizes(
         users=users,
         peak_users=peak_users,
-        spawn_rate=_float(options, "spawn_rate", float(users)),
-        peak_spawn_rate=_float(options, "peak_spawn_rate", float(peak_users)),
-        duration=_float(options, "duration", DEFAULT_DURATION_S),
-        processes=_int(options, "processes", 1),
-        request_timeout=_float(options, "request_timeout", DEFAULT_REQUEST_TIMEOUT_S),
-        repeats=_int(options, "repeats", 1),
+        spawn_rate=float(users) if spawn_rate is None else spawn_rate,
+        peak_spawn_rate=float(peak_users) if peak_spawn_rate is None else peak_spawn_rate,
+        duration=_number(config, "duration"),
+        processes=_whole(config, "processes"),
+        request_timeout=_number(config, "request_timeout"),
+        repeats=_whole(config, "repeats"),
     )
     for field in dataclasses.fields(sizes):
         _check_positive(field.name, getattr(sizes, field.name))
     return sizes
 
 
-def _generator(options: dict[str, object], processes: int) -> _Generator:
+def _generator(config: GateConfig, processes: int) -> _Generator:
     """Forked processes or workers started elsewhere (not both), and locust's command."""
-    expect_workers = _int(options, "expect_workers", 0)
+    expect_workers = _whole(config, "expect_workers")
     if expect_workers and processes > 1:
         raise ConfigError(
             f"{TABLE} sets both `processes` and `expect_workers`; with workers started "
             "elsewhere, give each of them `--processes` instead"
         )
-    bind_port = _int(options, "master_bind_port", 5557)
+    bind_port = _whole(config, "master_bind_port")
     if not 1 <= bind_port <= 65535:
         raise ConfigError(f"{_where('master_bind_port')} must be between 1 and 65535")
-    command = options.get("locust_command")
+    bind_host = _text(config, "master_bind_host")
+    if bind_host is None:
+        raise ConfigError(f"{_where('master_bind_host')} must be a string")
     return _Generator(
         expect_workers=expect_workers,
-        master_bind_host=_str(options, "master_bind_host") or "127.0.0.1",
+        master_bind_host=bind_host,
         master_bind_port=bind_port,
-        workers_timeout=_float(options, "workers_timeout", 60.0),
-        locust_command=tuple(str(c) for c in command) if isinstance(command, list) else (),
+        workers_timeout=_number(config, "workers_timeout"),
+        locust_command=tuple(config.option_list("locust_command")),
     )
 
 
-def _optional_float(options: dict[str, object], key: str) -> float | None:
-    value = options.get(key)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def _open_model_conflicts(options: dict[str, object], locustfile: str | None) -> None:
+def _open_model_conflicts(config: GateConfig, locustfile: str | None) -> None:
     """`rate` (open model) cannot be combined with the closed model's settings."""
-    # `users` has a default, so only the options without one can be told apart.
-    for key in ("peak_users", "wait", "spawn_rate", "peak_spawn_rate"):
-        if options.get(key) is not None:
+    # `users` has a default, so only the options without one (None) can be told apart.
+    closed = {
+        "peak_users": config.option_int("peak_users"),
+        "wait": config.option_str("wait"),
+        "spawn_rate": config.option_number("spawn_rate"),
+        "peak_spawn_rate": config.option_number("peak_spawn_rate"),
+    }
+    for key, value in closed.items():
+        if value is not None:
             raise ConfigError(
                 f"{TABLE} sets both `rate` (open model: requests are sent at fixed times) and "
                 f"`{key}` (closed model: users wait for answers); keep one model"

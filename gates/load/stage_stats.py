@@ -10,11 +10,11 @@ histogram with locust's own rule, so they equal the figures in its CSV.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from auditor.errors import GateError
 from gates.load import confidence
@@ -87,79 +87,100 @@ class StageRecord:
     """Requests still unanswered when the stage was written (after waiting up to the timeout)."""
     cpu_warning: bool
     run_s: float = 0.0
+    """Seconds the stage's load actually ran (the shape switches stages on whole-second ticks)."""
     missed: int = 0
     """Closed model with a pacing schedule: intended starts due in the stage but never sent
     because the user was held by a slow answer; scheduled + missed is what the schedule
     offered."""
-    """Seconds the stage's load actually ran (the shape switches stages on whole-second ticks)."""
 
     def duration(self, configured_s: float) -> float:
         return self.run_s if self.run_s > 0 else configured_s
 
 
-def _int(value: object) -> int:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+class _Entry(msgspec.Struct):
+    """locust's `StatsEntry.serialize()` (locust/stats.py, StatsEntryDict): the fields read."""
+
+    method: str
+    """The total's is empty."""
+    name: str
+    num_requests: int
+    num_failures: int
+    response_times: dict[float, int]
+    """Rounded response time (ms; a JSON key, `120` or `120.0`) -> number of requests."""
+    max_response_time: float
 
 
-def _histogram(value: object) -> dict[int, int]:
-    if not isinstance(value, Mapping):
-        return {}
-    found: dict[int, int] = {}
-    for key, count in value.items():
-        try:
-            found[int(float(key))] = _int(count)
-        except ValueError:
-            continue
-    return found
+class _Error(msgspec.Struct):
+    """locust's `StatsError.serialize()` (StatsErrorDict): the fields read."""
+
+    method: str
+    name: str
+    error: str
+    occurrences: int
 
 
-def _samples(entry: Mapping[str, Any], timeouts: int = 0) -> Samples:
+class _StageFile(msgspec.Struct):
+    """`<prefix>_audit.json` as the generated locustfile's `_write_stage` writes it
+    (gates/load/locustfile/source.py): every field, always."""
+
+    entries: list[_Entry]
+    total: _Entry
+    errors: list[_Error]
+    scheduled: int
+    late: int
+    missed: int
+    in_flight_left: int
+    run_s: float
+    cpu_warning: bool
+
+
+def _samples(entry: _Entry, timeouts: int = 0) -> Samples:
     return Samples(
-        method=str(entry.get("method") or ""),
-        name=str(entry.get("name") or ""),
-        requests=_int(entry.get("num_requests")),
-        failures=_int(entry.get("num_failures")),
-        histogram=_histogram(entry.get("response_times")),
-        max_ms=float(_int(entry.get("max_response_time"))),
+        method=entry.method,
+        name=entry.name,
+        requests=entry.num_requests,
+        failures=entry.num_failures,
+        histogram={int(value): count for value, count in entry.response_times.items()},
+        max_ms=float(int(entry.max_response_time)),
         timeouts=timeouts,
     )
 
 
-def parse(text: str, where: str) -> StageRecord:
-    """A stage's record from the text of its `_audit.json`."""
+def _decode(text: str, where: str) -> _StageFile:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        return msgspec.json.decode(text, type=_StageFile)
+    except msgspec.ValidationError as exc:
+        raise GateError(
+            f"{where} is not the statistics the generated locustfile writes: {exc}"
+        ) from None
+    except msgspec.DecodeError as exc:
         raise GateError(f"{where} is not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("total"), dict):
-        raise GateError(f"{where} holds no statistics; the locustfile's format was not recognised")
-    errors = [e for e in data.get("errors") or [] if isinstance(e, dict)]
+
+
+def parse(text: str, where: str) -> StageRecord:
+    """A stage's record from the text of its `_audit.json`; GateError naming the field when a
+    field is missing or of the wrong type."""
+    data = _decode(text, where)
     failures = tuple(
-        FailureSeen(
-            method=str(e.get("method") or ""), name=str(e.get("name") or ""),
-            error=str(e.get("error") or ""), count=_int(e.get("occurrences")),
-        )
-        for e in errors
+        FailureSeen(method=e.method, name=e.name, error=e.error, count=e.occurrences)
+        for e in data.errors
     )
     timeouts: dict[tuple[str, str], int] = {}
     for failure in failures:
         if TIMEOUT_MARK in failure.error:
             key = (failure.method, failure.name)
             timeouts[key] = timeouts.get(key, 0) + failure.count
-    entries = tuple(
-        _samples(e, timeouts.get((str(e.get("method")), str(e.get("name"))), 0))
-        for e in data.get("entries") or [] if isinstance(e, dict)
-    )
+    entries = tuple(_samples(e, timeouts.get((e.method, e.name), 0)) for e in data.entries)
     return StageRecord(
-        total=_samples(data["total"], sum(timeouts.values())),
+        total=_samples(data.total, sum(timeouts.values())),
         endpoints=tuple(e for e in entries if e.requests > 0),
         failures_seen=failures,
-        scheduled=_int(data.get("scheduled")),
-        late=_int(data.get("late")),
-        in_flight_left=_int(data.get("in_flight_left")),
-        cpu_warning=data.get("cpu_warning") is True,
-        run_s=float(data["run_s"]) if isinstance(data.get("run_s"), int | float) else 0.0,
-        missed=_int(data.get("missed")),
+        scheduled=data.scheduled,
+        late=data.late,
+        in_flight_left=data.in_flight_left,
+        cpu_warning=data.cpu_warning,
+        run_s=data.run_s,
+        missed=data.missed,
     )
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from auditor import config
+from auditor.errors import ConfigError
 from tests.helpers import run_cli, write_project
 
 
@@ -134,3 +136,10 @@ def test_config_file_mixing_both_forms_is_a_usage_error(tmp_path: Path) -> None:
     config.write_text("[lint]\ncritical_errors = 0\n[tool.audit.coverage]\nline_coverage = 90\n")
     result = run_cli("run", tmp_path, "--config", config)
     _assert_usage_error(result.code, result.stderr, "`lint`", "[tool.audit]", "only one")
+
+
+@pytest.mark.unit
+def test_a_synonym_users_type_gets_the_option_it_stands_for() -> None:
+    with pytest.raises(ConfigError) as typed:
+        config.from_mapping({"load": {"rps": 50}}, "pyproject.toml", "tool.audit")
+    assert "`rps` is not a key of [tool.audit.load]; did you mean `rate`?" in str(typed.value)

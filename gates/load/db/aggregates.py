@@ -7,12 +7,16 @@ is the largest, histograms add bucket by bucket.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+import msgspec
 
 from auditor.errors import GateError
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -64,34 +68,61 @@ class StageTimings:
         return max((s.max_ms for s in self.statements), default=0.0)
 
 
-def _number(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise GateError(f"{where} holds {value!r} where a number belongs")
-    return float(value)
+class StatementDump(msgspec.Struct):
+    """One statement of a stage file, as instrument.py's `_Stages._dump` writes it."""
+
+    text: str
+    count: int
+    total_ms: float
+    max_ms: float
+    histogram: tuple[int, ...] = ()
+    """Executions per latency bucket; a statement written without one merges as none."""
+
+    def stats(self) -> StatementStats:
+        return StatementStats(self.text, self.count, self.total_ms, self.max_ms, self.histogram)
 
 
-def parse_dump(text: str, where: str) -> dict[str, object]:
-    """One process's file, checked for the fields the merge needs."""
+class StageDump(msgspec.Struct):
+    """One process's `<stage>-<pid>.json` (instrument.py, `_Stages._dump`): the fields read,
+    each always written."""
+
+    started_at: float
+    ended_at: float
+    overhead_us: float
+    """0 until the instrumentation measured its cost (at the first stage switch)."""
+    hooked: list[str]
+    problems: list[str]
+    bounds_ms: tuple[float, ...]
+    statements: list[StatementDump]
+
+
+class Hello(msgspec.Struct):
+    """A process's `hello-<pid>.json` (instrument.py, `_Stages._hello`): the fields read."""
+
+    pid: int
+    problems: list[str]
+
+
+class Ack(msgspec.Struct):
+    """A process's `ack-<pid>.json`: the stage it reached."""
+
+    stage: str | None
+    """None: the stage file was gone (instrument.py's `_read_stage`)."""
+
+
+def _decode(text: str, kind: type[_T], where: str) -> _T:
+    """TEXT decoded as KIND; GateError naming WHERE and, when a field is wrong, the field."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        return msgspec.json.decode(text, type=kind)
+    except msgspec.ValidationError as exc:
+        raise GateError(f"{where} is not what the timing writes: {exc}") from None
+    except msgspec.DecodeError as exc:
         raise GateError(f"{where} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("statements"), list):
-        raise GateError(f"{where} has no `statements` list; it was not written by the timing")
-    return data
 
 
-def _statement(item: object, where: str) -> StatementStats:
-    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-        raise GateError(f"{where} holds a statement without its text")
-    histogram = item.get("histogram")
-    return StatementStats(
-        text=item["text"],
-        count=int(_number(item.get("count"), where)),
-        total_ms=_number(item.get("total_ms"), where),
-        max_ms=_number(item.get("max_ms"), where),
-        histogram=tuple(int(n) for n in histogram) if isinstance(histogram, list) else (),
-    )
+def parse_dump(text: str, where: str) -> StageDump:
+    """One process's stage file."""
+    return _decode(text, StageDump, where)
 
 
 def _add(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
@@ -114,75 +145,43 @@ def merge(statements: Iterable[StatementStats]) -> tuple[StatementStats, ...]:
     return tuple(merged.values())
 
 
-def merge_dumps(dumps: Iterable[tuple[dict[str, object], str]]) -> StageTimings:
+def merge_dumps(dumps: Iterable[StageDump]) -> StageTimings:
     """Every process's file of one stage, merged."""
-    statements: list[StatementStats] = []
-    overheads: list[float] = []
+    dumps = list(dumps)
     problems: list[str] = []
-    bounds: tuple[float, ...] = ()
-    hooked: set[str] = set()
-    starts: list[float] = []
-    ends: list[float] = []
-    processes = 0
-    for data, where in dumps:
-        processes += 1
-        items = data["statements"]
-        statements += [_statement(item, where) for item in items] if isinstance(
-            items, list) else []
-        overhead = data.get("overhead_us")
-        if isinstance(overhead, int | float) and not isinstance(overhead, bool) and overhead:
-            overheads.append(float(overhead))
-        raw_bounds = data.get("bounds_ms")
-        if isinstance(raw_bounds, list):
-            bounds = tuple(float(b) for b in raw_bounds)
-        hooked.update(str_list(data.get("hooked")))
-        started, ended = data.get("started_at"), data.get("ended_at")
-        if isinstance(started, int | float) and isinstance(ended, int | float):
-            starts.append(float(started))
-            ends.append(float(ended))
-        raw_problems = data.get("problems")
-        if isinstance(raw_problems, list):
-            problems += [str(p) for p in raw_problems if str(p) not in problems]
+    for dump in dumps:
+        problems += [p for p in dump.problems if p not in problems]
+    overheads = [d.overhead_us for d in dumps if d.overhead_us]
     return StageTimings(
-        statements=merge(statements),
-        processes=processes,
+        statements=merge(s.stats() for d in dumps for s in d.statements),
+        processes=len(dumps),
         overhead_us=max(overheads) if overheads else None,
-        bounds_ms=bounds,
+        bounds_ms=dumps[-1].bounds_ms if dumps else (),
         problems=tuple(problems),
-        hooked=tuple(sorted(hooked)),
-        window=(min(starts), max(ends)) if starts else None,
+        hooked=tuple(sorted({name for d in dumps for name in d.hooked})),
+        window=(min(d.started_at for d in dumps), max(d.ended_at for d in dumps))
+        if dumps else None,
     )
 
 
 def read_stage(directory: Path, stage: str) -> StageTimings:
     """The merged `<stage>-<pid>.json` files of a timing directory."""
-    dumps = [
-        (parse_dump(path.read_text(encoding="utf-8"), path.name), path.name)
+    return merge_dumps(
+        parse_dump(path.read_text(encoding="utf-8"), path.name)
         for path in sorted(directory.glob(f"{stage}-*.json"))
-    ]
-    return merge_dumps(dumps)
+    )
 
 
-def str_list(value: object) -> list[str]:
-    """A JSON list of strings, or nothing."""
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def parse_hello(text: str, where: str) -> dict[str, object]:
-    """A process's `hello-<pid>.json`: its pid, its measured overhead, the drivers it hooked."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise GateError(f"{where} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("pid"), int):
-        raise GateError(f"{where} does not name its process")
-    return data
+def parse_hello(text: str, where: str) -> Hello:
+    """A process's `hello-<pid>.json`: its pid and the problems it met while hooking."""
+    return _decode(text, Hello, where)
 
 
 def acknowledged(path: Path, stage: str) -> bool:
-    """Whether a process's `ack-<pid>.json` says it reached `stage`."""
+    """Whether a process's `ack-<pid>.json` says it reached `stage` (False while it wrote none);
+    GateError when the file is not what the timing writes."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return False
-    return isinstance(data, dict) and data.get("stage") == stage
+    return _decode(text, Ack, path.name).stage == stage

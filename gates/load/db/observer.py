@@ -126,12 +126,12 @@ class PythonTiming:
     def watching(self) -> Iterator[None]:
         yield
 
-    def _hellos(self) -> list[dict[str, object]]:
-        found = []
-        for path in sorted(self.directory.glob("hello-*.json")):
-            with contextlib.suppress(GateError, OSError):
-                found.append(aggregates.parse_hello(path.read_text(encoding="utf-8"), path.name))
-        return found
+    def _hellos(self) -> list[aggregates.Hello]:
+        """What each process that loaded the instrumentation said when it started."""
+        return [
+            aggregates.parse_hello(path.read_text(encoding="utf-8"), path.name)
+            for path in sorted(self.directory.glob("hello-*.json"))
+        ]
 
     def _wait_for_acks(self, pids: list[int]) -> list[int]:
         """Processes that neither acknowledged `end` nor exited in time."""
@@ -149,12 +149,11 @@ class PythonTiming:
 
     def finish(self) -> Observed:
         write_stage(self.control, instrument.END)
-        hellos = self._hellos()
-        pids = [pid for h in hellos if isinstance(pid := h.get("pid"), int)]
-        late = self._wait_for_acks(pids)
-        observed = Observed(self.mode, loaded=bool(hellos),
-                            source="the instrumentation in the service's process")
+        observed = Observed(self.mode, source="the instrumentation in the service's process")
         try:
+            hellos = self._hellos()
+            observed.loaded = bool(hellos)
+            late = self._wait_for_acks([h.pid for h in hellos])
             observed.stages = {s: aggregates.read_stage(self.directory, s) for s in MEASURED}
         except (GateError, OSError) as exc:
             observed.error = f"the timing files in {self.directory} could not be read: {exc}"
@@ -162,7 +161,7 @@ class PythonTiming:
         overheads = [s.overhead_us for s in observed.stages.values() if s.overhead_us]
         observed.overhead_us = max(overheads) if overheads else None
         observed.hooked = tuple(sorted({m for s in observed.stages.values() for m in s.hooked}))
-        problems = [p for h in hellos for p in aggregates.str_list(h.get("problems"))]
+        problems = [p for h in hellos for p in h.problems]
         problems += [p for s in observed.stages.values() for p in s.problems]
         problems += [f"process {pid} did not write its last stage within {ACK_WAIT_S:g} s"
                      for pid in late]

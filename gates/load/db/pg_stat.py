@@ -12,7 +12,10 @@ the service's database, and a role allowed to reset it (superuser, or EXECUTE on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
 
 from auditor.errors import GateError
 from gates.load.db.aggregates import StageTimings, StatementStats, merge
@@ -26,6 +29,8 @@ ENABLE_HINT = (
     "add `shared_preload_libraries = 'pg_stat_statements'` to postgresql.conf, restart the "
     "server, then run `CREATE EXTENSION pg_stat_statements;` in the service's database"
 )
+NO_TEXT = "(statement text discarded by pg_stat_statements)"
+_Row = TypeVar("_Row", bound=msgspec.Struct)
 _MIN_VERSION = 130000
 """PostgreSQL 13 named the columns total_exec_time / max_exec_time."""
 
@@ -43,6 +48,38 @@ def _redacted(url: str) -> str:
     credentials, _, host = tail.rpartition("@")
     user = credentials.split(":", 1)[0]
     return f"{head}://{user}:***@{host}" if ":" in credentials else url
+
+
+class _Server(msgspec.Struct, array_like=True):
+    """`SELECT current_database(), current_setting('server_version_num')::integer`."""
+
+    database: str
+    version: int
+
+
+class _Statement(msgspec.Struct, array_like=True):
+    """A row of the query in `PgStatements.read` (pg_stat_statements' columns, PostgreSQL 13+:
+    query text, calls bigint, total_exec_time and max_exec_time double precision)."""
+
+    query: str | None
+    """NULL when pg_stat_statements discarded its stored texts (a failed garbage collection of
+    its text file): the timings stay, under NO_TEXT."""
+    calls: int
+    total_exec_time: float
+    max_exec_time: float
+
+
+def _typed(rows: Sequence[tuple[Any, ...]], kind: type[_Row], what: str) -> list[_Row]:
+    """ROWS as KIND; GateError naming the row and the column of a value of another type (a
+    NULL included)."""
+    typed: list[_Row] = []
+    for index, row in enumerate(rows):
+        try:
+            typed.append(msgspec.convert(row, kind))
+        except msgspec.ValidationError as exc:
+            raise GateError(f"row {index + 1} of {what} is not the columns read: {exc}"
+                            ) from None
+    return typed
 
 
 class PgStatements:
@@ -69,18 +106,19 @@ class PgStatements:
                 f"could not connect to the database {_redacted(url)} to read "
                 f"pg_stat_statements: {_describe(exc)}"
             ) from None
-        database = "the configured database"
         try:
-            row = conn.execute("SELECT current_database(), current_setting('server_version_num')"
-                               ).fetchone()
-            database, version = (str(row[0]), int(row[1])) if row else (database, 0)
+            servers = _typed(conn.execute(
+                "SELECT current_database(), current_setting('server_version_num')::integer"
+            ).fetchall(), _Server, "the server's name and version")
+            if len(servers) != 1:
+                raise GateError("the server's name and version were not one row")
             found = conn.execute(
                 "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
             ).fetchone()
-        except psycopg.Error as exc:
+        except (psycopg.Error, GateError) as exc:
             conn.close()
-            raise GateError(f"could not query the database {database!r}: {_describe(exc)}"
-                            ) from None
+            raise GateError(f"could not query the database: {_describe(exc)}") from None
+        database, version = servers[0].database, servers[0].version
         if version < _MIN_VERSION:
             conn.close()
             raise GateError("reading pg_stat_statements needs PostgreSQL 13 or newer")
@@ -131,8 +169,9 @@ class PgStatements:
             "read",
         )
         statements = [
-            StatementStats(normalise(str(text)), int(calls), float(total), float(peak))
-            for text, calls, total, peak in rows
+            StatementStats(NO_TEXT if row.query is None else normalise(row.query), row.calls,
+                           row.total_exec_time, row.max_exec_time)
+            for row in _typed(rows, _Statement, "pg_stat_statements")
         ]
         return StageTimings(statements=merge(statements))
 

@@ -8,6 +8,8 @@ from typing import Literal
 
 from auditor.errors import ConfigError
 from auditor.model import ConditionSpec, OptionSpec
+from auditor.plugin import GateConfig
+from gates.service import with_defaults
 
 TABLE = "[tool.audit.load]"
 Mode = Literal["auto", "python", "postgres", "off"]
@@ -64,20 +66,31 @@ class DbSettings:
         return "`database_url`"
 
 
-def _str(options: Mapping[str, object], key: str) -> str | None:
-    value = options.get(key)
-    return value if isinstance(value, str) and value else None
+def _text(config: GateConfig, key: str) -> str | None:
+    """A string option, None when unset; an empty one names nothing."""
+    value = config.option_str(key)
+    if value == "":
+        raise ConfigError(f"`{key}` in {TABLE} is empty; leave it out or give a value")
+    return value
+
+
+def _mode(config: GateConfig) -> Mode:
+    raw = config.option_str("db_timing")
+    for mode in MODES:
+        if raw == mode:
+            return mode
+    raise ConfigError(
+        f"`db_timing` in {TABLE} is {raw!r}; use one of {', '.join(MODES)}"
+    )
 
 
 def parse(options: Mapping[str, object]) -> DbSettings:
-    """Check the database options; ConfigError names what is wrong and the fix."""
-    raw = options.get("db_timing", "auto")
-    if raw not in MODES:
-        raise ConfigError(
-            f"`db_timing` in {TABLE} is {raw!r}; use one of {', '.join(MODES)}"
-        )
-    url = _str(options, "database_url")
-    url_env = _str(options, "database_url_env")
+    """Check the database options (read as OPTIONS declares them, each unset one at its
+    default); ConfigError names what is wrong and the fix."""
+    config = with_defaults(OPTIONS, options)
+    raw = _mode(config)
+    url = _text(config, "database_url")
+    url_env = _text(config, "database_url_env")
     if url and url_env:
         raise ConfigError(
             f"{TABLE} sets both `database_url` and `database_url_env`; keep one"
@@ -97,4 +110,3 @@ def parse(options: Mapping[str, object]) -> DbSettings:
     else:
         mode = raw
     return DbSettings(mode, url, url_env)
-
