@@ -9,10 +9,11 @@ nothing (the audit is not the place to judge it).
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
+import msgspec
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -33,11 +34,80 @@ PRE_COMMIT_REPOS = {
 }
 
 
-def _read_toml(path: Path) -> dict[str, object]:
+_T = TypeVar("_T")
+
+
+class _PreCommitRepo(msgspec.Struct, frozen=True):
+    """A hook repository of a pre-commit configuration; `local` and `meta` ones have no `rev`
+    (https://pre-commit.com/#pre-commit-configyaml---repos)."""
+
+    repo: str
+    rev: str | None = None
+
+
+class _PreCommitConfig(msgspec.Struct, frozen=True):
+    repos: tuple[_PreCommitRepo, ...]
+
+
+class _LockedPackage(msgspec.Struct, frozen=True):
+    """A `[[package]]` of uv.lock, poetry.lock or pdm.lock; uv writes no version for a package
+    whose version is dynamic."""
+
+    name: str
+    version: str | None = None
+
+
+class _LockFile(msgspec.Struct, frozen=True):
+    package: tuple[_LockedPackage, ...] = ()
+
+
+class _IncludeGroup(msgspec.Struct, frozen=True):
+    """A dependency group's `{include-group = "..."}` entry (PEP 735)."""
+
+    include_group: str = msgspec.field(name="include-group")
+
+
+class _Project(msgspec.Struct, frozen=True):
+    dependencies: tuple[str, ...] = ()
+    optional_dependencies: dict[str, tuple[str, ...]] = msgspec.field(
+        default_factory=dict, name="optional-dependencies"
+    )
+
+
+class _DevDependencies(msgspec.Struct, frozen=True):
+    """`[tool.pdm]`: dev dependencies by group."""
+
+    dev_dependencies: dict[str, tuple[str, ...]] = msgspec.field(
+        default_factory=dict, name="dev-dependencies"
+    )
+
+
+class _UvTable(msgspec.Struct, frozen=True):
+    dev_dependencies: tuple[str, ...] = msgspec.field(default=(), name="dev-dependencies")
+
+
+class _Tools(msgspec.Struct, frozen=True):
+    pdm: _DevDependencies | None = None
+    uv: _UvTable | None = None
+
+
+class _Pyproject(msgspec.Struct, frozen=True):
+    """The dependency lists of a pyproject.toml (PEP 621, PEP 735, pdm's and uv's tables); a
+    list or table left out lists nothing."""
+
+    project: _Project | None = None
+    dependency_groups: dict[str, tuple[str | _IncludeGroup, ...]] = msgspec.field(
+        default_factory=dict, name="dependency-groups"
+    )
+    tool: _Tools | None = None
+
+
+def _read_toml(path: Path, into: type[_T]) -> _T | None:
+    """A TOML file read into INTO; None when it is missing, unreadable or not of that type."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
+        return msgspec.toml.decode(path.read_text(encoding="utf-8"), type=into)
+    except (OSError, UnicodeDecodeError, msgspec.DecodeError):
+        return None
 
 
 def _from_requirement(text: str, tool: str, where: str) -> Pin | None:
@@ -53,22 +123,20 @@ def _from_requirement(text: str, tool: str, where: str) -> Pin | None:
 def _pre_commit(root: Path, tool: str) -> Iterator[Pin]:
     path = root / PRE_COMMIT_CONFIG
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        config = msgspec.convert(
+            yaml.safe_load(path.read_text(encoding="utf-8")), _PreCommitConfig
+        )
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, msgspec.ValidationError):
         return
-    repos = data.get("repos") if isinstance(data, dict) else None
-    for repo in repos if isinstance(repos, list) else []:
-        if not isinstance(repo, dict):
-            continue
-        url, rev = str(repo.get("repo", "")), str(repo.get("rev", ""))
-        slug = "/".join(url.rstrip("/").removesuffix(".git").split("/")[-2:]).lower()
-        if PRE_COMMIT_REPOS.get(slug) != tool:
+    for repo in config.repos:
+        slug = "/".join(repo.repo.rstrip("/").removesuffix(".git").split("/")[-2:]).lower()
+        if PRE_COMMIT_REPOS.get(slug) != tool or repo.rev is None:
             continue
         try:
-            version = Version(rev.removeprefix("v"))
+            version = Version(repo.rev.removeprefix("v"))
         except InvalidVersion:
             continue
-        yield Pin(spec=f"=={version}", where=f"{PRE_COMMIT_CONFIG} ({url} rev {rev})")
+        yield Pin(spec=f"=={version}", where=f"{PRE_COMMIT_CONFIG} ({repo.repo} rev {repo.rev})")
 
 
 def _logical_lines(text: str) -> Iterator[str]:
@@ -100,43 +168,44 @@ def _requirements(root: Path, tool: str) -> Iterator[Pin]:
 
 def _lock_files(root: Path, tool: str) -> Iterator[Pin]:
     for name in LOCK_FILES:
-        packages = _read_toml(root / name).get("package")
-        for package in packages if isinstance(packages, list) else []:
-            if not isinstance(package, dict):
-                continue
-            if canonicalize_name(str(package.get("name", ""))) != tool:
+        lock = _read_toml(root / name, _LockFile)
+        for package in lock.package if lock else ():
+            if canonicalize_name(package.name) != tool or package.version is None:
                 continue
             try:
-                yield Pin(spec=f"=={Version(str(package.get('version', '')))}", where=name)
+                yield Pin(spec=f"=={Version(package.version)}", where=name)
             except InvalidVersion:
                 continue
 
 
-def _requirement_tables(pyproject: dict[str, object]) -> Iterator[tuple[str, object]]:
-    """(table name, list of requirement strings) for each dependency list of a pyproject."""
-    project = pyproject.get("project")
-    tool = pyproject.get("tool")
-    tables: list[tuple[str, object]] = [
-        ("[dependency-groups]", pyproject.get("dependency-groups")),
-        ("[project.optional-dependencies]",
-         project.get("optional-dependencies") if isinstance(project, dict) else None),
-        ("[tool.pdm.dev-dependencies]",
-         tool.get("pdm", {}).get("dev-dependencies") if isinstance(tool, dict)
-         and isinstance(tool.get("pdm"), dict) else None),
-    ]
-    if isinstance(project, dict):
-        yield "[project.dependencies]", project.get("dependencies")
-    for title, table in tables:
-        if isinstance(table, dict):
-            for group, items in table.items():
-                yield f"{title} {group}", items
-    if isinstance(tool, dict) and isinstance(tool.get("uv"), dict):
-        yield "[tool.uv] dev-dependencies", tool["uv"].get("dev-dependencies")
+_Entries = Sequence[str | _IncludeGroup]
+
+
+def _groups(title: str, table: Mapping[str, _Entries]) -> Iterator[tuple[str, _Entries]]:
+    for group, items in table.items():
+        yield f"{title} {group}", items
+
+
+def _requirement_tables(pyproject: _Pyproject) -> Iterator[tuple[str, _Entries]]:
+    """(table name, its entries) for each dependency list of a pyproject."""
+    project, tool = pyproject.project, pyproject.tool
+    if project is not None:
+        yield "[project.dependencies]", project.dependencies
+    yield from _groups("[dependency-groups]", pyproject.dependency_groups)
+    if project is not None:
+        yield from _groups("[project.optional-dependencies]", project.optional_dependencies)
+    if tool is not None and tool.pdm is not None:
+        yield from _groups("[tool.pdm.dev-dependencies]", tool.pdm.dev_dependencies)
+    if tool is not None and tool.uv is not None:
+        yield "[tool.uv] dev-dependencies", tool.uv.dev_dependencies
 
 
 def _pyproject(root: Path, tool: str) -> Iterator[Pin]:
-    for table, items in _requirement_tables(_read_toml(root / "pyproject.toml")):
-        for item in items if isinstance(items, list) else []:
+    pyproject = _read_toml(root / "pyproject.toml", _Pyproject)
+    if pyproject is None:
+        return
+    for table, items in _requirement_tables(pyproject):
+        for item in items:
             # A dependency group may include another group ({include-group = "..."}): skipped.
             if isinstance(item, str):
                 pin = _from_requirement(item, tool, f"pyproject.toml {table}")

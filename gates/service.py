@@ -86,7 +86,7 @@ def _split_start(text: str, where: str) -> tuple[str, ...]:
     return parts
 
 
-def _env(value: dict[str, object] | None, table: str) -> dict[str, str]:
+def env_table(value: dict[str, object] | None, table: str) -> dict[str, str]:
     """The `env` table as strings; None (unset) is no extra variable."""
     env: dict[str, str] = {}
     for key, item in (value or {}).items():
@@ -131,7 +131,7 @@ def parse_service(config: GateConfig, table: str) -> ServiceSettings:
         start=start,
         port=fixed_port,
         cwd=config.option_str("cwd"),
-        env=_env(config.option_table("env"), table),
+        env=env_table(config.option_table("env"), table),
         health=health,
         startup_timeout=startup_timeout,
     )

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from auditor.errors import ConfigError, GateError, ToolMissingError
 from auditor.model import OptionSpec
@@ -30,17 +30,22 @@ TOOL_SOURCE_OPTION = OptionSpec(
     "target's when installed there, else the bundled one)",
 )
 _VERSION = re.compile(r"\b(\d+(?:\.\d+)+[\w.+-]*)")
+_T = TypeVar("_T")
 
 
 class NotAReportError(GateError):
     """A tool's output is not the machine-readable report it was asked for."""
 
 
-def tool_failed(what: str, result: ProcResult, *, quote: str | None = None) -> GateError:
-    """A short reason (what went wrong, the exit code, QUOTE or else the tool's last line) with
-    the command and its output's tail kept in the gate's details as `log_tail`."""
+def tool_failed(
+    what: str, result: ProcResult, *, quote: str | None = None, detail: str | None = None
+) -> GateError:
+    """A short reason (what went wrong, the exit code, QUOTE or else the tool's last line, and
+    DETAIL: why its output could not be read) with the command and its output's tail kept in
+    the gate's details as `log_tail`."""
+    because = f" ({detail})" if detail else ""
     return GateError(
-        f"{what} (exit code {result.returncode}): {quote or result.last_line()}",
+        f"{what} (exit code {result.returncode}): {quote or result.last_line()}{because}",
         log_tail=result.describe(tail_lines=40),
     )
 
@@ -106,7 +111,7 @@ def resolve(ctx: GateContext, tool: Tool, *, from_target: bool = True) -> Resolv
     `tool_source` says (FROM_TARGET false: never the target's); with the version it reports,
     read from `--version`."""
     configured = ctx.config.option_list(tool.option)
-    source_option = (ctx.config.option_str("tool_source") or "auto") if from_target else "bundled"
+    source_option = _tool_source(ctx.config) if from_target else "bundled"
     source: Source
     if configured:
         command, source = configured, "configured"
@@ -131,11 +136,28 @@ def resolve(ctx: GateContext, tool: Tool, *, from_target: bool = True) -> Resolv
     )
 
 
+def _tool_source(config: GateConfig, gate_id: str | None = None) -> ToolSource:
+    """The `tool_source` option (TOOL_SOURCE_OPTION holds its default); ConfigError unless it
+    is one of its choices."""
+    value = config.option_str("tool_source")
+    for source in TOOL_SOURCES:
+        if value == source:
+            return source
+    table = f"[tool.audit.{gate_id}]" if gate_id else "its gate's table"
+    raise ConfigError(
+        f"`tool_source` in {table} must be one of {', '.join(TOOL_SOURCES)}, "
+        f"not {value!r}"
+    )
+
+
 def check_tool_source(config: GateConfig, gate_id: str) -> None:
     """Raise ConfigError unless `tool_source` is one of its choices."""
-    value = config.option_str("tool_source") or "auto"
-    if value not in TOOL_SOURCES:
-        raise ConfigError(
-            f"`tool_source` in [tool.audit.{gate_id}] must be one of "
-            f"{', '.join(TOOL_SOURCES)}, not {value!r}"
-        )
+    _tool_source(config, gate_id)
+
+
+def required_option(value: _T | None, gate_id: str, key: str) -> _T:
+    """The value of an option whose OptionSpec has a default: the validated configuration holds
+    one of the OptionSpec's kind (read with `GateConfig.option_*`), else ConfigError."""
+    if value is None:
+        raise ConfigError(f"`{key}` in [tool.audit.{gate_id}] has no value of its kind")
+    return value

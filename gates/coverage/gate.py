@@ -27,6 +27,7 @@ from gates.coverage.details import CoverageDetails
 from gates.coverage.measurement import TESTS, build_measurement, finding_values
 from gates.coverage.run import Toolchain, probe, run_suite
 from gates.coverage.view import CoverageReportView
+from gates.service import env_table
 
 
 class CoverageGate(BaseGate):
@@ -79,6 +80,8 @@ class CoverageGate(BaseGate):
         OptionSpec(reuse.JUNIT_OPTION, "str_list", [],
                    "JUnit XML files of the run that wrote `data`, for the test counts (globs); "
                    "--junit replaces it"),
+        OptionSpec("env", "table", None,
+                   "extra environment variables for the test run (a database URL, say)"),
     )
 
     def skip_reason(self, config: GateConfig) -> str | None:
@@ -88,6 +91,7 @@ class CoverageGate(BaseGate):
         return finding_values(findings)
 
     def validate(self, config: GateConfig) -> None:
+        env_table(config.option_table("env"), "[tool.audit.coverage]")
         for pattern in config.option_list("critical_paths"):
             where = f"`{pattern}` in `critical_paths` of [tool.audit.coverage]"
             posix = PurePosixPath(pattern.replace("\\", "/"))

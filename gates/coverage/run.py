@@ -31,6 +31,7 @@ from gates.coverage.parse import (
 )
 from gates.coverage.parse import skipped_files as parse_skipped
 from gates.coverage.pytest_failure import PYTEST_ERRORS, explain
+from gates.service import env_table
 from gates.tools import check_exit, tool_failed
 
 # pytest's exit codes (https://docs.pytest.org/en/stable/reference/exit-codes.html).
@@ -118,6 +119,8 @@ def tool_env(ctx: GateContext, *, runs_target: bool) -> dict[str, str]:
     """
     extra = {"COVERAGE_FILE": str(ctx.workdir / ".coverage")}
     if runs_target:
+        # The project's own variables first: the auditor's own (coverage data, caches) win.
+        extra = {**env_table(ctx.config.option_table("env"), "[tool.audit.coverage]"), **extra}
         extra["PYTHONPYCACHEPREFIX"] = str(ctx.workdir / "pycache")
         extra.update(
             (variable, str(ctx.workdir / name)) for variable, name in TEST_RUN_CACHES.items()

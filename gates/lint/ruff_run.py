@@ -6,12 +6,12 @@ on output the real tool produced.
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from auditor.errors import GateError
 from auditor.exclude import NOTHING, Exclusion
@@ -49,18 +49,33 @@ class RuffFinding:
     line: int | None
     column: int | None
     rule: str
-    name: str
+    name: str | None
+    """The rule's name (`undefined-name`); None from a ruff that does not write it."""
     message: str
 
 
+class _Table(msgspec.Struct, frozen=True):
+    """A TOML table whose keys are not read here."""
+
+
+class _Tools(msgspec.Struct, frozen=True):
+    ruff: _Table | None = None
+
+
+class _Pyproject(msgspec.Struct, frozen=True):
+    """What ruff's configuration search reads of a pyproject.toml: whether it has `[tool.ruff]`."""
+
+    tool: _Tools | None = None
+
+
 def has_ruff_section(pyproject: Path) -> bool:
-    """Whether a pyproject.toml configures ruff; an unreadable one counts, so ruff reports it."""
+    """Whether a pyproject.toml configures ruff; an unreadable one counts, so ruff reports it
+    (as does a `tool` or `tool.ruff` that is not a table)."""
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = msgspec.toml.decode(pyproject.read_text(encoding="utf-8"), type=_Pyproject)
+    except (OSError, UnicodeDecodeError, msgspec.DecodeError):
         return True
-    tool = data.get("tool")
-    return isinstance(tool, dict) and "ruff" in tool
+    return data.tool is not None and data.tool.ruff is not None
 
 
 def config_in(directory: Path) -> Path | None:
@@ -190,51 +205,52 @@ def is_critical(rule: str, critical: Sequence[str]) -> bool:
     return False
 
 
-def _row(location: object) -> int | None:
-    if isinstance(location, dict):
-        row = location.get("row")
-        if isinstance(row, int):
-            return row
-    return None
+class RuffLocation(msgspec.Struct, frozen=True):
+    """Where a violation starts: 1-based row and column."""
+
+    row: int
+    column: int
 
 
-def _column(location: object) -> int | None:
-    if isinstance(location, dict):
-        column = location.get("column")
-        if isinstance(column, int):
-            return column
-    return None
+class RuffViolation(msgspec.Struct, frozen=True):
+    """One entry of `ruff check --output-format json`, the fields the gate reads.
+
+    ruff writes every key of an entry (its JSON renderer, crates/ruff_db/src/diagnostic/render/
+    json.rs): `code` is null for a syntax error before ruff 0.15, `location` is null in preview
+    mode for a diagnostic without a range. `name` is written by newer versions only (not 0.15).
+    """
+
+    filename: str
+    code: str | None
+    location: RuffLocation | None
+    message: str
+    name: str | None = None
+
+
+_VIOLATIONS = msgspec.json.Decoder(list[RuffViolation])
 
 
 def parse_findings(stdout: str, root: Path) -> list[RuffFinding]:
     """Read `ruff check --output-format json`: a JSON array of violations."""
     try:
-        data = json.loads(stdout)
-    except json.JSONDecodeError:
+        violations = _VIOLATIONS.decode(stdout)
+    except msgspec.ValidationError as exc:
+        raise GateError(f"ruff's JSON output is not its list of violations: {exc}") from None
+    except msgspec.DecodeError as exc:
         raise GateError(
-            f"ruff's output is not the JSON it was asked for: {stdout.strip()[:200]!r}"
+            f"ruff's output is not the JSON it was asked for ({exc}): {stdout.strip()[:200]!r}"
         ) from None
-    if not isinstance(data, list):
-        raise GateError("ruff's JSON output is not a list of violations")
-    findings = []
-    for item in data:
-        if not isinstance(item, dict) or not isinstance(item.get("filename"), str):
-            raise GateError(f"ruff's JSON output holds an entry without a file: {item!r:.200}")
-        code = item.get("code")
-        rule = code if isinstance(code, str) and code else SYNTAX_RULE
-        name = item.get("name")
-        message = item.get("message")
-        findings.append(
-            RuffFinding(
-                path=relative_to_root(item["filename"], root),
-                line=_row(item.get("location")),
-                column=_column(item.get("location")),
-                rule=rule,
-                name=name if isinstance(name, str) else "",
-                message=message if isinstance(message, str) else "",
-            )
+    return [
+        RuffFinding(
+            path=relative_to_root(item.filename, root),
+            line=item.location.row if item.location else None,
+            column=item.location.column if item.location else None,
+            rule=item.code or SYNTAX_RULE,
+            name=item.name,
+            message=item.message,
         )
-    return findings
+        for item in violations
+    ]
 
 
 def parse_files(stdout: str) -> list[str]:

@@ -8,12 +8,14 @@ also drops `contest.py`), so the files are chosen here with globs and passed by 
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import cast
+from typing import Any, Literal
+
+import msgspec
 
 from auditor.errors import GateError
 from auditor.exclude import TEST_GLOBS
@@ -96,9 +98,53 @@ class BanditReport:
     counts: dict[str, int]
     """Results by severity."""
     critical: int
-    errors: list[UnparsedFile] = field(default_factory=list)
-    nosec: int = 0
+    errors: list[UnparsedFile]
+    nosec: int
     """Lines bandit skipped because of a `# nosec` comment."""
+
+
+Level = Literal["UNDEFINED", "LOW", "MEDIUM", "HIGH"]
+"""bandit's severities and confidences (bandit/core/constants.py, RANKING)."""
+
+
+class BanditResult(msgspec.Struct, frozen=True):
+    """An entry of the report's `results` (bandit/core/issue.py, `Issue.as_dict`), the fields
+    the gate reads; bandit writes every one."""
+
+    filename: str
+    test_id: str
+    test_name: str
+    issue_severity: Level
+    issue_confidence: Level
+    issue_text: str
+    line_number: int
+
+
+class BanditError(msgspec.Struct, frozen=True):
+    """An entry of the report's `errors`: a file bandit could not scan, and why."""
+
+    filename: str
+    reason: str
+
+
+class BanditTotals(msgspec.Struct, frozen=True):
+    nosec: int
+    """Lines skipped because of a `# nosec` comment."""
+
+
+class BanditMetrics(msgspec.Struct, frozen=True):
+    """The report's `metrics`: one entry per file, and their `_totals`."""
+
+    totals: BanditTotals = msgspec.field(name="_totals")
+
+
+class BanditJson(msgspec.Struct, frozen=True):
+    """bandit's JSON report (bandit/formatters/json.py): `results`, `errors` and `metrics` are
+    always written."""
+
+    results: tuple[BanditResult, ...]
+    errors: tuple[BanditError, ...]
+    metrics: BanditMetrics
 
 
 def _rank(level: str) -> int:
@@ -118,53 +164,54 @@ def _severity(counted: bool, level: str) -> Severity:
     return "warning" if _rank(level) >= _rank("MEDIUM") else "info"
 
 
+def decode(stdout: str) -> BanditJson:
+    """bandit's JSON report; NotAReportError when the output is no JSON object, GateError
+    naming the field when it is not the report bandit writes."""
+    try:
+        data = msgspec.json.decode(stdout, type=dict[str, Any])
+    except msgspec.DecodeError as exc:
+        raise NotAReportError(f"bandit's output is not a JSON object: {exc}") from None
+    try:
+        return msgspec.convert(data, BanditJson)
+    except msgspec.ValidationError as exc:
+        raise GateError(f"bandit's JSON report is not the one bandit writes: {exc}") from None
+
+
+def _finding(result: BanditResult, counted: bool) -> Finding:
+    return Finding(
+        path=_rel(result.filename),
+        line=result.line_number,
+        rule=result.test_id,
+        severity=_severity(counted, result.issue_severity),
+        message=f"{result.issue_text} ({result.test_name})",
+        tool="bandit",
+        extra={"severity": result.issue_severity, "confidence": result.issue_confidence},
+    )
+
+
 def parse(stdout: str, severity: str, confidence: str) -> BanditReport:
     """Read bandit's JSON report; GateError when it is not one.
 
     A result counts as critical when its severity is at least SEVERITY and its confidence at
     least CONFIDENCE.
     """
-    try:
-        data = json.loads(stdout)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
-        raise NotAReportError("bandit's output is not its JSON report")
+    report = decode(stdout)
     findings: list[Finding] = []
-    counts = dict.fromkeys(LEVELS, 0)
+    counts = Counter(dict.fromkeys(LEVELS, 0))
     critical = 0
-    for item in cast(list[dict[str, object]], data["results"]):
-        sev = str(item.get("issue_severity", "")).upper()
-        conf = str(item.get("issue_confidence", "")).upper()
-        counts[sev] = counts.get(sev, 0) + 1
-        counted = _rank(sev) >= _rank(severity) and _rank(conf) >= _rank(confidence)
+    for result in report.results:
+        counts[result.issue_severity] += 1
+        counted = _rank(result.issue_severity) >= _rank(severity) and _rank(
+            result.issue_confidence
+        ) >= _rank(confidence)
         critical += counted
-        line = item.get("line_number")
-        findings.append(
-            Finding(
-                path=_rel(str(item.get("filename", ""))),
-                line=line if isinstance(line, int) else None,
-                rule=str(item.get("test_id", "")),
-                severity=_severity(counted, sev),
-                message=f"{item.get('issue_text', '')} ({item.get('test_name', '')})",
-                tool="bandit",
-                extra={"severity": sev, "confidence": conf},
-            )
-        )
-    errors = [
-        UnparsedFile(path=_rel(str(e.get("filename", ""))), reason=str(e.get("reason", "")))
-        for e in cast(list[dict[str, object]], data.get("errors") or [])
-        if isinstance(e, dict)
-    ]
-    metrics = data.get("metrics")
-    totals = metrics.get("_totals") if isinstance(metrics, dict) else None
-    nosec = totals.get("nosec", 0) if isinstance(totals, dict) else 0
+        findings.append(_finding(result, counted))
     return BanditReport(
         findings=findings,
-        counts=counts,
+        counts=dict(counts),
         critical=critical,
-        errors=errors,
-        nosec=nosec if isinstance(nosec, int) else 0,
+        errors=[UnparsedFile(path=_rel(e.filename), reason=e.reason) for e in report.errors],
+        nosec=report.metrics.totals.nosec,
     )
 
 
@@ -181,13 +228,12 @@ def _batches(files: Sequence[str]) -> list[list[str]]:
 
 
 def _merge(reports: Sequence[BanditReport]) -> BanditReport:
-    counts = dict.fromkeys(LEVELS, 0)
+    counts = Counter(dict.fromkeys(LEVELS, 0))
     for report in reports:
-        for level, n in report.counts.items():
-            counts[level] = counts.get(level, 0) + n
+        counts.update(report.counts)
     return BanditReport(
         findings=[f for r in reports for f in r.findings],
-        counts=counts,
+        counts=dict(counts),
         critical=sum(r.critical for r in reports),
         errors=[e for r in reports for e in r.errors],
         nosec=sum(r.nosec for r in reports),
@@ -212,8 +258,10 @@ def run(
         check_exit("bandit", result, OK_CODES)
         try:
             reports.append(parse(result.stdout, severity, confidence))
-        except NotAReportError:
-            raise tool_failed("bandit wrote no JSON report", result) from None
+        except NotAReportError as exc:
+            raise tool_failed("bandit wrote no JSON report", result, detail=str(exc)) from None
+        except GateError as exc:
+            raise GateError(str(exc), log_tail=result.describe(tail_lines=40)) from None
     report = _merge(reports)
     if len(report.errors) >= len(files):
         raise GateError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.errors import GateError
+from auditor.errors import ConfigError, GateError
 from auditor.exclude import excluded_files, without
 from auditor.model import Population
 from auditor.plugin import GateConfig, GateContext
@@ -30,10 +30,21 @@ class ScanSettings:
     @classmethod
     def from_config(cls, config: GateConfig) -> ScanSettings:
         return cls(
-            severity=(config.option_str("severity") or "HIGH").upper(),
-            confidence=(config.option_str("confidence") or "MEDIUM").upper(),
+            severity=_level(config, "severity"),
+            confidence=_level(config, "confidence"),
             exclude=[*config.option_list("exclude"), *config.option_list("extend_exclude")],
         )
+
+
+def _level(config: GateConfig, key: str) -> str:
+    """A level option (its OptionSpec holds the default), upper-cased: one of bandit's LEVELS."""
+    level = tools.required_option(config.option_str(key), "security", key).upper()
+    if level not in bandit_run.LEVELS:
+        raise ConfigError(
+            f"`{key}` in [tool.audit.security] must be one of {', '.join(bandit_run.LEVELS)}, "
+            f"not {level!r}"
+        )
+    return level
 
 
 @dataclass(frozen=True)

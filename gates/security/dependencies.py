@@ -38,7 +38,9 @@ class DependencyAudit:
 def audit_dependencies(ctx: GateContext) -> DependencyAudit:
     """pip-audit on the target interpreter's site-packages, against the configured source."""
     tool = tools.resolve(ctx, PIP_AUDIT, from_target=False)
-    include_installers = ctx.config.options.get("include_installers") is True
+    include_installers = tools.required_option(
+        ctx.config.option_bool("include_installers"), "security", "include_installers"
+    )
     paths = [p for p in pip_audit_run.site_dirs(ctx) if Path(p).is_dir()]
     if not paths:
         raise GateError(f"{ctx.python} has no site-packages directory to audit")

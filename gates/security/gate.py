@@ -118,7 +118,9 @@ class SecurityGate(BaseGate):
             tool_version=f"bandit {code.tool.version}",
             warnings=code.tool.pin_warnings(),
         )
-        if ctx.config.options.get("audit_dependencies") is False:
+        if not tools.required_option(
+            ctx.config.option_bool("audit_dependencies"), self.id, "audit_dependencies"
+        ):
             return replace(measurement, skipped={"vulnerabilities": "turned off in config"})
         try:
             dependencies = audit_dependencies(ctx)

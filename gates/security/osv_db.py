@@ -8,17 +8,18 @@ versions with `packaging.version`, as pip-audit and the OSV service do.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import msgspec
 import yaml
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import GateError
+from gates.security.osv_schema import OsvAffected, OsvEvent, OsvPackage, OsvRecord
 
 ECOSYSTEM = "PyPI"
 RECORD_SUFFIXES = (".yaml", ".yml", ".json")
@@ -62,43 +63,44 @@ def to_json(value: object) -> JsonValue:
     return str(value)
 
 
-def _dict(value: JsonValue) -> dict[str, JsonValue]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: JsonValue) -> list[JsonValue]:
-    return value if isinstance(value, list) else []
-
-
-def _version(text: JsonValue) -> Version | None:
+def _version(text: str) -> Version | None:
     try:
-        return Version(str(text))
+        return Version(text)
     except InvalidVersion:
         return None
 
 
-def _in_range(version: Version, events: list[JsonValue]) -> bool:
-    """Whether VERSION lies in an ECOSYSTEM range, evaluated as the OSV schema describes.
-
-    Events are applied in version order: `introduced` opens the range at its version,
-    `fixed` closes it at its version (exclusive), `last_affected` closes it after its version.
-    An event whose version does not parse is ignored.
-    """
+def _bounds(events: Iterable[OsvEvent]) -> list[tuple[Version | None, str]]:
+    """The events' (version, kind), `introduced: 0` as None, in the order they apply; an event
+    whose version does not parse is left out (as is `limit`, which bounds git commits)."""
     parsed: list[tuple[Version | None, str]] = []
     for event in events:
-        for kind, raw in _dict(event).items():
-            if kind == "introduced" and str(raw) == "0":
+        for kind, raw in (
+            ("introduced", event.introduced),
+            ("fixed", event.fixed),
+            ("last_affected", event.last_affected),
+        ):
+            if raw is None:
+                continue
+            if kind == "introduced" and raw == "0":
                 parsed.append((None, kind))
-            elif kind in ("introduced", "fixed", "last_affected"):
-                bound = _version(raw)
-                if bound is not None:
-                    parsed.append((bound, kind))
+            elif (bound := _version(raw)) is not None:
+                parsed.append((bound, kind))
     # "introduced: 0" sorts first; at equal versions a closing event wins over an opening one.
     parsed.sort(
         key=lambda item: (item[0] is not None, item[0] or Version("0"), item[1] != "introduced")
     )
+    return parsed
+
+
+def _in_range(version: Version, events: Iterable[OsvEvent]) -> bool:
+    """Whether VERSION lies in an ECOSYSTEM range, evaluated as the OSV schema describes.
+
+    Events are applied in version order: `introduced` opens the range at its version,
+    `fixed` closes it at its version (exclusive), `last_affected` closes it after its version.
+    """
     affected = False
-    for bound, kind in parsed:
+    for bound, kind in _bounds(events):
         if kind == "introduced" and (bound is None or version >= bound):
             affected = True
         elif (kind == "fixed" and bound is not None and version >= bound) or (
@@ -108,9 +110,9 @@ def _in_range(version: Version, events: list[JsonValue]) -> bool:
     return affected
 
 
-def affects(affected: Mapping[str, JsonValue], version_text: str) -> bool:
+def covers(entry: OsvAffected, version_text: str) -> bool:
     """Whether one `affected[]` entry covers VERSION_TEXT: listed, or in an ECOSYSTEM range."""
-    listed = [str(v) for v in _list(affected.get("versions"))]
+    listed = entry.listed()
     if version_text in listed:
         return True
     version = _version(version_text)
@@ -118,70 +120,100 @@ def affects(affected: Mapping[str, JsonValue], version_text: str) -> bool:
         return False
     if any(_version(v) == version for v in listed):
         return True
-    ranges = [_dict(rng) for rng in _list(affected.get("ranges"))]
+    return any(_in_range(version, rng.events) for rng in entry.ecosystem_ranges())
+
+
+def affects(affected: Mapping[str, JsonValue], version_text: str) -> bool:
+    """Whether one `affected[]` entry of a record as read covers VERSION_TEXT; GateError when
+    it is not an OSV affected entry."""
+    try:
+        entry = msgspec.convert(affected, OsvAffected)
+    except msgspec.ValidationError as exc:
+        raise GateError(f"not an OSV `affected` entry: {exc}") from None
+    return covers(entry, version_text)
+
+
+def _pypi(package: OsvPackage | None) -> str | None:
+    """The normalized name of a PyPI package; None for another ecosystem's (or none)."""
+    if package is None or package.ecosystem.lower() != ECOSYSTEM.lower() or not package.name:
+        return None
+    return canonicalize_name(package.name)
+
+
+def pypi_names(record: OsvRecord) -> set[str]:
+    names = {_pypi(entry.package) for entry in record.entries()}
+    return {name for name in names if name is not None}
+
+
+def matches(record: OsvRecord, name: str, version_text: str) -> bool:
+    """Whether RECORD is an advisory for package NAME at VERSION_TEXT."""
+    wanted = canonicalize_name(name)
     return any(
-        rng.get("type") == "ECOSYSTEM" and _in_range(version, _list(rng.get("events")))
-        for rng in ranges
+        _pypi(entry.package) == wanted and covers(entry, version_text)
+        for entry in record.entries()
     )
 
 
-def pypi_names(record: Record) -> set[str]:
-    names: set[str] = set()
-    for affected in _list(record.get("affected")):
-        package = _dict(_dict(affected).get("package"))
-        if str(package.get("ecosystem", "")).lower() == ECOSYSTEM.lower() and package.get("name"):
-            names.add(canonicalize_name(str(package["name"])))
-    return names
+@dataclass(frozen=True)
+class Advisory:
+    """One OSV record: as read (what is served) and typed (what is matched)."""
+
+    record: Record
+    osv: OsvRecord
 
 
-def matches(record: Record, name: str, version_text: str) -> bool:
-    """Whether RECORD is an advisory for package NAME at VERSION_TEXT."""
-    wanted = canonicalize_name(name)
-    for affected in _list(record.get("affected")):
-        entry = _dict(affected)
-        package = _dict(entry.get("package"))
-        if (
-            str(package.get("ecosystem", "")).lower() == ECOSYSTEM.lower()
-            and canonicalize_name(str(package.get("name", ""))) == wanted
-            and affects(entry, version_text)
-        ):
-            return True
-    return False
+def _served_entry(entry: OsvAffected) -> OsvAffected:
+    name = _pypi(entry.package)
+    if entry.package is None or name is None:
+        return entry
+    package = msgspec.structs.replace(entry.package, name=name, ecosystem=ECOSYSTEM)
+    return msgspec.structs.replace(entry, package=package)
 
 
-def served_copy(record: Record) -> Record:
+def served(advisory: Advisory) -> Record:
     """The record as the query endpoint returns it.
 
     pip-audit reads fix versions only from `affected[]` entries whose package name equals the
     normalized name it asked for, so PyPI names are given in normalized form.
     """
-    copy: Record = dict(record)
-    entries: list[JsonValue] = []
-    for affected in _list(record.get("affected")):
-        entry = dict(_dict(affected))
-        package = dict(_dict(entry.get("package")))
-        if str(package.get("ecosystem", "")).lower() == ECOSYSTEM.lower() and package.get("name"):
-            package["name"] = canonicalize_name(str(package["name"]))
-            package["ecosystem"] = ECOSYSTEM
-        entry["package"] = package
-        entries.append(entry)
-    copy["affected"] = entries
-    return copy
+    if advisory.osv.affected is None:
+        return dict(advisory.record)
+    entries: list[JsonValue] = [
+        msgspec.to_builtins(_served_entry(entry)) for entry in advisory.osv.affected
+    ]
+    return {**advisory.record, "affected": entries}
 
 
-def load_record(path: Path) -> Record:
-    """Read one OSV record; GateError naming the file when it is not one."""
+def _advisory(record: Record, source: Path | str) -> Advisory:
+    try:
+        return Advisory(record, msgspec.convert(record, OsvRecord))
+    except msgspec.ValidationError as exc:
+        raise GateError(f"{source} is not an OSV record: {exc}") from None
+
+
+def served_copy(record: Record) -> Record:
+    """A record as read, as the query endpoint returns it (see `served`)."""
+    return served(_advisory(record, "the record"))
+
+
+def load_advisory(path: Path) -> Advisory:
+    """Read one OSV record; GateError naming the file (and the field) when it is not one."""
     try:
         text = path.read_text(encoding="utf-8")
         raw: object = (
-            json.loads(text) if path.suffix == ".json" else _load_yaml(text)
+            msgspec.json.decode(text) if path.suffix == ".json" else _load_yaml(text)
         )
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, msgspec.DecodeError, yaml.YAMLError) as exc:
         raise GateError(f"OSV record {path} cannot be read: {exc}") from None
     record = to_json(raw)
-    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-        raise GateError(f"{path} is not an OSV record (no `id`)")
-    return record
+    if not isinstance(record, dict):
+        raise GateError(f"{path} is not an OSV record: it is not a mapping")
+    return _advisory(record, path)
+
+
+def load_record(path: Path) -> Record:
+    """One OSV record as read; GateError naming the file when it is not one."""
+    return load_advisory(path).record
 
 
 @dataclass(frozen=True)
@@ -189,7 +221,7 @@ class OsvDatabase:
     """Advisories indexed by normalized PyPI package name."""
 
     root: Path
-    by_name: dict[str, list[Record]]
+    by_name: dict[str, list[Advisory]]
     records: int
 
     @classmethod
@@ -197,13 +229,13 @@ class OsvDatabase:
         """Load every record under ROOT; GateError when it holds none or one is unreadable."""
         if not root.is_dir():
             raise GateError(f"the OSV database {root} is not a directory")
-        by_name: dict[str, list[Record]] = {}
+        by_name: dict[str, list[Advisory]] = {}
         count = 0
         for path in sorted(record_files(root)):
-            record = load_record(path)
+            advisory = load_advisory(path)
             count += 1
-            for name in pypi_names(record):
-                by_name.setdefault(name, []).append(record)
+            for name in pypi_names(advisory.osv):
+                by_name.setdefault(name, []).append(advisory)
         if count == 0:
             raise GateError(
                 f"the OSV database {root} holds no advisory ({', '.join(RECORD_SUFFIXES)} files)"
@@ -213,9 +245,9 @@ class OsvDatabase:
     def query(self, name: str, version: str) -> list[Record]:
         """The advisories that affect NAME at VERSION, as served."""
         return [
-            served_copy(record)
-            for record in self.by_name.get(canonicalize_name(name), [])
-            if matches(record, name, version)
+            served(advisory)
+            for advisory in self.by_name.get(canonicalize_name(name), [])
+            if matches(advisory.osv, name, version)
         ]
 
 

@@ -11,23 +11,33 @@ signature, so the index is rebuilt; a missing or unreadable index is rebuilt as 
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from pathlib import Path
 
+import msgspec
 from packaging.utils import canonicalize_name
 
 from gates.security.osv_db import (
+    Advisory,
     OsvDatabase,
     Record,
-    load_record,
+    load_advisory,
     matches,
     pypi_names,
     record_files,
-    served_copy,
+    served,
 )
 
 INDEX_FORMAT = 1
+
+
+class StoredIndex(msgspec.Struct, frozen=True):
+    """The index file: the directory's signature, its record count, and the record files (their
+    paths relative to it) by normalized package name."""
+
+    signature: str
+    records: int
+    index: dict[str, list[str]]
 
 
 def _signature(root: Path, files: list[Path]) -> str:
@@ -45,7 +55,7 @@ class IndexedOsvDatabase:
         self.root = root
         self.records = records
         self._index = index
-        self._loaded: dict[str, list[Record]] = {}
+        self._loaded: dict[str, list[Advisory]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -61,25 +71,24 @@ class IndexedOsvDatabase:
         signature = _signature(root, files) if files else ""
         index_file = index_dir / f"{hashlib.sha256(str(root).encode()).hexdigest()[:20]}.json"
         try:
-            stored = json.loads(index_file.read_text(encoding="utf-8"))
-            if stored["signature"] == signature and signature:
-                return cls(root, dict(stored["index"]), int(stored["records"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+            stored = msgspec.json.decode(index_file.read_bytes(), type=StoredIndex)
+        except (OSError, msgspec.DecodeError):
+            stored = None  # missing, unreadable or of another format: built again
+        if stored is not None and stored.signature == signature and signature:
+            return cls(root, stored.index, stored.records)
         if not files:
             OsvDatabase.load(root)  # raises the error a full load gives: no directory, no record
         index: dict[str, list[str]] = {}
-        loaded: dict[str, list[Record]] = {}
+        loaded: dict[str, list[Advisory]] = {}
         for path in files:
-            record = load_record(path)
-            for name in pypi_names(record):
+            advisory = load_advisory(path)
+            for name in pypi_names(advisory.osv):
                 index.setdefault(name, []).append(str(path.relative_to(root)))
-                loaded.setdefault(name, []).append(record)
+                loaded.setdefault(name, []).append(advisory)
         try:
             index_dir.mkdir(parents=True, exist_ok=True)
             temp = index_file.with_suffix(f".{threading.get_ident()}.tmp")
-            temp.write_text(json.dumps({"signature": signature, "records": len(files),
-                                        "index": index}), encoding="utf-8")
+            temp.write_bytes(msgspec.json.encode(StoredIndex(signature, len(files), index)))
             temp.replace(index_file)
         except OSError:
             pass  # without a stored index the next audit parses the directory again
@@ -87,18 +96,18 @@ class IndexedOsvDatabase:
         database._loaded.update(loaded)
         return database
 
-    def _records(self, name: str) -> list[Record]:
+    def _advisories(self, name: str) -> list[Advisory]:
         with self._lock:
             known = self._loaded.get(name)
             if known is None:
-                known = [load_record(self.root / rel) for rel in self._index.get(name, [])]
+                known = [load_advisory(self.root / rel) for rel in self._index.get(name, [])]
                 self._loaded[name] = known
             return known
 
     def query(self, name: str, version: str) -> list[Record]:
         """The advisories that affect NAME at VERSION, as served."""
         return [
-            served_copy(record)
-            for record in self._records(canonicalize_name(name))
-            if matches(record, name, version)
+            served(advisory)
+            for advisory in self._advisories(canonicalize_name(name))
+            if matches(advisory.osv, name, version)
         ]

@@ -7,12 +7,13 @@ audit runs through the real pip-audit with no change to how its results are prod
 
 from __future__ import annotations
 
-import json
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Protocol
+
+import msgspec
 
 from gates.security.osv_db import ECOSYSTEM, Record
 
@@ -24,6 +25,22 @@ class Advisories(Protocol):
 
 QUERY_PATH = "/v1/query"
 MAX_BODY = 1024 * 1024
+
+
+class QueryPackage(msgspec.Struct, frozen=True):
+    name: str
+    ecosystem: str
+
+
+class Query(msgspec.Struct, frozen=True):
+    """A query by package and version (https://google.github.io/osv.dev/post-v1-query/), as
+    pip-audit posts it: the package's name and ecosystem, and the version."""
+
+    package: QueryPackage
+    version: str
+
+
+_QUERY = msgspec.json.Decoder(Query)
 
 
 class _Server(ThreadingHTTPServer):
@@ -41,7 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def _reply(self, status: HTTPStatus, body: object) -> None:
-        data = json.dumps(body).encode("utf-8")
+        data = msgspec.json.encode(body)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -56,16 +73,18 @@ class _Handler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length", "0"))
             if not 0 < length <= MAX_BODY:
                 raise ValueError("a JSON body is required")
-            query = json.loads(self.rfile.read(length))
-            package = query["package"]
-            name, version = str(package["name"]), str(query["version"])
-            ecosystem = str(package.get("ecosystem", ECOSYSTEM))
-        except (ValueError, KeyError, TypeError) as exc:
+            query = _QUERY.decode(self.rfile.read(length))
+        except ValueError as exc:  # msgspec.DecodeError is one
             self._reply(HTTPStatus.BAD_REQUEST, {"message": f"bad query: {exc}"})
             return
         with self.server.lock:
             self.server.queries += 1
-        vulns = self.server.database.query(name, version) if ecosystem == ECOSYSTEM else []
+        package = query.package
+        vulns = (
+            self.server.database.query(package.name, query.version)
+            if package.ecosystem == ECOSYSTEM
+            else []
+        )
         # The OSV service answers an empty object when nothing matches.
         self._reply(HTTPStatus.OK, {"vulns": vulns} if vulns else {})
 

@@ -7,11 +7,11 @@ report parsed; a run that audited nothing (every dependency skipped) measured no
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any
 
+import msgspec
 from packaging.utils import canonicalize_name
 
 from auditor.errors import GateError
@@ -34,13 +34,14 @@ def site_dirs(ctx: GateContext) -> list[str]:
     """The target interpreter's site-packages directories (purelib, then platlib if different)."""
     result = ctx.run([str(ctx.python), "-I", "-c", _SITE_SCRIPT], cwd=ctx.workdir)
     check_exit(f"{ctx.python} (asked for its site-packages)", result, (0,))
+    lines = result.stdout.strip().splitlines()
     try:
-        paths = json.loads(result.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        paths = None
-    if not isinstance(paths, list) or not paths:
-        raise tool_failed(f"{ctx.python} did not tell its site-packages", result)
-    return list(dict.fromkeys(str(p) for p in paths))
+        purelib, platlib = msgspec.json.decode(lines[-1] if lines else "", type=tuple[str, str])
+    except msgspec.DecodeError as exc:
+        raise tool_failed(
+            f"{ctx.python} did not tell its site-packages", result, detail=str(exc)
+        ) from None
+    return list(dict.fromkeys((purelib, platlib)))
 
 
 @dataclass(frozen=True)
@@ -63,57 +64,101 @@ class AuditReport:
     """Advisories of the ignored installer tooling, reported but not counted."""
 
 
-def _vulnerable(name: str, version: str, item: dict[str, object]) -> Vulnerability:
+class PipAuditVuln(msgspec.Struct, frozen=True):
+    """An advisory of a dependency (pip_audit/_format/json.py, `_format_vuln`); `aliases` and
+    `description` are written because the gate runs it with `--aliases on --desc on`."""
+
+    id: str
+    fix_versions: tuple[str, ...]
+    aliases: tuple[str, ...]
+    description: str
+
+
+class PipAuditDependency(msgspec.Struct, frozen=True):
+    """An entry of `dependencies` (pip_audit/_format/json.py, `_format_dep`): an audited one
+    has `version` and `vulns`, a skipped one `skip_reason` instead."""
+
+    name: str
+    version: str | None = None
+    vulns: tuple[PipAuditVuln, ...] | None = None
+    skip_reason: str | None = None
+
+
+class PipAuditJson(msgspec.Struct, frozen=True):
+    """pip-audit's JSON report, the part the gate reads."""
+
+    dependencies: tuple[PipAuditDependency, ...]
+
+
+@dataclass(frozen=True)
+class Audited:
+    """A dependency the vulnerability service answered for."""
+
+    name: str
+    version: str
+    vulns: tuple[PipAuditVuln, ...]
+
+
+def decode(stdout: str) -> list[Audited | Skipped]:
+    """pip-audit's JSON report: its dependencies, audited or skipped, names normalized;
+    NotAReportError when the output is no JSON object, GateError naming the field when it is
+    not the report pip-audit writes."""
+    try:
+        data = msgspec.json.decode(stdout, type=dict[str, Any])
+    except msgspec.DecodeError as exc:
+        raise NotAReportError(f"pip-audit's output is not a JSON object: {exc}") from None
+    try:
+        report = msgspec.convert(data, PipAuditJson)
+    except msgspec.ValidationError as exc:
+        raise GateError(f"pip-audit's JSON report is not the one pip-audit writes: {exc}") from None
+    dependencies: list[Audited | Skipped] = []
+    for i, dep in enumerate(report.dependencies):
+        name = canonicalize_name(dep.name)
+        if dep.skip_reason is not None:
+            dependencies.append(Skipped(name, dep.skip_reason))
+        elif dep.version is not None and dep.vulns is not None:
+            dependencies.append(Audited(name, dep.version, dep.vulns))
+        else:
+            raise GateError(
+                "pip-audit's JSON report is not the one pip-audit writes: a dependency with "
+                f"neither `skip_reason` nor `version` and `vulns` - at `$.dependencies[{i}]`"
+            )
+    return dependencies
+
+
+def _vulnerable(dep: Audited, vuln: PipAuditVuln) -> Vulnerability:
     return Vulnerability(
-        name=name,
-        version=version,
-        id=str(item.get("id", "")),
-        aliases=tuple(sorted(str(a) for a in cast(list[object], item.get("aliases") or []))),
-        fix_versions=tuple(str(v) for v in cast(list[object], item.get("fix_versions") or [])),
-        description=str(item.get("description") or ""),
+        name=dep.name,
+        version=dep.version,
+        id=vuln.id,
+        aliases=tuple(sorted(vuln.aliases)),
+        fix_versions=vuln.fix_versions,
+        description=vuln.description,
     )
 
 
 def parse(stdout: str, include_installers: bool) -> AuditReport:
     """Read pip-audit's JSON report; GateError when it is not one or when it audited nothing."""
-    try:
-        data = json.loads(stdout)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("dependencies"), list):
-        raise NotAReportError("pip-audit's output is not its JSON report")
-    audited: list[str] = []
-    skipped: list[Skipped] = []
-    ignored: list[str] = []
-    vulnerable: list[Vulnerability] = []
-    ignored_vulnerable: list[Vulnerability] = []
-    answered = 0
-    for dep in cast(list[dict[str, object]], data["dependencies"]):
-        name = canonicalize_name(str(dep.get("name", "")))
-        if "skip_reason" in dep:
-            skipped.append(Skipped(name, str(dep["skip_reason"])))
-            continue
-        answered += 1
-        version = str(dep.get("version", ""))
-        vulns = [
-            _vulnerable(name, version, v)
-            for v in cast(list[dict[str, object]], dep.get("vulns") or [])
-        ]
-        if name in INSTALLERS and not include_installers:
-            ignored.append(f"{name}=={version}")
-            ignored_vulnerable.extend(vulns)
-        else:
-            audited.append(f"{name}=={version}")
-            vulnerable.extend(vulns)
+    dependencies = decode(stdout)
+    skipped = [d for d in dependencies if isinstance(d, Skipped)]
+    answered = [d for d in dependencies if isinstance(d, Audited)]
+    ignored = [d for d in answered if d.name in INSTALLERS and not include_installers]
+    counted = [d for d in answered if not (d.name in INSTALLERS and not include_installers)]
     unaudited = [s for s in skipped if s.reason != EDITABLE_REASON]
-    if answered == 0 or (unaudited and not audited):
+    if not answered or (unaudited and not counted):
         reasons = sorted({s.reason for s in unaudited}) or ["no installed package was found"]
         raise GateError(
             f"pip-audit audited no dependency ({len(skipped)} skipped: "
             + "; ".join(reasons[:3])
             + "); check that the vulnerability source is reachable"
         )
-    return AuditReport(audited, skipped, ignored, vulnerable, ignored_vulnerable)
+    return AuditReport(
+        audited=[f"{d.name}=={d.version}" for d in counted],
+        skipped=skipped,
+        ignored=[f"{d.name}=={d.version}" for d in ignored],
+        vulnerable=[_vulnerable(d, v) for d in counted for v in d.vulns],
+        ignored_vulnerable=[_vulnerable(d, v) for d in ignored for v in d.vulns],
+    )
 
 
 def run(
@@ -149,7 +194,7 @@ def run(
     check_exit("pip-audit", result, OK_CODES)
     try:
         return parse(result.stdout, include_installers)
-    except NotAReportError:
-        raise tool_failed("pip-audit wrote no JSON report", result) from None
+    except NotAReportError as exc:
+        raise tool_failed("pip-audit wrote no JSON report", result, detail=str(exc)) from None
     except GateError as exc:
         raise GateError(str(exc), log_tail=result.describe(tail_lines=40)) from None

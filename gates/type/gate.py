@@ -16,6 +16,7 @@ from gates.type import mypy_run
 from gates.type import targets as targets_mod
 from gates.type.details import AnyFigures, TypeDetails
 from gates.type.mypy_check import MypyCheck, run_mypy
+from gates.type.mypy_config import MypyConfig, find_config
 from gates.type.view import TypeReportView
 
 COVERAGE_HELP = (
@@ -75,7 +76,7 @@ class Scope:
     """The paths in which `[tool.audit] exclude` is counted."""
 
 
-def _what_to_check(ctx: GateContext, config: mypy_run.MypyConfig) -> Scope:
+def _what_to_check(ctx: GateContext, config: MypyConfig) -> Scope:
     """The paths mypy is given, why those, and where `[tool.audit] exclude` is counted."""
     targets = ctx.config.option_list("targets")
     if targets:
@@ -166,7 +167,7 @@ class TypeGate(BaseGate):
 
     def measure(self, ctx: GateContext) -> Measurement:
         resolved = tools.resolve(ctx, MYPY)
-        config = mypy_run.find_config(ctx.root)
+        config = find_config(ctx.root)
         scope = _what_to_check(ctx, config)
         check = run_mypy(
             ctx, list(resolved.command), config=config, targets=scope.targets,
@@ -197,7 +198,7 @@ class TypeGate(BaseGate):
 
 def _details(
     ctx: GateContext,
-    config: mypy_run.MypyConfig,
+    config: MypyConfig,
     scope: Scope,
     check: MypyCheck,
     resolved: ResolvedTool,

@@ -10,6 +10,7 @@ from auditor.plugin import GateContext
 from auditor.procs import ProcResult
 from gates.tools import check_exit
 from gates.type import mypy_run
+from gates.type.mypy_config import MypyConfig
 
 REPORTS = {"any-exprs": mypy_run.ANY_REPORT_FILE, "line-precision": mypy_run.LINE_REPORT_FILE}
 
@@ -33,7 +34,7 @@ def run_mypy(
     ctx: GateContext,
     mypy: list[str],
     *,
-    config: mypy_run.MypyConfig,
+    config: MypyConfig,
     targets: list[str],
     excludes: list[str],
 ) -> MypyCheck:

@@ -1,64 +1,68 @@
-"""Driving mypy: which configuration and targets apply, the command line, and its outputs.
+"""Driving mypy: its command line and reading its outputs.
 
-The parsers are pure functions, so they are tested on output the real tool produced.
+The parsers are pure functions, so they are tested on output the real tool produced: `-O json`
+lines decoded into a Struct, and the any-exprs and line-precision reports, text tables mypy
+documents (https://mypy.readthedocs.io/en/stable/command_line.html#report-generation) with no
+machine-readable equivalent, read into typed rows.
 """
 
 from __future__ import annotations
 
-import configparser
-import json
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+import msgspec
 
 from auditor.errors import GateError
 from gates.paths import relative_to_root
+from gates.type.mypy_config import MypyConfig
 
 # https://mypy.readthedocs.io/en/stable/running_mypy.html: 0 no errors, 1 type errors found,
 # 2 crash, bad configuration or blocking errors (e.g. a syntax error) that stopped the check.
 MYPY_OK_CODES = (0, 1)
 MYPY_BLOCKED_CODE = 2
 
-# mypy looks for these in this order in each directory, then in parent directories.
-CONFIG_NAMES = ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg")
-
-# Options that tell mypy what to check when no path is given on its command line.
-TARGET_KEYS = ("files", "modules", "packages")
-
 # Directories that hold no source of the target's own, excluded when the whole root is checked
 # (mypy already skips hidden directories, `site-packages`, `node_modules` and `__pycache__`).
 DEFAULT_EXCLUDED_DIRS = ("venv", "env", "build", "dist")
 
 ANY_REPORT_FILE = "any-exprs.txt"
+ANY_COLUMNS = ("Name", "Anys", "Exprs", "Coverage")
 UNTYPED_DEF_CODE = "no-untyped-def"
 """The code of mypy's errors for a function with missing annotations."""
+NO_CODE = "misc"
+"""The rule of a message mypy writes without a code (a blocking error): mypy's catch-all code."""
 LINE_REPORT_FILE = "lineprecision.txt"
 """mypy's --lineprecision-report: a row for every module it checked, expressions or not."""
+LINE_COLUMNS = ("Name", "Lines", "Precise", "Imprecise", "Any", "Empty", "Unanalyzed")
 
 
+class MypyJsonMessage(msgspec.Struct, frozen=True):
+    """One line of `mypy -O json` (mypy/error_formatter.py, `JSONFormatter`): every key is
+    written on every line, `hint` and `code` null when there is none."""
 
-@dataclass(frozen=True)
-class MypyConfig:
-    """The mypy configuration an audit applies."""
-
-    path: Path | None
-    """The file, or None to run mypy with its defaults."""
-    sets_targets: bool
-    """Whether it names what to check (`files`, `modules` or `packages`)."""
-    description: str
+    file: str
+    line: int
+    column: int
+    message: str
+    hint: str | None
+    code: str | None
+    severity: Literal["error", "note"]
 
 
 @dataclass(frozen=True)
 class MypyMessage:
-    """One JSON line of `mypy -O json`."""
+    """One message of `mypy -O json`, its path relative to the root, with the notes that
+    follow it on its line."""
 
     path: str
-    line: int | None
-    column: int | None
+    line: int
+    column: int
     code: str
-    severity: str
+    severity: Literal["error", "note"]
     message: str
     hint: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -80,66 +84,18 @@ class AnyCount:
         return 100.0 * (self.total - self.any) / self.total
 
 
-def _mypy_section(path: Path) -> dict[str, object] | None:
-    """The mypy options of a config file, or None when it does not configure mypy."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    if path.name == "pyproject.toml":
-        try:
-            tool = tomllib.loads(text).get("tool")
-        except tomllib.TOMLDecodeError:
-            return {}  # mypy reports it
-        section = tool.get("mypy") if isinstance(tool, dict) else None
-        return dict(section) if isinstance(section, dict) else None
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read_string(text, source=str(path))
-    except configparser.Error:
-        return {}  # mypy reports it
-    if parser.has_section("mypy"):
-        return dict(parser.items("mypy"))
-    # mypy.ini counts even without a [mypy] section; setup.cfg only with one.
-    return {} if path.name != "setup.cfg" else None
+@dataclass(frozen=True)
+class LinePrecision:
+    """A row of mypy's line-precision report: a module's lines by how precisely mypy typed
+    them."""
 
-
-def config_in(directory: Path) -> tuple[Path, dict[str, object]] | None:
-    """The mypy configuration of one directory, as mypy would pick it."""
-    for name in CONFIG_NAMES:
-        path = directory / name
-        if path.is_file():
-            section = _mypy_section(path)
-            if section is not None:
-                return path, section
-    return None
-
-
-def _outer_config(root: Path) -> Path | None:
-    """The configuration mypy would find above the root (it stops at a .git or .hg)."""
-    current = root.resolve()
-    while not any((current / vcs).exists() for vcs in (".git", ".hg")):
-        if current.parent == current:
-            return None
-        current = current.parent
-        found = config_in(current)
-        if found is not None:
-            return found[0]
-    return None
-
-
-def find_config(root: Path) -> MypyConfig:
-    """The target's own mypy configuration; configuration above the root is never used."""
-    own = config_in(root)
-    if own is not None:
-        path, section = own
-        sets_targets = any(section.get(key) for key in TARGET_KEYS)
-        return MypyConfig(path, sets_targets, f"project configuration in {path.name}")
-    description = "mypy defaults: no mypy configuration at the target root"
-    outer = _outer_config(root)
-    if outer is not None:
-        description += f" ({outer} lies outside the target and was not used)"
-    return MypyConfig(None, sets_targets=False, description=description)
+    module: str
+    lines: int
+    precise: int
+    imprecise: int
+    any: int
+    empty: int
+    unanalyzed: int
 
 
 def default_excludes(root: Path) -> list[str]:
@@ -181,10 +137,19 @@ def check_command(
     return cmd
 
 
+_MESSAGE = msgspec.json.Decoder(MypyJsonMessage)
 
 
-def _int_or_none(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _decode_message(raw: str) -> MypyJsonMessage:
+    try:
+        return _MESSAGE.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise GateError(
+            f"mypy printed a JSON line that is not one of its messages ({exc}): "
+            f"{raw.strip()[:200]!r}"
+        ) from None
+    except msgspec.DecodeError:
+        raise GateError(f"mypy printed a line that is not JSON: {raw.strip()[:200]!r}") from None
 
 
 def parse_messages(stdout: str, root: Path) -> list[MypyMessage]:
@@ -193,61 +158,58 @@ def parse_messages(stdout: str, root: Path) -> list[MypyMessage]:
     for raw in stdout.splitlines():
         if not raw.strip():
             continue
-        try:
-            item = json.loads(raw)
-        except json.JSONDecodeError:
-            raise GateError(
-                f"mypy printed a line that is not JSON: {raw.strip()[:200]!r}"
-            ) from None
-        if not (
-            isinstance(item, dict)
-            and isinstance(item.get("file"), str)
-            and isinstance(item.get("severity"), str)
-            and isinstance(item.get("message"), str)
-        ):
-            raise GateError(f"mypy printed a JSON line of an unknown shape: {raw.strip()[:200]!r}")
-        path = relative_to_root(item["file"], root)
-        line = _int_or_none(item.get("line"))
-        if item["severity"] == "note" and messages and (messages[-1].path, messages[-1].line) == (
+        item = _decode_message(raw)
+        path = relative_to_root(item.file, root)
+        last = messages[-1] if messages else None
+        if item.severity == "note" and last is not None and (last.path, last.line) == (
             path,
-            line,
+            item.line,
         ):
-            messages[-1].notes.append(item["message"])
+            last.notes.append(item.message)
             continue
-        code = item.get("code")
-        hint = item.get("hint")
         messages.append(
             MypyMessage(
                 path=path,
-                line=line,
-                column=_int_or_none(item.get("column")),
-                code=code if isinstance(code, str) and code else "misc",
-                severity=item["severity"],
-                message=item["message"],
-                hint=hint if isinstance(hint, str) and hint else None,
+                line=item.line,
+                column=item.column,
+                code=item.code or NO_CODE,
+                severity=item.severity,
+                message=item.message,
+                hint=item.hint or None,
             )
         )
     return messages
 
 
-def _row(line: str) -> AnyCount:
+def _table(text: str, name: str, columns: tuple[str, ...]) -> list[str]:
+    """The non-empty lines of one of mypy's text reports, once its header names COLUMNS and a
+    rule of dashes follows it."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2 or tuple(lines[0].split()) != columns or set(lines[1].strip()) != {"-"}:
+        raise GateError(f"mypy's {name} report has no header and rule")
+    return lines
+
+
+def _any_row(line: str) -> AnyCount:
+    """A row of the any-exprs report: the module, its Any and all expressions, a percentage."""
     parts = line.split()
-    if len(parts) != 4 or not parts[3].endswith("%"):
+    if (
+        len(parts) != len(ANY_COLUMNS)
+        or not all(p.isdigit() for p in parts[1:3])
+        or not parts[3].endswith("%")
+    ):
         raise GateError(f"mypy's any-exprs report has a row of an unknown shape: {line.strip()!r}")
-    try:
-        return AnyCount(module=parts[0], any=int(parts[1]), total=int(parts[2]))
-    except ValueError:
-        raise GateError(f"mypy's any-exprs report has a row without counts: {line!r}") from None
+    return AnyCount(module=parts[0], any=int(parts[1]), total=int(parts[2]))
 
 
 def parse_any_report(text: str) -> tuple[list[AnyCount], AnyCount]:
     """Read `any-exprs.txt`: a header, a rule, a row per module, a rule, the total row."""
-    lines = [line for line in text.splitlines() if line.strip()]
+    lines = _table(text, "any-exprs", ANY_COLUMNS)
     rules = [i for i, line in enumerate(lines) if set(line.strip()) == {"-"}]
-    if len(rules) != 2 or rules[0] != 1 or rules[1] != len(lines) - 2:
+    if len(rules) != 2 or rules[1] != len(lines) - 2:
         raise GateError("mypy's any-exprs report does not have the expected layout")
-    modules = [_row(line) for line in lines[rules[0] + 1 : rules[1]]]
-    total = _row(lines[-1])
+    modules = [_any_row(line) for line in lines[rules[0] + 1 : rules[1]]]
+    total = _any_row(lines[-1])
     if total.module != "Total" or (
         total.any,
         total.total,
@@ -267,16 +229,27 @@ def config_warnings(stderr: str) -> list[str]:
     return list(dict.fromkeys(line for line in lines if line))
 
 
+def _line_row(line: str) -> LinePrecision:
+    """A row of the line-precision report: the module, its lines and their five counts."""
+    parts = line.split()
+    if len(parts) != len(LINE_COLUMNS) or not all(p.isdigit() for p in parts[1:]):
+        raise GateError(f"mypy's line-precision report has a row it cannot read: {line!r:.200}")
+    lines, precise, imprecise, anys, empty, unanalyzed = (int(p) for p in parts[1:])
+    row = LinePrecision(parts[0], lines, precise, imprecise, anys, empty, unanalyzed)
+    if row.lines != row.precise + row.imprecise + row.any + row.empty + row.unanalyzed:
+        raise GateError(
+            f"mypy's line-precision report has a row whose lines are not the sum of its "
+            f"counts: {line.strip()!r:.200}"
+        )
+    return row
+
+
+def parse_line_rows(text: str) -> list[LinePrecision]:
+    """Read `lineprecision.txt`: a header, a rule, then a row per module checked (its name, its
+    lines and their five counts)."""
+    return [_line_row(line) for line in _table(text, "line-precision", LINE_COLUMNS)[2:]]
+
+
 def parse_line_report(text: str) -> list[str]:
-    """Read `lineprecision.txt`: a header, a rule, then a row per module checked (its name and
-    six counts); the modules' names."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < 2 or set(lines[1].strip()) != {"-"}:
-        raise GateError("mypy's line-precision report has no header and rule")
-    modules = []
-    for line in lines[2:]:
-        parts = line.split()
-        if len(parts) != 7 or not all(p.isdigit() for p in parts[1:]):
-            raise GateError(f"mypy's line-precision report has a row it cannot read: {line!r:.200}")
-        modules.append(parts[0])
-    return modules
+    """The modules mypy checked: the names of the line-precision report's rows."""
+    return [row.module for row in parse_line_rows(text)]

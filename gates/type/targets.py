@@ -9,12 +9,15 @@ at the root; test code inside them is excluded with the globs bandit leaves out.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
+
+from auditor.errors import GateError
 from auditor.exclude import TEST_GLOBS, Exclusion
+from gates.type.build_tables import BuildTables
 
 # Python files at the root that are tooling, not an importable module of the project.
 NOT_MODULES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "tasks.py", "manage.py"})
@@ -59,52 +62,53 @@ def _modules_in(directory: Path, root: Path, *, namespaces: bool) -> list[str]:
     return found
 
 
-def _table(data: object, *keys: str) -> object:
-    for key in keys:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
-
-
-def _metadata_packages(pyproject: dict[str, object]) -> Iterator[tuple[str, str]]:
+def _metadata_packages(tables: BuildTables) -> Iterator[tuple[str, str]]:
     """(path relative to the root, the table that names it) for packages a build backend lists."""
-    setuptools = _table(pyproject, "tool", "setuptools")
-    packages = _table(setuptools, "packages")
-    package_dir = _table(setuptools, "package-dir")
-    base = package_dir.get("", "") if isinstance(package_dir, dict) else ""
-    if isinstance(packages, list):
-        for name in packages:
-            if isinstance(name, str) and "." not in name:
+    tool = tables.tool
+    if tool is None:
+        return
+    if tool.setuptools is not None:
+        base = tool.setuptools.root_dir()
+        for name in tool.setuptools.listed():
+            if "." not in name:
                 yield f"{base}/{name}".strip("/"), "[tool.setuptools] packages"
-    hatch = _table(pyproject, "tool", "hatch", "build", "targets", "wheel", "packages")
-    for path in hatch if isinstance(hatch, list) else []:
-        if isinstance(path, str):
-            yield path.strip("/"), "[tool.hatch.build.targets.wheel] packages"
-    poetry = _table(pyproject, "tool", "poetry", "packages")
-    for item in poetry if isinstance(poetry, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("include"), str):
-            source = item.get("from")
-            prefix = f"{source}/" if isinstance(source, str) else ""
-            yield f"{prefix}{item['include']}".strip("/"), "[tool.poetry] packages"
-    flit = _table(pyproject, "tool", "flit", "module", "name")
-    if isinstance(flit, str):
-        yield flit.replace(".", "/"), "[tool.flit.module] name"
+    for path in tool.hatch_wheel_packages():
+        yield path.strip("/"), "[tool.hatch.build.targets.wheel] packages"
+    for item in tool.poetry.packages if tool.poetry else ():
+        prefix = f"{item.source}/" if item.source is not None else ""
+        yield f"{prefix}{item.include}".strip("/"), "[tool.poetry] packages"
+    if tool.flit is not None and tool.flit.module is not None:
+        yield tool.flit.module.name.replace(".", "/"), "[tool.flit.module] name"
+
+
+def _build_tables(root: Path) -> BuildTables | None:
+    """The build backends' tables of the root's pyproject.toml; None when there is no readable
+    one. GateError when a table the backends read is not of their type."""
+    path = root / "pyproject.toml"
+    try:
+        return msgspec.toml.decode(path.read_text(encoding="utf-8"), type=BuildTables)
+    except msgspec.ValidationError as exc:
+        raise GateError(
+            f"pyproject.toml does not hold the build tables as their backends read them: {exc}"
+        ) from None
+    except (OSError, UnicodeDecodeError, msgspec.DecodeError):
+        return None
 
 
 def _from_metadata(root: Path) -> DefaultTargets | None:
-    try:
-        pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    tables = _build_tables(root)
+    if tables is None:
         return None
     found: dict[str, str] = {}
-    for rel, table in _metadata_packages(pyproject):
+    for rel, table in _metadata_packages(tables):
         for candidate in (rel, f"{rel}.py"):
             if "*" not in candidate and (root / candidate).exists() and candidate not in found:
                 found[candidate] = table
                 break
     if not found:
         return None
-    tables = ", ".join(dict.fromkeys(found.values()))
-    return DefaultTargets(tuple(found), f"the packages pyproject.toml names in {tables}")
+    tables_named = ", ".join(dict.fromkeys(found.values()))
+    return DefaultTargets(tuple(found), f"the packages pyproject.toml names in {tables_named}")
 
 
 def default_targets(root: Path) -> DefaultTargets:

@@ -14,7 +14,8 @@ def test_a_failed_condition_says_where_to_look(tmp_path: Path) -> None:
     ran = run_cli("run", root, "--gates", "lint", "--no-history", "--out", tmp_path / "o")
     assert ran.code == 1, ran.stderr
     where = [line for line in ran.stdout.splitlines() if line.startswith("where: ")]
-    assert where and where[0].startswith("where: lint critical_errors: ")
+    assert where
+    assert where[0].startswith("where: lint critical_errors: ")
     assert "mod.py" in where[0]
 
 

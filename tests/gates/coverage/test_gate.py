@@ -21,6 +21,7 @@ from coverage.results import display_covered
 from coverage.results import format_lines as coverage_format_lines
 
 from auditor.errors import GateError
+from auditor.model import GateResult
 from gates.coverage.parse import (
     display_percent,
     format_lines,
@@ -36,6 +37,7 @@ from tests.helpers import (
     gate,
     load_scorecard,
     run_cli,
+    run_gate,
     tree_snapshot,
     write_project,
 )
@@ -469,3 +471,32 @@ def test_missing_junit_report_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "cut.xml").write_text("<testsuites><testsuite>", encoding="utf-8")
     with pytest.raises(GateError, match="could not be read"):
         parse_junit(tmp_path / "cut.xml")
+
+
+def _value(result: GateResult, condition_id: str) -> float | None:
+    return next(c.value for c in result.conditions if c.id == condition_id)
+
+
+def test_the_test_run_gets_the_configured_environment(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {
+        "app.py": "import os\n\n\ndef url() -> str:\n    return os.environ['DATABASE_URL']\n",
+        "tests/test_app.py": "from app import url\n\n\ndef test_url():\n"
+                             "    assert url() == 'sqlite:///t.db'\n",
+        "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',
+    })
+    without = run_gate("coverage", root, tmp_path / "o1")
+    assert _value(without, "tests_failed") == 1
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[tool.audit.coverage]\nenv = {DATABASE_URL = "sqlite:///t.db"}\n')
+    configured = run_gate("coverage", root, tmp_path / "o2")
+    assert _value(configured, "tests_failed") == 0
+    assert configured.status == "passed"
+
+
+def test_an_env_value_that_is_no_string_or_number_is_a_config_error(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {
+        "pyproject.toml": "[tool.audit.coverage]\nenv = {FLAG = true}\n",
+    })
+    result = run_cli("run", root, "--gates", "coverage", "--no-history")
+    assert result.code == 2
+    assert "`env.FLAG` in [tool.audit.coverage] must be a string or a number" in result.stderr
