@@ -191,7 +191,8 @@ class ResultCache:
             if self._interpreter is not None:
                 return self._interpreter
         try:
-            result = procs.run([str(self.python), "-c", _DISTRIBUTIONS], cwd=self.root,
+            # -B: the target's interpreter (a .venv in its tree) is run, never written to.
+            result = procs.run([str(self.python), "-B", "-c", _DISTRIBUTIONS], cwd=self.root,
                                timeout=PROBE_TIMEOUT_S)
             listing = f"{result.returncode}\n{result.stdout}"
         except GateError as exc:

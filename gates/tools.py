@@ -31,6 +31,9 @@ TOOL_SOURCE_OPTION = OptionSpec(
 )
 _VERSION = re.compile(r"\b(\d+(?:\.\d+)+[\w.+-]*)")
 _T = TypeVar("_T")
+NO_BYTECODE = {"PYTHONDONTWRITEBYTECODE": "1"}
+"""Python writes no `__pycache__`: the target's interpreter imports from the target's tree (its
+`.venv`, a `.pth` hook such as setuptools' `_distutils_hack` or an editable install's finder)."""
 
 
 class NotAReportError(GateError):
@@ -56,6 +59,13 @@ def check_exit(what: str, result: ProcResult, ok_codes: Sequence[int]) -> None:
         raise tool_failed(f"{what} failed", result)
 
 
+def tool_env(ctx: GateContext, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a child that may run the target's interpreter (a probe, a tool
+    installed there, or one that runs it): the gate's (`GateContext.env`) and EXTRA, with
+    NO_BYTECODE, so the audit leaves no `__pycache__` in the target's tree."""
+    return ctx.env({**(extra or {}), **NO_BYTECODE})
+
+
 def run_tool(
     ctx: GateContext,
     tool: str,
@@ -64,9 +74,10 @@ def run_tool(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ProcResult:
-    """Run TOOL's command in the gate's context; a missing executable names the tool."""
+    """Run TOOL's command in the gate's context (in ENV, else `tool_env`); a missing executable
+    names the tool."""
     try:
-        return ctx.run(cmd, cwd=cwd, env=env)
+        return ctx.run(cmd, cwd=cwd, env=env if env is not None else tool_env(ctx))
     except ToolMissingError as exc:
         raise ToolMissingError(f"{tool}: {exc}") from None
 
@@ -90,7 +101,7 @@ def target_has_module(ctx: GateContext, module: str) -> bool:
         f"sys.exit(0 if importlib.util.find_spec({module!r}) else 1)"
     )
     try:
-        result = ctx.run([str(ctx.python), "-c", probe])
+        result = ctx.run([str(ctx.python), "-c", probe], env=tool_env(ctx))
     except ToolMissingError:
         return False
     return result.returncode == 0

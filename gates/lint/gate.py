@@ -93,7 +93,7 @@ def _list_files(
     ctx: GateContext, ruff: list[str], selection: ruff_run.Selection, exclusion: Exclusion
 ) -> list[str]:
     """The files ruff checks with this selection and exclusion."""
-    listed = ctx.run(ruff_run.files_command(ruff, selection, exclusion))
+    listed = ctx.run(ruff_run.files_command(ruff, selection, exclusion), env=tools.tool_env(ctx))
     check_exit("ruff check --show-files", listed, (0,))
     files = ruff_run.parse_files(listed.stdout)
     not_files = [f for f in files if not (ctx.root / f).is_file()]
@@ -177,13 +177,15 @@ class LintGate(BaseGate):
 
         ctx.progress(f"checking {len(files)} files")
         cache = ctx.tool_cache("ruff")
-        check = ctx.run(ruff_run.check_command(ruff, selection, critical, cache, ctx.exclude))
+        check = ctx.run(ruff_run.check_command(ruff, selection, critical, cache, ctx.exclude),
+                        env=tools.tool_env(ctx))
         parsed = _findings(ctx, "ruff check", check)
         hidden: list[ruff_run.RuffFinding] = []
         if critical:
             # The critical rules are judged whatever the project's ignores say.
             again = ctx.run(ruff_run.check_command(ruff, selection, critical, cache,
-                                                   ctx.exclude, critical_only=True))
+                                                   ctx.exclude, critical_only=True),
+                            env=tools.tool_env(ctx))
             parsed, hidden = ruff_run.merge_critical(
                 parsed, _findings(ctx, "ruff check (critical rules)", again), critical
             )

@@ -35,7 +35,8 @@ class Selection:
     """The ruff configuration an audit applies, and how to say so."""
 
     args: tuple[str, ...]
-    """Command-line arguments that apply it (`--config FILE` or `--isolated`)."""
+    """Command-line arguments that apply it (`--config FILE`, `--isolated` or none: the
+    target's own configuration, which ruff finds by itself)."""
     description: str
     """What the report says about which rules were selected."""
 
@@ -68,6 +69,17 @@ class _Pyproject(msgspec.Struct, frozen=True):
     tool: _Tools | None = None
 
 
+class _Project(msgspec.Struct, frozen=True):
+    requires_python: str | None = msgspec.field(default=None, name="requires-python")
+
+
+class _ProjectTable(msgspec.Struct, frozen=True):
+    """What ruff reads of a pyproject.toml without `[tool.ruff]`: `requires-python`, whose lower
+    bound is its target version."""
+
+    project: _Project | None = None
+
+
 def has_ruff_section(pyproject: Path) -> bool:
     """Whether a pyproject.toml configures ruff; an unreadable one counts, so ruff reports it
     (as does a `tool` or `tool.ruff` that is not a table)."""
@@ -89,12 +101,24 @@ def config_in(directory: Path) -> Path | None:
     return None
 
 
+def requires_python(pyproject: Path) -> str | None:
+    """`requires-python` of a pyproject.toml's `[project]`; None when unset or unreadable."""
+    try:
+        data = msgspec.toml.decode(pyproject.read_text(encoding="utf-8"), type=_ProjectTable)
+    except (OSError, UnicodeDecodeError, msgspec.DecodeError):
+        return None
+    return data.project.requires_python if data.project else None
+
+
 def find_config(root: Path, configured: str | None) -> Selection:
     """Which configuration applies to the target.
 
-    ruff itself would also use a configuration found in any parent directory; a target checked
-    out inside another project's tree would then be judged by the outer project's rules. Only
-    the target's own configuration (or one named with the `ruff_config` option) is used.
+    ruff itself would also use a configuration found in any parent directory (or the user's
+    own); a target checked out inside another project's tree would then be judged by the outer
+    project's rules. Only the target's own configuration (or one named with the `ruff_config`
+    option) is used. Without one, ruff's defaults apply as `ruff check` in the root applies
+    them: a root pyproject.toml without `[tool.ruff]` is still read for `requires-python`,
+    which sets the target version (the syntax accepted, the rules that apply).
     """
     if configured:
         path = (root / configured).resolve()
@@ -112,7 +136,16 @@ def find_config(root: Path, configured: str | None) -> Selection:
         if outer is not None:
             description += f" ({outer} lies outside the target and was not used)"
             break
-    return Selection(("--isolated",), description)
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return Selection(("--isolated",), description)
+    # A readable pyproject.toml without [tool.ruff] (config_in found none): named as the
+    # configuration, ruff applies its defaults with the target version it infers from it, and
+    # reads no other configuration file.
+    requires = requires_python(pyproject)
+    if requires:
+        description += f"; target version from requires-python {requires!r} in pyproject.toml"
+    return Selection(("--config", str(pyproject.resolve())), description)
 
 
 CRITICAL_OVERRIDES = (

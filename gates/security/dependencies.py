@@ -14,13 +14,27 @@ from auditor.model import Finding, Population
 from auditor.plugin import GateContext
 from auditor.toolinfo import ResolvedTool
 from gates import tools
-from gates.security import pip_audit_run
+from gates.security import osv_probe, pip_audit_run
 from gates.security.details import DependencyDetails, SkippedPackage, Vulnerability
 from gates.security.osv_db import OsvDatabase
 from gates.security.osv_index import IndexedOsvDatabase
 from gates.security.osv_server import OsvServer
 
 PIP_AUDIT = tools.Tool("pip-audit", "pip_audit", "pip_audit_command")
+
+
+@dataclass(frozen=True)
+class VulnerabilitySource:
+    """Where pip-audit takes the advisories from, for the audit's duration."""
+
+    args: list[str]
+    """pip-audit's service arguments."""
+    description: str
+    """As the details say it."""
+    name: str
+    """As an error names it (`PyPI`, `the OSV service at URL`)."""
+    osv_url: str | None = None
+    """The OSV query URL; None for PyPI."""
 
 
 @dataclass(frozen=True)
@@ -44,15 +58,18 @@ def audit_dependencies(ctx: GateContext) -> DependencyAudit:
     paths = [p for p in pip_audit_run.site_dirs(ctx) if Path(p).is_dir()]
     if not paths:
         raise GateError(f"{ctx.python} has no site-packages directory to audit")
-    with _vulnerability_source(ctx) as (service_args, source):
-        ctx.progress(f"pip-audit: auditing {', '.join(paths)} against {source}")
-        audit = pip_audit_run.run(
-            ctx, paths=paths, service_args=service_args, command=list(tool.command),
-            ignore_vulns=ctx.config.option_list("ignore_vulns"),
-            include_installers=include_installers,
-        )
+    with _vulnerability_source(ctx) as source:
+        ctx.progress(f"pip-audit: auditing {', '.join(paths)} against {source.description}")
+        try:
+            audit = pip_audit_run.run(
+                ctx, paths=paths, service_args=source.args, command=list(tool.command),
+                ignore_vulns=ctx.config.option_list("ignore_vulns"),
+                include_installers=include_installers,
+            )
+        except pip_audit_run.ServiceAnswerError as exc:
+            raise _refused(ctx, exc, source, paths) from None
     details = DependencyDetails(
-        source=source,
+        source=source.description,
         paths=tuple(paths),
         audited=len(audit.audited),
         packages=tuple(audit.audited),
@@ -95,9 +112,33 @@ def vulnerability_findings(vulnerable: list[Vulnerability]) -> list[Finding]:
     ]
 
 
+def _refused(
+    ctx: GateContext,
+    exc: pip_audit_run.ServiceAnswerError,
+    source: VulnerabilitySource,
+    paths: list[str],
+) -> GateError:
+    """What the service answered that stopped pip-audit, and about which package: PyPI's URL
+    names it; an OSV service is asked again, package by package, while the source is up."""
+    answer = exc.answer
+    about = answer.release()
+    told = f"{answer.status} {answer.reason} for {about}" if about else None
+    if told is None and source.osv_url is not None:
+        ctx.progress("asking the OSV service which package it refused")
+        refusal = osv_probe.first_refused(
+            source.osv_url, osv_probe.installed(paths), budget_s=ctx.remaining() / 2
+        )
+        told = refusal.describe() if refusal is not None else None
+    if told is None:
+        told = (f"{answer.status} {answer.reason} to one of its queries (asked again, it "
+                "refused none of the installed packages)")
+    return GateError(f"pip-audit stopped: {source.name} answered {told}", log_tail=exc.log_tail)
+
+
 @contextlib.contextmanager
-def _vulnerability_source(ctx: GateContext) -> Iterator[tuple[list[str], str]]:
-    """pip-audit's service arguments and a description of the source, for the audit's duration."""
+def _vulnerability_source(ctx: GateContext) -> Iterator[VulnerabilitySource]:
+    """Where the advisories come from, for the audit's duration (an offline database is
+    served on loopback until it ends)."""
     osv_db = ctx.config.option_str("osv_db")
     osv_url = ctx.config.option_str("osv_url")
     if osv_db:
@@ -109,14 +150,19 @@ def _vulnerability_source(ctx: GateContext) -> Iterator[tuple[list[str], str]]:
             else OsvDatabase.load(root)
         )
         with OsvServer(database) as server:
-            yield (
+            yield VulnerabilitySource(
                 ["--vulnerability-service", "osv", "--osv-url", server.url],
                 f"offline OSV database {root} ({database.records} advisories)",
+                f"the server of the offline OSV database {root} at {server.url}",
+                server.url,
             )
     elif osv_url:
-        yield ["--vulnerability-service", "osv", "--osv-url", osv_url], f"OSV service {osv_url}"
+        yield VulnerabilitySource(
+            ["--vulnerability-service", "osv", "--osv-url", osv_url],
+            f"OSV service {osv_url}", f"the OSV service at {osv_url}", osv_url,
+        )
     else:
-        yield [], "PyPI (pip-audit's default service)"
+        yield VulnerabilitySource([], "PyPI (pip-audit's default service)", "PyPI")
 
 
 def _installer_note(audit: pip_audit_run.AuditReport, include_installers: bool) -> str:

@@ -3,10 +3,16 @@
 pip-audit exits 0 when it found nothing and 1 both when it found vulnerabilities and on a fatal
 error (https://github.com/pypa/pip-audit#exit-codes), so a run is judged by whether its JSON
 report parsed; a run that audited nothing (every dependency skipped) measured nothing.
+
+What a service answered is said as pip-audit reports it (pip_audit/_service/pypi.py, osv.py):
+PyPI's 404 for a release is a skipped dependency whose reason names it; any other HTTP error of
+PyPI, and every HTTP error of an OSV service, stops pip-audit with the `requests` error's line
+(`404 Client Error: Not Found for url: URL`) on stderr.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +23,24 @@ from packaging.utils import canonicalize_name
 from auditor.errors import GateError
 from auditor.plugin import GateContext
 from gates.security.details import Vulnerability
-from gates.tools import NotAReportError, check_exit, run_tool, tool_failed
+from gates.tools import NotAReportError, check_exit, run_tool, tool_env, tool_failed
 
 OK_CODES = (0, 1)
 INSTALLERS = frozenset({"pip", "setuptools", "wheel", "distribute", "pkg-resources"})
 """Installer tooling a virtual environment carries whatever the project depends on."""
 EDITABLE_REASON = "distribution marked as editable"
+
+NOT_FOUND = re.compile(
+    r"^Dependency not found on PyPI and could not be audited: (?P<name>.+) \((?P<version>[^()]*)\)$"
+)
+"""pip-audit's skip reason when PyPI answered 404 Not Found for a release."""
+_HTTP_ERROR = re.compile(
+    r"^requests\.exceptions\.HTTPError: (?P<status>\d{3}) (?:Client|Server) Error: "
+    r"(?P<reason>.*) for url: (?P<url>\S+)\s*$",
+    re.MULTILINE,
+)
+"""The line pip-audit's traceback ends its cause with when a service answered an HTTP error."""
+_PYPI_RELEASE = re.compile(r"^https://pypi\.org/pypi/(?P<name>[^/]+)/(?P<version>[^/]+)/json$")
 
 _SITE_SCRIPT = (
     "import json, sysconfig; p = sysconfig.get_paths(); "
@@ -32,7 +50,10 @@ _SITE_SCRIPT = (
 
 def site_dirs(ctx: GateContext) -> list[str]:
     """The target interpreter's site-packages directories (purelib, then platlib if different)."""
-    result = ctx.run([str(ctx.python), "-I", "-c", _SITE_SCRIPT], cwd=ctx.workdir)
+    # -I ignores PYTHON* variables, PYTHONDONTWRITEBYTECODE among them: -B says it again.
+    result = ctx.run(
+        [str(ctx.python), "-I", "-B", "-c", _SITE_SCRIPT], cwd=ctx.workdir, env=tool_env(ctx)
+    )
     check_exit(f"{ctx.python} (asked for its site-packages)", result, (0,))
     lines = result.stdout.strip().splitlines()
     try:
@@ -48,6 +69,44 @@ def site_dirs(ctx: GateContext) -> list[str]:
 class Skipped:
     name: str
     reason: str
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """An HTTP error a vulnerability service answered pip-audit with, which stopped it."""
+
+    status: int
+    reason: str
+    """The HTTP reason phrase (`Not Found`)."""
+    url: str
+
+    def release(self) -> str | None:
+        """`name version` the answer was about, when the URL names it (PyPI's JSON API does;
+        an OSV service's query URL is the same for every package)."""
+        match = _PYPI_RELEASE.match(self.url)
+        return f"{match['name']} {match['version']}" if match else None
+
+
+def http_answer(stderr: str) -> HttpAnswer | None:
+    """The HTTP error pip-audit stopped on, from its traceback; None when it stopped otherwise."""
+    found = list(_HTTP_ERROR.finditer(stderr))
+    if not found:
+        return None
+    last = found[-1]
+    return HttpAnswer(int(last["status"]), last["reason"].strip(), last["url"])
+
+
+class ServiceAnswerError(GateError):
+    """pip-audit stopped because the vulnerability service answered an HTTP error."""
+
+    def __init__(self, answer: HttpAnswer, *, log_tail: str) -> None:
+        about = answer.release()
+        super().__init__(
+            f"pip-audit stopped: the vulnerability service answered {answer.status} "
+            f"{answer.reason} for {about or answer.url}" + (f" ({answer.url})" if about else ""),
+            log_tail=log_tail,
+        )
+        self.answer = answer
 
 
 @dataclass(frozen=True)
@@ -137,6 +196,39 @@ def _vulnerable(dep: Audited, vuln: PipAuditVuln) -> Vulnerability:
     )
 
 
+def _listed(items: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def nothing_audited(skipped: Sequence[Skipped], ignored: Sequence[Audited]) -> str:
+    """Why a run counted no dependency, as pip-audit told it for each package: the releases
+    PyPI answered 404 Not Found for, the other reasons it skipped packages, and the installer
+    tooling it did audit, which is not counted."""
+    not_found = [m for s in skipped if (m := NOT_FOUND.match(s.reason))]
+    others = sorted({
+        s.reason for s in skipped if s.reason != EDITABLE_REASON and not NOT_FOUND.match(s.reason)
+    })
+    editable = [s.name for s in skipped if s.reason == EDITABLE_REASON]
+    told: list[str] = []
+    if not_found:
+        told.append("PyPI answered 404 Not Found for "
+                    + _listed([f"{m['name']} {m['version']}" for m in not_found]))
+    if others:
+        told.append(f"it skipped {len(skipped) - len(not_found) - len(editable)}: "
+                    + "; ".join(others[:3]))
+    if editable:
+        told.append(f"it left out {_listed(editable)}, installed in development mode (the "
+                    "project itself, not a dependency)")
+    if ignored:
+        told.append(f"what it audited is installer tooling, not counted "
+                    f"({_listed([f'{d.name}=={d.version}' for d in ignored])}; "
+                    "include_installers = true counts it)")
+    return "pip-audit audited no dependency: " + (
+        "; ".join(told) or "it found no installed package"
+    )
+
+
 def parse(stdout: str, include_installers: bool) -> AuditReport:
     """Read pip-audit's JSON report; GateError when it is not one or when it audited nothing."""
     dependencies = decode(stdout)
@@ -146,12 +238,7 @@ def parse(stdout: str, include_installers: bool) -> AuditReport:
     counted = [d for d in answered if not (d.name in INSTALLERS and not include_installers)]
     unaudited = [s for s in skipped if s.reason != EDITABLE_REASON]
     if not answered or (unaudited and not counted):
-        reasons = sorted({s.reason for s in unaudited}) or ["no installed package was found"]
-        raise GateError(
-            f"pip-audit audited no dependency ({len(skipped)} skipped: "
-            + "; ".join(reasons[:3])
-            + "); check that the vulnerability source is reachable"
-        )
+        raise GateError(nothing_audited(skipped, ignored))
     return AuditReport(
         audited=[f"{d.name}=={d.version}" for d in counted],
         skipped=skipped,
@@ -186,7 +273,7 @@ def run(
         *service_args,
         *(arg for vuln in ignore_vulns for arg in ("--ignore-vuln", vuln)),
     ]
-    env = ctx.env({"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"})
+    env = tool_env(ctx, {"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"})
     # The offline database is served on loopback: never through a proxy.
     for key in ("NO_PROXY", "no_proxy"):
         env[key] = ",".join(filter(None, [env.get(key, ""), "127.0.0.1", "localhost"]))
@@ -195,6 +282,9 @@ def run(
     try:
         return parse(result.stdout, include_installers)
     except NotAReportError as exc:
+        answer = http_answer(result.stderr)
+        if answer is not None:
+            raise ServiceAnswerError(answer, log_tail=result.describe(tail_lines=40)) from None
         raise tool_failed("pip-audit wrote no JSON report", result, detail=str(exc)) from None
     except GateError as exc:
         raise GateError(str(exc), log_tail=result.describe(tail_lines=40)) from None

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from auditor.cache import CacheSpec
 from auditor.errors import GateError
 from auditor.exclude import without
-from auditor.model import ConditionSpec, Fact, Finding, Measurement, OptionSpec, Population
+from auditor.model import (
+    ConditionSpec,
+    Fact,
+    Finding,
+    Measurement,
+    OptionSpec,
+    Population,
+    Severity,
+)
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from auditor.toolinfo import ResolvedTool
 from gates import tools
@@ -28,6 +37,12 @@ COVERAGE_HELP = (
 
 MYPY = tools.Tool("mypy", "mypy", "mypy_command")
 
+SEVERITIES: Mapping[Literal["error", "note"], Severity] = {"error": "critical", "note": "info"}
+"""mypy's own severity in the audit's terms: an error fails `mypy` (exit code 1) and counts in
+`type_errors` or `untyped_defs`, so it is critical; a note is information. Only errors become
+findings (a note that follows an error on its line is attached to it, the others are the
+details' `notes`)."""
+
 
 def _findings(messages: list[mypy_run.MypyMessage]) -> list[Finding]:
     out = []
@@ -46,7 +61,7 @@ def _findings(messages: list[mypy_run.MypyMessage]) -> list[Finding]:
                 path=msg.path,
                 line=msg.line,
                 rule=msg.code,
-                severity="warning",
+                severity=SEVERITIES[msg.severity],
                 message=msg.message,
                 tool="mypy",
                 extra=extra,

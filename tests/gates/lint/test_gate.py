@@ -124,6 +124,44 @@ def test_outer_configuration_is_not_used(tmp_path: Path) -> None:
     assert details["files_checked"] == 1
 
 
+def test_requires_python_applies_without_a_ruff_section(tmp_path: Path) -> None:
+    """A project with no [tool.ruff] is checked as `ruff check` checks it in its root: ruff
+    still reads `requires-python`, which sets its target version (the syntax it accepts and the
+    rules that apply), as it did for boltons."""
+    root = write_project(tmp_path / "proj", {
+        "pyproject.toml": '[project]\nname = "old"\nversion = "1"\nrequires-python = ">=3.8"\n',
+        "old.py": """\
+            from typing import List, Optional
+
+
+            def first(items: Optional[List[int]]) -> int:
+                match items:
+                    case [head, *_]:
+                        return head
+                return 0
+            """,
+    })
+    found = ruff_by_hand(root)
+    # On Python 3.8 `match` is a syntax error and the pyupgrade rules for newer versions are off:
+    # ruff's defaults without the project's target version count other findings.
+    isolated = ruff_by_hand(root, "--isolated")
+    assert Counter(i["code"] for i in found) != Counter(i["code"] for i in isolated)
+    assert critical_by_hand(found, CRITICAL) == 1 > critical_by_hand(isolated, CRITICAL)
+    code, card = audit(root, tmp_path / "out")
+    lint = gate(card, "lint")
+    assert code == 1
+    assert lint["details"]["by_rule"] == dict(Counter(i["code"] for i in found))
+    assert sorted((f["path"], f["line"], f["rule"]) for f in lint["findings"]) == sorted(
+        (i["filename"].removeprefix(f"{root}/"), i["location"]["row"], i["code"]) for i in found
+    )
+    assert condition(card, "lint", "critical_errors")["value"] == 1
+    assert lint["details"]["selection"] == (
+        "ruff defaults: no ruff configuration at the target root; target version from "
+        "requires-python '>=3.8' in pyproject.toml"
+    )
+    assert not list(root.rglob(".ruff_cache"))
+
+
 def test_ruff_config_option_names_a_configuration(tmp_path: Path) -> None:
     write_project(tmp_path / "outer", {"pyproject.toml": '[tool.ruff.lint]\nselect = ["ALL"]\n'})
     root = copy_project("lint_clean", tmp_path / "outer")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from pip_audit._service.interface import VulnerabilityService  # type: ignore[import-untyped]
 
@@ -21,7 +26,7 @@ from auditor import fingerprints
 from auditor.errors import GateError
 from gates.security import bandit_run, pip_audit_run
 from gates.security.osv_db import JsonValue, OsvDatabase, affects, load_record, served_copy
-from gates.security.osv_server import OsvServer
+from gates.security.osv_server import OsvServer, Query
 from tests import helpers
 from tests.helpers import (
     FIXTURES,
@@ -325,6 +330,64 @@ def test_thresholds_and_installers_are_configurable(
     assert gate(card, "security")["details"]["dependencies"].get("ignored", []) == []
 
 
+def site_packages(python: Path) -> Path:
+    return Path(subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.strip())
+
+
+def make_venv(venv: Path, dists: dict[str, str], files: dict[str, str] | None = None) -> Path:
+    """A virtual environment without pip, its site-packages holding DISTS (name: version, the
+    metadata an installer writes, no code) and FILES; its interpreter."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    python = venv / "bin" / "python"
+    metadata = {
+        f"{name}-{version}.dist-info/{part}": text
+        for name, version in dists.items()
+        for part, text in (
+            ("METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"),
+            ("RECORD", ""),
+        )
+    }
+    write_project(site_packages(python), {**metadata, **(files or {})})
+    return python
+
+
+def venv_in_tree(root: Path) -> Path:
+    """A virtual environment at ROOT/.venv, as `uv venv` and `uv pip install` leave it: no
+    bytecode compiled. Its site-packages holds one distribution for pip-audit and a `.pth` file
+    that imports a module at every start of its interpreter, as setuptools' `_distutils_hack`
+    and an editable install's finder do. Returns its interpreter."""
+    python = make_venv(root / ".venv", {"startup_hook": "1.0"}, {
+        "startup_hook.pth": "import startup_hook\n",
+        "startup_hook.py": "STARTED = True\n",
+    })
+    assert not list((root / ".venv").rglob("__pycache__"))
+    return python
+
+
+def test_the_targets_own_venv_is_left_unchanged(tmp_path: Path) -> None:
+    root = make_target(tmp_path)
+    python = venv_in_tree(root)
+    before = tree_snapshot(root)
+    # With the result cache, whose probe of the interpreter (auditor/cache.py) runs too. An empty
+    # PYTHONDONTWRITEBYTECODE is unset for Python: the test's own environment must not do the
+    # gate's work.
+    code, card = helpers.audit(root, tmp_path / "out", gates="security", python=python,
+                               env={"PYTHONDONTWRITEBYTECODE": "",
+                                    "AUDIT_CACHE_DIR": str(tmp_path / "cache")})
+    security = gate(card, "security")
+    assert code == 1, security.get("reason")
+    # The target's interpreter ran (probed for bandit, asked for its site-packages) and its
+    # distribution was audited.
+    assert security["details"]["dependencies"]["packages"] == ["startup-hook==1.0"]
+    assert card["left_in_target"] == []
+    assert tree_snapshot(root) == before
+    assert not list(root.rglob("__pycache__"))
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -353,6 +416,78 @@ def test_unreachable_vulnerability_source_is_an_error(tmp_path: Path) -> None:
     assert conditions["critical_findings"]["status"] == "failed"
     assert conditions["vulnerabilities"]["status"] == "error"
     assert conditions["vulnerabilities"]["reason"] == security["reason"]
+
+
+REFUSED = "requests"
+REFUSAL = {"code": 5, "message": "Package not found."}
+_QUERY = msgspec.json.Decoder(Query)
+
+
+class _RefusingOsv(BaseHTTPRequestHandler):
+    """An OSV-compatible service that answers 404 Not Found for one package, as a registry of
+    private packages or a proxy in front of the service may, and no advisory for the others."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        query = _QUERY.decode(self.rfile.read(int(self.headers["Content-Length"])))
+        refused = query.package.name == REFUSED
+        body = json.dumps(REFUSAL if refused else {}).encode()
+        self.send_response(404 if refused else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Not logged."""
+
+
+@contextlib.contextmanager
+def refusing_osv() -> Iterator[str]:
+    """The query URL of a _RefusingOsv on loopback, served until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingOsv)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1/query"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_a_package_the_service_answered_404_for_is_named_with_its_answer(tmp_path: Path) -> None:
+    python = make_venv(tmp_path / "env", {"idna": "2.7", "requests": "2.19.0"})
+    root = make_target(tmp_path)
+    with refusing_osv() as url:
+        # pip-audit itself stops on the first HTTP error and names only the URL, the same for
+        # every package.
+        by_hand = subprocess.run(
+            [sys.executable, "-m", "pip_audit", "--path", str(site_packages(python)), "-f",
+             "json", "--progress-spinner", "off", "-s", "osv", "--osv-url", url],
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+        assert by_hand.returncode == 1
+        assert f"HTTPError: 404 Client Error: Not Found for url: {url}" in by_hand.stderr
+        config = tmp_path / "audit.toml"
+        config.write_text(f'[security]\nosv_url = "{url}"\n', encoding="utf-8")
+        code, card = helpers.audit(root, tmp_path / "out", "--config", config,
+                                   gates="security", python=python)
+    security = gate(card, "security")
+    assert code == 3
+    assert security["reason"] == (
+        f"pip-audit stopped: the OSV service at {url} answered 404 Not Found for requests "
+        f"2.19.0: {json.dumps(REFUSAL)}"
+    )
+    vulnerabilities = condition(card, "security", "vulnerabilities")
+    assert vulnerabilities["status"] == "error"
+    assert vulnerabilities["reason"] == security["reason"]
+    assert "404 Client Error" in security["details"]["log_tail"]
+    # bandit's figure was measured before pip-audit stopped, and stays.
+    assert condition(card, "security", "critical_findings")["value"] == bandit_by_hand(
+        root, "HIGH", "MEDIUM"
+    )
 
 
 def test_missing_osv_database_is_an_error(tmp_path: Path) -> None:

@@ -125,6 +125,36 @@ def test_pip_audits_report_is_read() -> None:
     assert [v.id for v in counted.vulnerable] == ["PYSEC-2018-28", "PYSEC-2023-228"]
 
 
+def test_releases_pypi_answered_404_for_are_named_not_a_generic_hint() -> None:
+    # Every package answered 404 Not Found (tests/fixtures/pip_audit/README.md).
+    saved = (FIXTURES / "pip_audit" / "all_skipped.json").read_text(encoding="utf-8")
+    with pytest.raises(GateError) as err:
+        pip_audit_run.parse(saved, include_installers=True)
+    assert str(err.value) == (
+        "pip-audit audited no dependency: PyPI answered 404 Not Found for pip 23.2.1, "
+        "requests 2.19.0, setuptools 65.5.0"
+    )
+
+
+def test_one_release_pypi_did_not_find_beside_installer_tooling_is_said_as_it_happened() -> None:
+    # PIP_AUDIT's pip entry, and an entry in the form of all_skipped.json's (pip-audit's
+    # `_service/pypi.py` on a 404): PyPI answered for pip, not for the project's one dependency.
+    report = json.loads(PIP_AUDIT)
+    report["dependencies"] = [
+        report["dependencies"][1],
+        {"name": "acme-billing", "skip_reason":
+         "Dependency not found on PyPI and could not be audited: acme-billing (0.4.2)"},
+    ]
+    with pytest.raises(GateError) as err:
+        pip_audit_run.parse(json.dumps(report), include_installers=False)
+    assert str(err.value) == (
+        "pip-audit audited no dependency: PyPI answered 404 Not Found for acme-billing 0.4.2; "
+        "what it audited is installer tooling, not counted (pip==23.2.1; include_installers = "
+        "true counts it)"
+    )
+    assert "reachable" not in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [

@@ -102,6 +102,22 @@ def test_type_coverage_equals_any_exprs_total(mixed_audit: Any) -> None:
     assert details["interpreter"]
 
 
+def test_mypy_errors_are_critical_in_the_scorecard_and_the_html(mixed_audit: Any) -> None:
+    """mypy's `error` is what fails mypy and counts in the gate's conditions: its badge says
+    critical, never warning; the figures are those of the errors, as before."""
+    base, _root, _code, card, _before = mixed_audit
+    findings = gate(card, "type")["findings"]
+    assert findings
+    assert {f["severity"] for f in findings} == {"critical"}
+    untyped = sum(f["rule"] == "no-untyped-def" for f in findings)
+    assert condition(card, "type", "type_errors")["value"] == len(findings) - untyped
+    assert condition(card, "type", "untyped_defs")["value"] == untyped
+    html = HtmlRenderer().render(scorecard.read(base / "out" / "scorecard.json"))
+    assert html.count('<tr class="sev-critical">') == len(findings)
+    assert html.count('<span class="sev">critical</span>') == len(findings)
+    assert '<tr class="sev-warning">' not in html
+
+
 def test_target_tree_is_unchanged(mixed_audit: Any) -> None:
     _base, root, _code, _card, before = mixed_audit
     assert tree_snapshot(root) == before
