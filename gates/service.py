@@ -1,9 +1,11 @@
 """The audited service: how it is configured, started, checked for health and stopped.
 
 One definition for every gate that needs the service running (api, load). Its keys (`start`,
-`port`, `cwd`, `env`, `health`, `startup_timeout`) are read from a gate's own table; the api
-gate inherits them from `[tool.audit.load]` when its own table has no `start`
-(`inherit_service_keys`), so an existing load configuration starts the service for both.
+`reset`, `port`, `cwd`, `env`, `health`, `startup_timeout`) are read from a gate's own table;
+the api gate inherits them from `[tool.audit.load]` when its own table has no `start`
+(`inherit_service_keys`), so an existing load configuration starts the service for both. The
+table each key was read from is kept (`ServiceSettings.table`), so every message about a key
+names the table the user wrote it in.
 
 The service runs from the `start` command, split like a shell would (shlex) but run without
 one, in its own process group: stopping it terminates and then kills the whole group, so a
@@ -11,22 +13,33 @@ server that forks workers leaves nothing behind. Its output goes to a log next t
 (`<gate>-service.log`). It listens on 127.0.0.1; `{port}` in the command is a free port chosen
 by binding 127.0.0.1:0, or the fixed `port` option. Each gate starts its own instance, and its
 temporary directory (TMPDIR) is inside that gate's work directory, so what one gate's requests
-stored in temporary files does not reach the next gate's service.
+stored in temporary files does not reach the next gate's service. State kept elsewhere (a
+database, a file at a fixed path) is put back by `reset`: a command run to completion, in the
+service's directory and environment, before each start.
+
+A service that could not start (its reset failed, it exited or never became healthy, its port
+was taken) is not started again in the same audit for the same definition: the failure is
+remembered in the audit's work directory (the parent of the gates' own), which ends with the
+audit, and the next gate reports it as its own error.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
 import os
 import shlex
 import socket
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.errors import ConfigError, GateError
+import msgspec
+
+from auditor import procs
+from auditor.errors import ConfigError, GateError, ProcessTimeoutError
 from auditor.model import OptionSpec
 from auditor.plugin import GateConfig
 from auditor.procs import Background
@@ -41,6 +54,11 @@ SERVICE_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("start", "str", None,
                "command that starts the service (no shell); {port} is a free port, "
                "a leading `python` is the target's interpreter"),
+    OptionSpec("reset", "str", None,
+               "command run to completion before each start of the service (no shell, "
+               "split like `start`, in its `cwd` and `env`), to put back the state it keeps "
+               "(drop and migrate its database, delete its SQLite file); it has "
+               "`startup_timeout` seconds"),
     OptionSpec("port", "int", None, "fixed port, for a start command without {port}"),
     OptionSpec("cwd", "str", None, "directory to start the service in (default: the root)"),
     OptionSpec("env", "table", None, "extra environment variables for the service"),
@@ -50,17 +68,65 @@ SERVICE_OPTIONS: tuple[OptionSpec, ...] = (
 SERVICE_KEYS = tuple(spec.name for spec in SERVICE_OPTIONS)
 
 
+def table_name(gate_id: str) -> str:
+    """`[tool.audit.load]`: how messages name a gate's table."""
+    return f"[tool.audit.{gate_id}]"
+
+
+class InheritedStart(str):
+    """The `start` of another gate's table, as `inherit_service_keys` hands it on with the rest
+    of that table's service keys: it names that table (`table`). A gate's options are plain
+    values checked by auditor.config, and `start` decides the inheritance (all the service keys
+    or none, so they all come from the table `start` comes from): its text carries that table
+    to `parse_service`."""
+
+    table: str
+
+    def __new__(cls, value: str, table: str = "") -> InheritedStart:
+        made = super().__new__(cls, value)
+        made.table = table
+        return made
+
+    def __reduce__(self) -> tuple[type[InheritedStart], tuple[str, str]]:
+        return InheritedStart, (str(self), self.table)
+
+
+_KINDS: dict[str, type | tuple[type, ...]] = {
+    "str": str, "int": int, "number": (int, float), "table": dict,
+}
+
+
+def _fits(spec: OptionSpec, value: object) -> bool:
+    """Whether VALUE passes auditor.config's check of SPEC's kind (a number not negative)."""
+    kind = _KINDS.get(spec.kind)
+    if kind is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, kind):
+        return False
+    return not isinstance(value, int | float) or value >= 0
+
+
 def inherit_service_keys(source: str, table: Mapping[str, object],
                          tables: Mapping[str, object]) -> Mapping[str, object]:
     """A gate's config TABLE with the service keys of the SOURCE gate's table when it sets no
-    `start` itself (all of them or none: a half-inherited service is a puzzle)."""
+    `start` itself (all of them or none: a half-inherited service is a puzzle). The inherited
+    `start` is an InheritedStart naming the SOURCE table.
+
+    Keys of the wrong kind are not taken (nor, then, any other): auditor.config checks the
+    SOURCE table too and names them there, where they are written, not in this one."""
     if "start" in table:
         return table
     other = tables.get(source)
     if not isinstance(other, dict):
         return table
+    if not all(_fits(spec, other[spec.name]) for spec in SERVICE_OPTIONS if spec.name in other):
+        return table
     own = {key: value for key, value in table.items() if key not in SERVICE_KEYS}
-    return {**own, **{key: other[key] for key in SERVICE_KEYS if key in other}}
+    taken = {key: other[key] for key in SERVICE_KEYS if key in other}
+    start = taken.get("start")
+    if isinstance(start, str):
+        taken["start"] = InheritedStart(start, table_name(source))
+    return {**own, **taken}
 
 
 @dataclass(frozen=True)
@@ -74,16 +140,35 @@ class ServiceSettings:
     env: dict[str, str]
     health: str
     startup_timeout: float
+    reset: tuple[str, ...] = ()
+    """The reset command split into arguments (`{port}` / `{python}` as in `start`); empty
+    when none is configured."""
+    table: str = field(default="", compare=False)
+    """The table the service keys were read from (`[tool.audit.load]`): the gate's own, or the
+    one it inherited them from. Not part of the definition: the same service written in two
+    tables is the same service."""
+
+    def where(self, key: str) -> str:
+        """`` `port` in [tool.audit.load] ``: a service key and the table it came from."""
+        return f"`{key}` in {self.table}"
 
 
-def _split_start(text: str, where: str) -> tuple[str, ...]:
+def _split_command(text: str, where: str, what: str) -> tuple[str, ...]:
     try:
         parts = tuple(shlex.split(text))
     except ValueError as exc:
         raise ConfigError(f"{where} cannot be split into arguments: {exc}") from None
     if not parts:
-        raise ConfigError(f"{where} is empty; give the command that starts the service")
+        raise ConfigError(f"{where} is empty; give the command that {what}")
     return parts
+
+
+def _reset_command(config: GateConfig, table: str) -> tuple[str, ...]:
+    text = config.option_str("reset")
+    if text is None:
+        return ()
+    return _split_command(text, f"`reset` in {table}",
+                          "puts the service's state back before it starts, or leave it out")
 
 
 def env_table(value: dict[str, object] | None, table: str) -> dict[str, str]:
@@ -107,12 +192,15 @@ def with_defaults(specs: Iterable[OptionSpec], options: Mapping[str, object]) ->
 
 def parse_service(config: GateConfig, table: str) -> ServiceSettings:
     """Check the service keys of TABLE (e.g. `[tool.audit.load]`) in CONFIG, read as
-    SERVICE_OPTIONS declare them; ConfigError if they cannot work."""
+    SERVICE_OPTIONS declare them; ConfigError if they cannot work. Keys another gate's table
+    handed on (`inherit_service_keys`) are named in that table."""
     start_text = config.option_str("start")
+    if isinstance(start_text, InheritedStart):
+        table = start_text.table
     if start_text is None:
         raise ConfigError(f"`start` in {table} is not set; give the command that starts the "
                           "service")
-    start = _split_start(start_text, f"`start` in {table}")
+    start = _split_command(start_text, f"`start` in {table}", "starts the service")
     fixed_port = config.option_int("port")
     if fixed_port is not None and not 1 <= fixed_port <= 65535:
         raise ConfigError(f"`port` in {table} must be between 1 and 65535")
@@ -134,6 +222,8 @@ def parse_service(config: GateConfig, table: str) -> ServiceSettings:
         env=env_table(config.option_table("env"), table),
         health=health,
         startup_timeout=startup_timeout,
+        reset=_reset_command(config, table),
+        table=table,
     )
 
 
@@ -268,26 +358,140 @@ def wait_healthy(process: Background, port: int, path: str, timeout_s: float) ->
         time.sleep(POLL_INTERVAL_S)
 
 
-@contextlib.contextmanager
-def running(settings: ServiceSettings, *, root: Path, python: Path, workdir: Path,
-            log_path: Path, base_env: Mapping[str, str]) -> Iterator[RunningService]:
-    """Start the service, wait until healthy, and stop its whole process group afterwards,
-    however the block ends (pass, fail, error, timeout, Ctrl-C)."""
+def run_reset(settings: ServiceSettings, *, cwd: Path, port: int, python: Path,
+              env: Mapping[str, str]) -> None:
+    """Run the `reset` command to completion (within `startup_timeout`); GateError naming it,
+    its exit code and the tail of its output when it fails."""
+    if not settings.reset:
+        return
+    cmd = expand_start(settings.reset, port, python)
+    where = settings.where("reset")
+    try:
+        result = procs.run(cmd, cwd=cwd, timeout=settings.startup_timeout, env=env)
+    except ProcessTimeoutError:
+        raise GateError(
+            f"the service's reset ({where}) `{shlex.join(cmd)}` did not finish within "
+            f"{settings.startup_timeout:g} s (`startup_timeout`) and was stopped; the service "
+            "was not started"
+        ) from None
+    except GateError as exc:
+        raise GateError(f"the service's reset ({where}) could not run: {exc}") from None
+    if result.returncode != 0:
+        output = "\n".join(filter(None, (result.stdout.strip(), result.stderr.strip())))
+        tail = "\n".join(output.splitlines()[-LOG_TAIL_LINES:])
+        shown = "\n".join("    " + line for line in tail.splitlines()) or "    (no output)"
+        raise GateError(
+            f"the service's reset ({where}) `{shlex.join(cmd)}` exited with code "
+            f"{result.returncode}; the service was not started; the last lines of its "
+            f"output:\n{shown}",
+            log_tail=tail,
+        )
+
+
+class StartFailure(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Why a service could not start, as the gate that tried it reported it."""
+
+    gate: str
+    """The gate that tried (the name of its work directory)."""
+    reason: str
+    log_tail: str | None = None
+    log: str | None = None
+
+
+FAILURES_DIR = "service-start-failures"
+"""Where, in an audit's work directory, failed starts are remembered for that audit."""
+
+
+def _failure_file(settings: ServiceSettings, root: Path, python: Path, workdir: Path) -> Path:
+    """The file that remembers a failed start of this service definition (the settings but
+    the table they came from, the target and its interpreter) in this audit: under the
+    audit's work directory, the parent of WORKDIR (the gate's own)."""
+    definition = msgspec.json.encode((
+        str(root), str(python), settings.start, settings.reset, settings.port, settings.cwd,
+        sorted(settings.env.items()), settings.health, settings.startup_timeout,
+    ))
+    digest = hashlib.sha256(definition).hexdigest()[:24]
+    return workdir.parent / FAILURES_DIR / f"{digest}.json"
+
+
+def _failed_before(path: Path) -> GateError | None:
+    """The error of the earlier failed start PATH remembers, or None."""
+    try:
+        failure = msgspec.json.decode(path.read_bytes(), type=StartFailure)
+    except (OSError, msgspec.DecodeError):
+        return None
+    return GateError(
+        f"the service could not start for the {failure.gate} gate earlier in this audit, and "
+        f"the same service is not started again: {failure.reason}",
+        log_tail=failure.log_tail, log=failure.log,
+    )
+
+
+def _remember_failure(path: Path, gate: str, exc: GateError) -> None:
+    failure = StartFailure(gate=gate, reason=str(exc), log_tail=exc.log_tail, log=exc.log)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(msgspec.json.encode(failure))
+    temporary.replace(path)
+
+
+def _chosen_port(settings: ServiceSettings) -> int:
+    """The fixed `port`, or a free one; GateError when something already listens there."""
     port = settings.port if settings.port is not None else free_port()
     if port_accepts(port):
+        chosen = settings.where("port") if settings.port is not None else "the free port chosen"
         raise GateError(
-            f"port {port} already accepts connections before the service started; the audit "
-            "would measure whatever listens there: stop it or choose another `port`"
+            f"port {port} ({chosen}) already accepts connections before the service started; "
+            "the audit would measure whatever listens there: stop it, or choose another "
+            f"{settings.where('port')}"
         )
+    return port
+
+
+def _start(settings: ServiceSettings, *, root: Path, python: Path, log_path: Path,
+           env: Mapping[str, str], extra_env: Mapping[str, str]) -> RunningService:
+    """Reset, start and wait until healthy; the process is stopped if it does not get there."""
+    port = _chosen_port(settings)
     cwd = (root / settings.cwd) if settings.cwd else root
     if not cwd.is_dir():
-        raise GateError(f"`cwd` {cwd} of the service is not a directory")
+        raise GateError(f"`cwd` {cwd} of the service ({settings.where('cwd')}) is not a "
+                        "directory")
+    run_reset(settings, cwd=cwd, port=port, python=python, env=env)
     cmd = expand_start(settings.start, port, python)
-    process = Background(
-        cmd, cwd=cwd, log_path=log_path, env=service_env(base_env, settings, python, workdir)
-    )
+    process = Background(cmd, cwd=cwd, log_path=log_path, env={**env, **extra_env})
     try:
         startup = wait_healthy(process, port, settings.health, settings.startup_timeout)
-        yield RunningService(port, f"http://{LOOPBACK}:{port}", log_path, process, startup)
-    finally:
+    except BaseException:
         process.stop()
+        raise
+    return RunningService(port, f"http://{LOOPBACK}:{port}", log_path, process, startup)
+
+
+@contextlib.contextmanager
+def running(settings: ServiceSettings, *, root: Path, python: Path, workdir: Path,
+            log_path: Path, base_env: Mapping[str, str],
+            extra_env: Mapping[str, str] | None = None) -> Iterator[RunningService]:
+    """Reset the service's state (`reset`), start it, wait until healthy, and stop its whole
+    process group afterwards, however the block ends (pass, fail, error, timeout, Ctrl-C).
+
+    WORKDIR is the gate's work directory inside the audit's (GateContext.workdir): a start
+    that fails is remembered in the audit's, and the same definition is not started again in
+    that audit (the earlier failure is raised). EXTRA_ENV is added to the service's own
+    environment but not to its reset's, and is not part of its definition (the load gate's
+    database timing)."""
+    memory = _failure_file(settings, root, python, workdir)
+    earlier = _failed_before(memory)
+    if earlier is not None:
+        raise earlier
+    env = service_env(base_env, settings, python, workdir)
+    try:
+        service = _start(settings, root=root, python=python, log_path=log_path, env=env,
+                         extra_env=extra_env or {})
+    except GateError as exc:
+        with contextlib.suppress(OSError):  # not remembered: the next gate tries again
+            _remember_failure(memory, workdir.name, exc)
+        raise
+    try:
+        yield service
+    finally:
+        service.process.stop()

@@ -37,6 +37,35 @@ class FailingOperation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     problems: tuple[Problem, ...]
 
 
+class ReportedCount(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One failure group of schemathesis's JSON run report (`failures[]`): one title's failures."""
+
+    code: str
+    title: str
+    count: int
+    operations: tuple[str, ...]
+
+
+class Tally(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How one condition's figure was counted, beside schemathesis's own figure for it."""
+
+    condition: str
+    value: int
+    """The condition's figure."""
+    counts: str
+    """What one unit of `value` is: `unique failures` (schemathesis's) or `operations`."""
+    schemathesis: int | None
+    """schemathesis's figure in its JSON run report (its groups of the condition's codes summed);
+    None when the condition is the gate's own, which schemathesis does not count."""
+    operations: tuple[str, ...]
+    """The operations with at least one: a figure of its own, smaller when one operation failed
+    more than once."""
+    groups: tuple[ReportedCount, ...] = ()
+    """schemathesis's failure groups that make up `schemathesis`."""
+    difference: str
+    """How `value` relates to `schemathesis` (equal, or why the gate counts otherwise)."""
+
+
 class ApiDetails(Details, frozen=True):
     """What the run was (seed, examples, schema, checks) and the failing operations."""
 
@@ -49,6 +78,10 @@ class ApiDetails(Details, frozen=True):
     operations_tested: int | None = None
     test_cases: int | None = None
     failing: tuple[FailingOperation, ...] = ()
+    tallies: tuple[Tally, ...] = ()
+    """Each measured condition's figure beside schemathesis's own."""
+    schemathesis_report: str | None = None
+    """Where schemathesis's JSON run report of this run was kept."""
     service_log: str | None = None
     """Where the service's output was kept."""
     notes: tuple[str, ...] = ()

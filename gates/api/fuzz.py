@@ -1,11 +1,18 @@
 """One schemathesis run against the running service: its files prepared in the work directory,
-then its reports read and judged."""
+then its reports read and judged.
+
+A run whose requests were mostly refused (429 Too Many Requests, 503 Service Unavailable) tested
+the service's rate limiter or its outage, not its API: schemathesis still passes such a run (it
+only warns, `rate_limited`), the gate makes it an error that says what helps.
+"""
 
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET  # nosec B405
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from auditor.errors import GateError
@@ -41,6 +48,14 @@ class FuzzRun:
     """Every request and response, from the cassette."""
     operations: list[str]
     """The operations the JUnit report names."""
+    json_report: Path | None = None
+    """schemathesis's JSON run report, kept beside the gate's reports."""
+
+
+REFUSALS = {429: "429 Too Many Requests", 503: "503 Service Unavailable"}
+REFUSED_SHARE = 0.5
+"""Above this share of refused answers, the API was not tested."""
+REPORT_COPY = "api-schemathesis.json"
 
 
 def prepare(ctx: GateContext, settings: ApiSettings) -> Invocation:
@@ -81,7 +96,9 @@ def run(
         )
     report = _run_report(invocation.reports, result)
     check_exit("schemathesis", result, st_run.OK_CODES)
-    return _read_results(invocation.reports, result, report)
+    kept = ctx.out_dir / REPORT_COPY  # beside the reports, also when the run is refused below
+    shutil.copyfile(invocation.reports.json, kept)
+    return replace(_read_results(invocation.reports, result, report), json_report=kept)
 
 
 def _run_report(reports: st_run.Reports, result: ProcResult) -> parse.RunReport:
@@ -118,7 +135,10 @@ def _why(result: ProcResult) -> str:
 def _read_results(
     reports: st_run.Reports, result: ProcResult, report: parse.RunReport
 ) -> FuzzRun:
-    """The JUnit report and the cassette; an error when an operation could not be tested."""
+    """The cassette and the JUnit report; an error when the service refused most requests or an
+    operation could not be tested."""
+    interactions = parse.parse_cassette(_read(reports.cassette, "cassette"))
+    check_answered(interactions, report)
     junit_text = _read(reports.junit, "JUnit report")
     errors = parse.junit_errors(junit_text)
     if errors:
@@ -129,8 +149,41 @@ def _read_results(
     return FuzzRun(
         report=report,
         failures=parse.parse_junit(junit_text),
-        interactions=parse.parse_cassette(_read(reports.cassette, "cassette")),
+        interactions=interactions,
         operations=_operations(junit_text),
+    )
+
+
+def check_answered(interactions: Sequence[parse.Interaction], report: parse.RunReport) -> None:
+    """GateError when most recorded answers were refusals (REFUSALS): naming each status, the
+    share of answers, and what helps."""
+    refused = Counter(i.status for i in interactions if i.status in REFUSALS)
+    total, count = len(interactions), sum(refused.values())
+    if not total or count / total <= REFUSED_SHARE:
+        return
+    named = " and ".join(f"{n} {REFUSALS[status]}" for status, n in refused.most_common())
+    advice = []
+    if 429 in refused:
+        advice.append(
+            "the service rate-limited the audit: raise its limit for the audit (its setting, "
+            "e.g. through `env` in [tool.audit.api]), or send fewer requests with `rate_limit` "
+            "in [tool.audit.api] (schemathesis's --rate-limit: \"5/s\", or \"auto\" to wait as "
+            "each 429's Retry-After says)"
+        )
+    if 503 in refused:
+        advice.append(
+            "the service (or what it depends on, e.g. its database) was unavailable: make sure "
+            "it is up when `health` answers, or send fewer requests with `rate_limit` in "
+            "[tool.audit.api]"
+        )
+    warned = (
+        f"; schemathesis warned that {', '.join(report.rate_limited)} mostly answered 429"
+        if report.rate_limited else ""
+    )
+    raise GateError(
+        f"the service refused most of schemathesis's requests, so its API was not judged: "
+        f"{count} of {total} answers ({count / total:.0%}) were {named}{warned}; "
+        + "; ".join(advice)
     )
 
 

@@ -9,14 +9,18 @@ How a run goes:
    phase, one worker and `--continue-on-failure`, so an undocumented 422 does not hide the 500
    behind it. Its reports, Hypothesis example database and cache stay in the gate's work
    directory.
-3. Its JUnit report names each unique failure; its cassette has every request and response.
-   Each 5xx is sent once more while the service still runs, and the log lines it caused are
-   attached to the finding with a `curl` reproduction.
+3. Its cassette has every request and response: a run whose answers were mostly 429 or 503 did
+   not test the API and is an error (fuzz.check_answered). Its JUnit report names each unique
+   failure; each gets the smallest recorded request that failed the same way, as a `curl`
+   command that sends it as it was sent (secrets as their variables, reproduce.py). Each 5xx is
+   sent once more while the service still runs, and the log lines it caused are attached.
 4. The service is stopped; the load gate (which runs after this one) starts it anew.
 
-Conditions: `server_errors` and `auth_ignored` count operations, `contract_violations` and
-`invalid_input_accepted` count schemathesis's unique failures, `leaky_errors` counts operations
-with a 4xx/5xx body carrying a traceback, a file path of the service or SQL text.
+Conditions: `server_errors`, `contract_violations`, `invalid_input_accepted` and `auth_ignored`
+are schemathesis's unique failures of their codes, each equal to its JSON run report's figure
+(kept beside the reports, `api-schemathesis.json`); the operations they hit are stated beside
+(details `tallies`). `leaky_errors` is the gate's own: operations with a 4xx/5xx body carrying a
+traceback, a file path of the service or SQL text.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from auditor.errors import GateError
 from auditor.model import ConditionSpec, Fact, Finding, Measurement, OptionSpec, Population
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from gates import service as api_service
-from gates.api import fuzz, parse, problems, routes, st_run
+from gates.api import fuzz, parse, problems, routes, st_run, tally
 from gates.api import settings as api_config
 from gates.api.details import ApiDetails, FailingOperation, Problem
 from gates.api.settings import ApiSettings
@@ -53,7 +57,7 @@ class ApiGate(BaseGate):
     details_type = ApiDetails
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec("server_errors", "Server errors", "", "<=", 0, "count",
-                      "operations that answered 5xx to a generated request",
+                      "schemathesis's unique server errors (5xx): one per operation and status",
                       population=OPERATIONS),
         ConditionSpec("contract_violations", "Contract violations", "", "<=", 0, "count",
                       "responses whose status, content type, headers or body break the schema",
@@ -61,8 +65,10 @@ class ApiGate(BaseGate):
         ConditionSpec("invalid_input_accepted", "Invalid input accepted", "", "<=", 0,
                       "count", "schema-invalid requests answered 2xx", population=OPERATIONS),
         ConditionSpec("auth_ignored", "Authentication ignored", "", "<=", 0, "count",
-                      "operations documented as requiring authentication that answer "
-                      "without it", population=OPERATIONS),
+                      "operations documented as requiring authentication that answer without "
+                      "it or with invalid credentials: schemathesis's unique failures, one per "
+                      "operation and check",
+                      population=OPERATIONS),
         ConditionSpec("leaky_errors", "Leaky errors", "", "<=", 0, "count",
                       "4xx/5xx bodies carrying a traceback, the service's file paths or SQL "
                       "text", population=OPERATIONS),
@@ -101,10 +107,7 @@ class ApiGate(BaseGate):
             log_path=service_log, base_env=ctx.env(),
         ) as service:
             run = fuzz.run(ctx, settings, invocation, service, secrets)
-            found = problems.replayed(
-                problems.collect(settings, run, ctx), run.interactions, service, settings,
-                ctx.env(),
-            )
+            found = problems.replayed(problems.collect(settings, run, ctx), service, ctx.env())
         return _measurement(ctx, settings, run, found, service_log)
 
 
@@ -118,8 +121,13 @@ def _measurement(
         FailingOperation(op, *_location(locations, op), tuple(listed))
         for op, listed in sorted(found.items())
     )
-    values, skipped = _values(settings, run.failures, failing)
     parse.reconcile(run.failures, run.report)
+    tallies = tally.tallies(run.report, failing, settings.checks)
+    values = {t.condition: float(t.value) for t in tallies}
+    skipped = {
+        k: "not among the `checks` of [tool.audit.api]"
+        for k in api_config.CHECK_GROUPS if k not in values
+    }
     details = ApiDetails(
         seed=settings.seed,
         max_examples=settings.max_examples,
@@ -128,6 +136,8 @@ def _measurement(
         operations_tested=run.report.operations_tested,
         test_cases=run.report.test_cases,
         failing=failing,
+        tallies=tallies,
+        schemathesis_report=str(run.json_report) if run.json_report else None,
         service_log=str(service_log),
         notes=() if locations else (
             "handlers' source lines are unknown (set `app` to module:attribute)",
@@ -162,19 +172,6 @@ def _route_locations(settings: ApiSettings, ctx: GateContext) -> dict[str, tuple
     except GateError:
         return {}
     return routes.parse_probe(result.stdout, ctx.root) if result.returncode == 0 else {}
-
-
-def _values(settings: ApiSettings, failures: list[parse.Failure],
-            failing: tuple[FailingOperation, ...]) -> tuple[dict[str, float], dict[str, str]]:
-    figures: dict[str, float] = {k: float(v) for k, v in parse.figures(failures).items()}
-    figures["leaky_errors"] = float(sum(
-        1 for op in failing if any(p.condition == "leaky_errors" for p in op.problems)
-    ))
-    values = {k: v for k, v in figures.items() if k in settings.checks}
-    skipped = {
-        k: "not among the `checks` of [tool.audit.api]" for k in figures if k not in values
-    }
-    return values, skipped
 
 
 def _findings(failing: tuple[FailingOperation, ...]) -> list[Finding]:

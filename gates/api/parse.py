@@ -6,7 +6,15 @@
 - The VCR cassette (`--report vcr --report-preserve-bytes`) records every request and response,
   keyed by the same test case id, with the exact bytes (base64) of both bodies.
 - The JSON run report (`--report json`) says whether the run completed, how many operations were
-  tested and which errors stopped it; its per-code failure counts are what the conditions equal.
+  tested and which errors stopped it; its failure groups are what the conditions equal.
+
+What schemathesis counts (schemathesis/engine/statistic.py, engine/summary.py): a *unique failure*
+is one failure class at one operation, told apart by its `_unique_key` (a server error's or an
+accepted invalid request's status code, else nothing), so an operation answering 500 and 503
+has two server errors, and an operation whose authentication is ignored has one ST401 whichever
+probe found it. The JSON report's `failures` groups them by *title*, not by code: one code can
+head several groups (ST401 "API accepts requests without authentication" and "API accepts invalid
+authentication"), each with its count and operations. The gate sums the groups of a code.
 """
 
 from __future__ import annotations
@@ -14,8 +22,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import shlex
 import xml.etree.ElementTree as ET  # nosec B405
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -24,6 +32,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from auditor.errors import GateError
+from gates.api import reproduce
 from gates.tools import NotAReportError
 
 CODE_CHECKS: dict[str, str] = {
@@ -54,6 +63,10 @@ CODE_CHECKS: dict[str, str] = {
 SERVER_ERROR_CODES = frozenset({"ST101", "ST102"})
 INVALID_INPUT_CODES = frozenset({"ST201", "ST203"})
 AUTH_CODES = frozenset({"ST401", "ST402"})
+SCHEMATHESIS_CONDITIONS = (
+    "server_errors", "contract_violations", "invalid_input_accepted", "auth_ignored",
+)
+"""The conditions schemathesis's checks feed, each the sum of its failure codes' counts."""
 
 
 def condition_of(code: str) -> str:
@@ -153,10 +166,33 @@ class Interaction:
     response_headers: dict[str, str]
     response_body: bytes
     failed_checks: tuple[str, ...] = field(default=())
+    failed_titles: tuple[str, ...] = field(default=())
+    """The title of each failed check's failure, beside `failed_checks`."""
 
     @property
     def path(self) -> str:
         return urlsplit(self.uri).path
+
+    @property
+    def size(self) -> int:
+        """How much a reproduction of it holds: its URL, body and the headers it sets."""
+        headers = sum(
+            len(name) + len(value) for name, value in self.request_headers.items()
+            if not reproduce.set_by_client(name, value)
+        )
+        return len(self.uri) + len(self.request_body or b"") + headers
+
+    def failed(self, check: str, title: str) -> bool:
+        """Whether CHECK failed on it with a failure of TITLE."""
+        return (check, title) in zip(self.failed_checks, self.failed_titles, strict=True)
+
+    def request(self, secrets: reproduce.Secrets, *,
+                invalid_credentials: bool = False) -> reproduce.Request:
+        """The request as it was sent, for a `curl` reproduction or sending it again."""
+        return reproduce.recorded(
+            self.method, self.uri, self.request_headers, self.request_body, secrets,
+            invalid_credentials=invalid_credentials,
+        )
 
     def body_text(self) -> str:
         return self.response_body.decode("utf-8", errors="replace")
@@ -213,6 +249,8 @@ class _Check(msgspec.Struct):
     name: str
     status: str
     """`SUCCESS`, `FAILURE`, ..."""
+    message: str | None = None
+    """The failure's title (null, `~`, when the check passed)."""
 
 
 class _Recorded(msgspec.Struct):
@@ -236,6 +274,7 @@ def _headers(headers: Headers) -> dict[str, str]:
 
 def _interaction(item: _Recorded, response: _Response) -> Interaction:
     where = f"test case {item.id}"
+    failed = [c for c in item.checks if c.status.upper() == "FAILURE"]
     return Interaction(
         case_id=item.id,
         method=item.request.method.upper(),
@@ -245,7 +284,8 @@ def _interaction(item: _Recorded, response: _Response) -> Interaction:
         status=int(response.status.code),
         response_headers=_headers(response.headers),
         response_body=response.body.data(where) if response.body else b"",
-        failed_checks=tuple(c.name for c in item.checks if c.status.upper() == "FAILURE"),
+        failed_checks=tuple(c.name for c in failed),
+        failed_titles=tuple(c.message or "" for c in failed),
     )
 
 
@@ -279,6 +319,39 @@ def by_case(interactions: Iterable[Interaction]) -> dict[str, Interaction]:
     return found
 
 
+def smallest_like(item: Interaction, check: str, title: str,
+                  interactions: Iterable[Interaction], operations: Iterable[str]) -> Interaction:
+    """The smallest recorded request that failed as ITEM did: the same operation and status, and
+    CHECK failed with a failure of TITLE (ITEM itself when none is smaller).
+
+    schemathesis names the first request that found a unique failure, which in its fuzzing phase
+    is often a large random one; any request that failed the same way reproduces it."""
+    known = list(operations)
+    operation = match_operation(item.method, item.path, known)
+
+    def same_operation(other: Interaction) -> bool:
+        if operation is None:
+            return other.path == item.path
+        return match_operation(other.method, other.path, known) == operation
+
+    alike = [
+        other for other in interactions
+        if other.method == item.method and other.status == item.status
+        and other.failed(check, title) and same_operation(other)
+    ]
+    return min([item, *alike], key=lambda other: other.size)
+
+
+@dataclass(frozen=True)
+class ReportedGroup:
+    """One group of the JSON report's `failures`: the failures of one title."""
+
+    code: str
+    title: str
+    count: int
+    operations: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class RunReport:
     """What schemathesis's JSON run report says about the run itself."""
@@ -291,10 +364,14 @@ class RunReport:
     test_cases: int
     errors: list[str]
     failure_counts: dict[str, int]
-    """Unique failures per code, as schemathesis counts them."""
+    """Unique failures per code, as schemathesis counts them (its groups of that code summed)."""
     failure_operations: dict[str, list[str]]
     """Operations per code."""
     version: str
+    groups: tuple[ReportedGroup, ...]
+    """The report's failure groups, as written."""
+    rate_limited: tuple[str, ...]
+    """Operations schemathesis warned mostly answered 429 (`warnings.rate_limited`)."""
 
 
 class _Operations(msgspec.Struct):
@@ -308,6 +385,7 @@ class _TestCases(msgspec.Struct):
 
 class _FailureGroup(msgspec.Struct):
     code: str
+    title: str
     count: int
     operations: list[str]
 
@@ -315,6 +393,11 @@ class _FailureGroup(msgspec.Struct):
 class _ErrorGroup(msgspec.Struct):
     title: str
     count: int
+
+
+class _Warnings(msgspec.Struct):
+    rate_limited: list[str]
+    """Operations answered mostly with `429 Too Many Requests`."""
 
 
 class RunJson(msgspec.Struct):
@@ -330,7 +413,9 @@ class RunJson(msgspec.Struct):
     """null when the schema never loaded (not the same as zero operations)."""
     test_cases: _TestCases
     failures: list[_FailureGroup]
+    """Grouped by title: one code may head several groups."""
     errors: list[_ErrorGroup]
+    warnings: _Warnings
 
 
 def decode_run_report(text: str | bytes) -> RunJson:
@@ -360,6 +445,12 @@ def parse_run_report(data: object) -> RunReport:
             ) from None
     # No operations when the schema never loaded: none was selected or tested.
     operations = report.operations or _Operations(selected=0, tested=0)
+    counts: Counter[str] = Counter()
+    by_code: dict[str, list[str]] = {}
+    for group in report.failures:
+        counts[group.code] += group.count
+        by_code.setdefault(group.code, [])
+        by_code[group.code] += [op for op in group.operations if op not in by_code[group.code]]
     return RunReport(
         complete=report.complete,
         stop_reason=report.stop_reason,
@@ -368,70 +459,49 @@ def parse_run_report(data: object) -> RunReport:
         operations_selected=operations.selected,
         test_cases=report.test_cases.generated,
         errors=[e.title + (f" ({e.count}x)" if e.count != 1 else "") for e in report.errors],
-        failure_counts={f.code: f.count for f in report.failures},
-        failure_operations={f.code: list(f.operations) for f in report.failures},
+        failure_counts=dict(counts),
+        failure_operations=by_code,
         version=report.schemathesis_version,
+        groups=tuple(
+            ReportedGroup(g.code, g.title, g.count, tuple(g.operations)) for g in report.failures
+        ),
+        rate_limited=tuple(report.warnings.rate_limited),
     )
 
 
 def figures(failures: Iterable[Failure]) -> dict[str, int]:
-    """The four conditions schemathesis's checks feed: operations with a 5xx, unique contract
-    failures, unique schema-invalid requests accepted, operations whose auth was ignored."""
-    server_ops: set[str] = set()
-    auth_ops: set[str] = set()
-    contract = invalid = 0
+    """The four conditions schemathesis's checks feed, from the JUnit report: its unique failures
+    of each condition's codes."""
+    counts = dict.fromkeys(SCHEMATHESIS_CONDITIONS, 0)
     for failure in failures:
-        group = condition_of(failure.code)
-        if group == "server_errors":
-            server_ops.add(failure.operation)
-        elif group == "auth_ignored":
-            auth_ops.add(failure.operation)
-        elif group == "invalid_input_accepted":
-            invalid += 1
-        else:
-            contract += 1
-    return {
-        "server_errors": len(server_ops),
-        "contract_violations": contract,
-        "invalid_input_accepted": invalid,
-        "auth_ignored": len(auth_ops),
-    }
+        counts[condition_of(failure.code)] += 1
+    return counts
 
 
 def report_figures(report: RunReport) -> dict[str, int]:
-    """The same four figures, from schemathesis's own JSON counts (for cross-checking)."""
-    server_ops: set[str] = set()
-    auth_ops: set[str] = set()
-    contract = invalid = 0
+    """The same four figures, from schemathesis's JSON report: each the sum of its codes' counts."""
+    counts = dict.fromkeys(SCHEMATHESIS_CONDITIONS, 0)
     for code, count in report.failure_counts.items():
-        group = condition_of(code)
-        if group == "server_errors":
-            server_ops.update(report.failure_operations.get(code, []))
-        elif group == "auth_ignored":
-            auth_ops.update(report.failure_operations.get(code, []))
-        elif group == "invalid_input_accepted":
-            invalid += count
-        else:
-            contract += count
-    return {
-        "server_errors": len(server_ops),
-        "contract_violations": contract,
-        "invalid_input_accepted": invalid,
-        "auth_ignored": len(auth_ops),
-    }
+        counts[condition_of(code)] += count
+    return counts
 
 
 def reconcile(failures: Iterable[Failure], report: RunReport) -> None:
-    """Raise GateError unless the failures read from schemathesis's JUnit report add up to the
-    counts of its JSON report: a gate that cannot reconcile its tool's two outputs of one run
+    """Raise GateError unless the failures read from schemathesis's JUnit report are, code by code,
+    the counts of its JSON report: a gate that cannot reconcile its tool's two outputs of one run
     cannot vouch for either."""
-    from_junit, from_json = figures(failures), report_figures(report)
+    from_junit = dict(Counter(f.code for f in failures))
+    from_json = {code: count for code, count in report.failure_counts.items() if count}
     if from_junit != from_json:
         raise GateError(
-            f"the failures read from schemathesis's JUnit report ({from_junit}) do not add up "
-            f"to the counts of its JSON report ({from_json}), so the gate cannot vouch for "
-            "either; its report format may have changed"
+            f"the failures read from schemathesis's JUnit report ({_by_code(from_junit)}) do not "
+            f"add up to the counts of its JSON report ({_by_code(from_json)}), so the gate cannot "
+            "vouch for either; its report format may have changed"
         )
+
+
+def _by_code(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{code}: {count}" for code, count in sorted(counts.items())) or "none"
 
 
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)|\bFile \"[^\"]+\.py\", line \d+")
@@ -475,21 +545,6 @@ def match_operation(method: str, path: str, operations: Iterable[str]) -> str | 
 
 
 def curl(item: Interaction, header_env: Mapping[str, str]) -> str:
-    """A shell command that sends the same request: its method, URL, Content-Type, the
-    configured headers as references to their environment variables, and the exact body."""
-    parts = ["curl", "-X", item.method]
-    content_type = next(
-        (v for k, v in item.request_headers.items() if k.lower() == "content-type"), None
-    )
-    if content_type:
-        parts += ["-H", f"Content-Type: {content_type}"]
-    command = shlex.join(parts)
-    for name, env_name in header_env.items():
-        command += f' -H "{name}: ${{{env_name}}}"'
-    if item.request_body is not None:
-        try:
-            command += " --data-binary " + shlex.quote(item.request_body.decode("utf-8"))
-        except UnicodeDecodeError:
-            encoded = base64.b64encode(item.request_body).decode("ascii")
-            command = f"printf %s {encoded} | base64 -d | {command} --data-binary @-"
-    return f"{command} {shlex.quote(item.uri)}"
+    """A shell command that sends ITEM's request again (reproduce.py), the configured headers
+    (header name -> environment variable) as references to their variables."""
+    return item.request(reproduce.Secrets(headers=header_env)).curl()

@@ -38,6 +38,7 @@ is read by the gate from the recorded responses."""
 _T = TypeVar("_T")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_RATE_LIMIT = re.compile(r"auto|[1-9][0-9]*/[smhd]")
 
 API_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("schema", "str", "/openapi.json",
@@ -52,6 +53,10 @@ API_OPTIONS: tuple[OptionSpec, ...] = (
                "variable holding its value (secrets never in the repository)"),
     OptionSpec("auth", "str", None,
                "the NAME of an environment variable holding `user:password` for basic auth"),
+    OptionSpec("rate_limit", "str", None,
+               "at most this many requests (`N/s`, `N/m`, `N/h`), or `auto` to wait as a 429's "
+               "Retry-After says: schemathesis's --rate-limit, for a service that rate-limits "
+               "the audit"),
     OptionSpec("app", "str", None,
                "the application as module:attribute, to locate routes in the source "
                "(default: read from `start`, e.g. uvicorn's `pkg.main:app`)"),
@@ -78,6 +83,8 @@ class ApiSettings:
     """Name of the environment variable holding `user:password`."""
     app: str | None
     command: tuple[str, ...]
+    rate_limit: str | None = None
+    """schemathesis's `--rate-limit` (`10/s`, `auto`)."""
 
     def schema_file(self, root: Path) -> Path | None:
         """The schema as a file of the target, when it is one."""
@@ -133,6 +140,16 @@ def _auth(config: GateConfig) -> str | None:
     return auth
 
 
+def _rate_limit(config: GateConfig) -> str | None:
+    rate = config.option_str("rate_limit")
+    if rate is not None and not _RATE_LIMIT.fullmatch(rate):
+        raise ConfigError(
+            f"{_where('rate_limit')} must be requests per second, minute, hour or day (`10/s`, "
+            "`300/m`) or `auto`"
+        )
+    return rate
+
+
 def _required(value: _T | None, key: str, kind: str) -> _T:
     """An option that has a default (in API_OPTIONS), checked to be of its kind."""
     if value is None:
@@ -167,4 +184,5 @@ def parse(options: Mapping[str, object]) -> ApiSettings:
         auth=auth,
         app=app,
         command=tuple(config.option_list("schemathesis_command")),
+        rate_limit=_rate_limit(config),
     )

@@ -2,9 +2,13 @@
 
 The run's configuration file (`schemathesis.toml`, written by the gate) holds the headers and
 basic auth as `${NAME}` placeholders that schemathesis resolves from its environment, so secrets
-are neither on a command line nor in a file. The child runs in the gate's work directory, so
-schemathesis's `.hypothesis` / `.schemathesis` folders land there and a target's own
-`schemathesis.toml` is not picked up; its Hypothesis example database is a directory there too.
+are neither on a command line nor in a file. Its sanitizer hides exactly those headers from every
+output (terminal, reports, cassette): by default it also hides any parameter whose name looks
+sensitive (`session_token`, `api_key`), which the gate's reproductions need as they were sent.
+
+The child runs in the gate's work directory, so schemathesis's `.hypothesis` / `.schemathesis`
+folders land there and a target's own `schemathesis.toml` is not picked up; its Hypothesis example
+database is a directory there too.
 
 Exit codes (schemathesis.cli.constants.ExitCode): 0 no failure, 1 failures found, 2 an error
 stopped the run (schema not loadable, no operation, bad arguments).
@@ -68,7 +72,31 @@ def config_text(settings: ApiSettings, workdir: Path) -> str:
             f"password = {json.dumps('${' + AUTH_PASSWORD_VAR + '}')}",
             "",
         ]
-    return "\n".join(lines)
+    return "\n".join(lines + _sanitization(settings))
+
+
+def secret_headers(settings: ApiSettings) -> list[str]:
+    """The headers that carry a secret, lower-case: the configured ones, and `authorization`
+    with basic auth."""
+    names = [name.lower() for name in settings.headers]
+    if settings.auth and "authorization" not in names:
+        names.append("authorization")
+    return names
+
+
+def _sanitization(settings: ApiSettings) -> list[str]:
+    """schemathesis's sanitizer scoped to the secret headers (its markers match parts of names,
+    and an empty list means its defaults, so the markers are the names themselves); off when
+    there is no secret."""
+    names = secret_headers(settings)
+    if not names:
+        return ["[output.sanitization]", "enabled = false", ""]
+    return [
+        "[output.sanitization]",
+        f"keys-to-sanitize = {json.dumps(names)}",
+        f"sensitive-markers = {json.dumps(names)}",
+        "",
+    ]
 
 
 def secrets_env(settings: ApiSettings, environ: Mapping[str, str]) -> dict[str, str]:
@@ -111,6 +139,8 @@ def command(settings: ApiSettings, *, base: tuple[str, ...], config: Path, schem
     ]
     checks = settings.st_checks()
     cmd += ["--checks", ",".join(checks)] if checks else ["--checks", "not_a_server_error"]
+    if settings.rate_limit:
+        cmd += ["--rate-limit", settings.rate_limit]
     if base_url:
         cmd += ["--url", base_url]
     return cmd

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.model import GateResult
-from gates.api.details import ApiDetails, FailingOperation
+from gates.api.details import ApiDetails, FailingOperation, Tally
 from reports import text
 from reports.viewkit import LIST_LIMIT, more
 
@@ -19,12 +19,39 @@ CONDITION_NAMES = {
 
 
 @dataclass(frozen=True)
+class CountedRow:
+    """One condition's figure beside schemathesis's own, as the table shows it."""
+
+    condition: str
+    value: str
+    schemathesis: str
+    counts: str
+    operations: str
+    difference: str
+
+
+@dataclass(frozen=True)
 class ApiView:
     figures: list[tuple[str, str]]
     failing: list[FailingOperation]
     more_failing: int
     service_log: str
     notes: list[str]
+    counted: list[CountedRow]
+    schemathesis_report: str
+
+
+def counted_row(tally: Tally) -> CountedRow:
+    groups = ", ".join(f"{g.code} {g.title}: {g.count}" for g in tally.groups)
+    own = text.number(tally.schemathesis) if tally.schemathesis is not None else "—"
+    return CountedRow(
+        condition=CONDITION_NAMES.get(tally.condition, tally.condition),
+        value=text.number(tally.value),
+        schemathesis=f"{own} ({groups})" if groups else own,
+        counts=tally.counts,
+        operations=text.number(len(tally.operations)),
+        difference=tally.difference,
+    )
 
 
 class ApiReportView:
@@ -51,6 +78,8 @@ class ApiReportView:
             more_failing=more(len(details.failing)),
             service_log=details.service_log or "",
             notes=list(details.notes),
+            counted=[counted_row(t) for t in details.tallies],
+            schemathesis_report=details.schemathesis_report or "",
         )
 
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:

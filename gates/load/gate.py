@@ -1,9 +1,12 @@
 """The load gate: start the service, drive it with locust at normal and at peak load.
 
 How a run goes:
-1. The service starts from `start` (`{port}` is a free loopback port; a bare leading `python`
-   is the target's interpreter) in `cwd` with `env`, its output in `load-service.log` beside
-   the reports, and is polled at `health` until it answers 2xx within `startup_timeout`.
+1. `reset`, when set, runs to completion (the state an earlier gate's requests left is put
+   back); then the service starts from `start` (`{port}` is a free loopback port; a bare leading
+   `python` is the target's interpreter) in `cwd` with `env`, its output in `load-service.log`
+   beside the reports, and is polled at `health` until it answers 2xx within `startup_timeout`.
+   A service that could not start for the api gate earlier in the audit is not started again
+   (gates/service.py): its failure is this gate's error.
 2. locust runs once, as a child process: `warmup` seconds at normal load (not measured), then
    two measured stages (`repeats` times): normal load for `duration` seconds, then peak load
    (`peak_factor` x normal) for `duration` seconds. The stages are a load shape inside the
@@ -44,7 +47,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from auditor.errors import GateError
@@ -127,7 +130,6 @@ class LoadGate(BaseGate):
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
         locustfile.remove_stale_outputs(ctx.out_dir)
         db = db_timing.observer_for(db_timing.parse(ctx.config.options), ctx.workdir, ctx.env())
-        settings = _with_service_env(settings, db.service_env(settings.service.env, ctx.env()))
         plan = locustfile.stage_plan(settings, ctx.out_dir, db.stage_file)
         script = ctx.workdir / LOCUSTFILE
         locustfile.write(script, settings, plan, ctx.root)
@@ -163,13 +165,6 @@ class _LoadRun:
     """Why the service had exited by the end of the load (with its last lines), or None."""
 
 
-def _with_service_env(settings: LoadSettings, extra: Mapping[str, str]) -> LoadSettings:
-    """The settings with `extra` (what the database timing needs) in the service's env."""
-    service = settings.service
-    service = dataclasses.replace(service, env={**service.env, **extra})
-    return dataclasses.replace(settings, service=service)
-
-
 def _workers_wait_s(settings: LoadSettings) -> float:
     """Seconds locust may wait for the workers started elsewhere before its stages begin."""
     return settings.workers_timeout if settings.expect_workers else 0.0
@@ -178,7 +173,10 @@ def _workers_wait_s(settings: LoadSettings) -> float:
 def _check_timeout(ctx: GateContext, settings: LoadSettings, plan: locustfile.StagePlan) -> None:
     """GateError before anything starts when the gate's timeout cannot hold the stages."""
     wait_workers = _workers_wait_s(settings)
-    needed = settings.service.startup_timeout + plan.total_s() + LOCUST_MARGIN_S + wait_workers
+    service = settings.service
+    # The reset, when there is one, has `startup_timeout` too.
+    starting = service.startup_timeout * (2 if service.reset else 1)
+    needed = starting + plan.total_s() + LOCUST_MARGIN_S + wait_workers
     if ctx.remaining() < plan.total_s() + LOCUST_MARGIN_S / 2:
         raise GateError(
             f"the gate's timeout ({ctx.config.timeout:g} s) is too short for the stages "
@@ -189,12 +187,15 @@ def _check_timeout(ctx: GateContext, settings: LoadSettings, plan: locustfile.St
 
 def _run_load(ctx: GateContext, settings: LoadSettings, plan: locustfile.StagePlan,
               script: Path, db: db_timing.Observer) -> _LoadRun:
-    """Start the service, run locust on it while the database is observed, stop the service."""
+    """Reset and start the service, run locust on it while the database is observed (what the
+    timing needs added to the service's environment), stop the service."""
     service_log = ctx.out_dir / SERVICE_LOG
-    ctx.progress("starting the service")
+    ctx.progress("resetting and starting the service" if settings.service.reset
+                 else "starting the service")
     with load_service.running(
         settings.service, root=ctx.root, python=ctx.python, workdir=ctx.workdir,
         log_path=service_log, base_env=ctx.env(),
+        extra_env=db.service_env(settings.service.env, ctx.env()),
     ) as service:
         ctx.progress(_progress_text(settings))
         cmd = load_locust.command(settings, script, service.base_url)

@@ -139,7 +139,8 @@ class LoadSettings:
     """The validated `[tool.audit.load]` table."""
 
     service: ServiceSettings
-    """How the service starts (`start`, `port`, `cwd`, `env`, `health`, `startup_timeout`)."""
+    """How the service starts (`start`, `reset`, `port`, `cwd`, `env`, `health`,
+    `startup_timeout`)."""
     users: int
     peak_users: int
     spawn_rate: float

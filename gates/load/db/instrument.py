@@ -15,6 +15,10 @@ What is timed (statements are keyed by their normalised text, see `normalise`):
 - SQLAlchemy: every Engine's `before_cursor_execute` / `after_cursor_execute` events, for the
   drivers not already timed above (so no statement counts twice).
 Modules are patched when the service imports them (an import hook), never imported here.
+Transaction control and session commands (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, START
+TRANSACTION, SET, RESET, SHOW, DISCARD, see `transaction_control`) are not queries and are not
+counted; the postgres mode leaves the same statements out of pg_stat_statements' rows, so both
+modes count the same statements.
 
 Stages: the load gate's locust shape writes the current stage's name (`warmup`, `normal`,
 `peak`) into the file `stage` of the timing directory, and the gate writes `end` once locust
@@ -74,6 +78,30 @@ _TEXT_TYPES = (str, bytes)
 """Statement texts worth caching (a tuple, not `str | bytes`: this file runs on Python 3.8)."""
 
 
+_CONTROL = (
+    r"(?:\s|/\*.*?\*/|--[^\n]*(?:\n|\Z))*"  # leading blanks and comments
+    r"(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE"
+    r"|PREPARE\s+TRANSACTION|SET|RESET|SHOW|DISCARD)\b"
+)
+"""The first word(s) of a transaction-control or session command (PostgreSQL's and SQLite's,
+END and ABORT being PostgreSQL's names for COMMIT and ROLLBACK)."""
+_control_compiled: list[Any] = []
+
+
+def transaction_control(sql: str) -> bool:
+    """Whether SQL is one transaction-control or session command (`BEGIN`, `COMMIT`,
+    `ROLLBACK TO SAVEPOINT a`, `SET search_path TO app`, `SHOW ...`, `DISCARD ALL`, ...): not a
+    query, so neither mode counts it. A script that goes on after such a command
+    (`BEGIN; INSERT ...; COMMIT`) is not one."""
+    if not _control_compiled:
+        _control_compiled.append(re.compile(_CONTROL, re.IGNORECASE | re.DOTALL))
+    match = _control_compiled[0].match(sql)
+    if match is None:
+        return False
+    # Literals are `?` once normalised, so a `;` inside one does not count as a second statement.
+    return ";" not in normalise(sql[match.end():])
+
+
 def normalise(sql: str) -> str:
     """The statement's shape: literals and placeholders as `?`, lists as `(...)`, one space."""
     global _compiled  # noqa: PLW0603  # compiled once, assigned whole (threads see all or none)
@@ -95,6 +123,8 @@ class Recorder:
         self.started_at = time.time()
 
     def key(self, sql: object) -> str:
+        """The statement's normalised text; empty for what is not counted (transaction
+        control, session commands)."""
         known = self.keys.get(sql)
         if known is not None:
             return known
@@ -102,7 +132,7 @@ class Recorder:
             text = sql.decode("utf-8", "replace")
         else:
             text = sql if isinstance(sql, str) else str(sql)
-        found = normalise(text)
+        found = "" if transaction_control(text) else normalise(text)
         if len(self.keys) >= _CACHE_LIMIT:
             self.keys.clear()
         if isinstance(sql, _TEXT_TYPES):
@@ -111,6 +141,8 @@ class Recorder:
 
     def add(self, sql: object, elapsed_ns: int) -> None:
         key = self.key(sql)
+        if not key:
+            return
         bucket = bisect_left(_BOUNDS_NS, elapsed_ns)
         with self.lock:
             entry = self.stats.get(key)

@@ -3,11 +3,12 @@
 pg_stat_statements keeps, per normalised statement, the calls and the total and maximum
 execution time since its last reset. The gate resets the entries of the service's database
 when a measured stage begins and reads them when it ends, over one connection of its own
-(autocommit, so it holds no transaction open). Its own statements on pg_stat_statements are left
-out of the figures. Needs: the extension loaded (`shared_preload_libraries`) and created in
-the service's database, and a role allowed to reset it (superuser, or EXECUTE on
-`pg_stat_statements_reset` granted); reading other roles' statement texts needs
-`pg_read_all_stats`.
+(autocommit, so it holds no transaction open). Its own statements on pg_stat_statements are
+left out of the figures, and so are transaction control and session commands (BEGIN, COMMIT,
+SET, SHOW, ...: `instrument.transaction_control`), which the python mode does not count
+either. Needs: the extension loaded (`shared_preload_libraries`) and created in the service's
+database, and a role allowed to reset it (superuser, or EXECUTE on `pg_stat_statements_reset`
+granted); reading other roles' statement texts needs `pg_read_all_stats`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import msgspec
 
 from auditor.errors import GateError
 from gates.load.db.aggregates import StageTimings, StatementStats, merge
-from gates.load.db.instrument import normalise
+from gates.load.db.instrument import normalise, transaction_control
 
 if TYPE_CHECKING:
     import psycopg
@@ -161,7 +162,8 @@ class PgStatements:
         )
 
     def read(self) -> StageTimings:
-        """The service database's statements since the last reset."""
+        """The service database's statements since the last reset, but transaction control
+        and session commands."""
         rows = self._run(
             "SELECT query, calls, total_exec_time, max_exec_time FROM pg_stat_statements "
             "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
@@ -172,6 +174,7 @@ class PgStatements:
             StatementStats(NO_TEXT if row.query is None else normalise(row.query), row.calls,
                            row.total_exec_time, row.max_exec_time)
             for row in _typed(rows, _Statement, "pg_stat_statements")
+            if row.query is None or not transaction_control(row.query)
         ]
         return StageTimings(statements=merge(statements))
 

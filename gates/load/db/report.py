@@ -13,12 +13,16 @@ from gates.load.db.aggregates import StageTimings, StatementStats
 from gates.load.db.observer import MEASURED, Observed
 from gates.load.db.settings import STATEMENTS
 from gates.load.details import DatabaseDetails, DbStage, DbStatement, LoadDetails
+from gates.load.precision import hidden_by_comparison, kept
 
 TOP = 10
 """Statements listed per stage, by total time."""
 N_PLUS_ONE_PER_REQUEST = 5.0
 """A statement run this many times per HTTP request (on average over the stage) is flagged."""
 CONDITION_IDS = ("db_avg_ms", "db_max_ms")
+PLACES = 3
+"""Decimal places of the milliseconds in the details (1 µs), or more for a figure they would
+make 0 (`precision.kept`)."""
 NOT_LOADED = (
     "no process of the service loaded the timing instrumentation: a Python service started "
     "with -E or -I ignores PYTHONPATH, and a service in another language cannot be timed this "
@@ -48,9 +52,9 @@ def _statement(s: StatementStats, requests: int) -> DbStatement:
     return DbStatement(
         text=s.text,
         count=s.count,
-        total_ms=round(s.total_ms, 3),
-        mean_ms=round(s.mean_ms, 3),
-        max_ms=round(s.max_ms, 3),
+        total_ms=kept(s.total_ms, PLACES),
+        mean_ms=kept(s.mean_ms, PLACES),
+        max_ms=kept(s.max_ms, PLACES),
         per_request=round(per_request, 2) if per_request is not None else None,
         n_plus_one=per_request is not None and per_request >= N_PLUS_ONE_PER_REQUEST,
         histogram=s.histogram,
@@ -66,9 +70,9 @@ def stage_details(timings: StageTimings, requests: int) -> DbStage:
     return DbStage(
         statements=timings.count,
         distinct=len(timings.statements),
-        total_ms=round(timings.total_ms, 3),
-        avg_ms=round(timings.avg_ms, 3),
-        max_ms=round(timings.max_ms, 3),
+        total_ms=kept(timings.total_ms, PLACES),
+        avg_ms=kept(timings.avg_ms, PLACES),
+        max_ms=kept(timings.max_ms, PLACES),
         requests=requests,
         per_request=round(timings.count / requests, 2) if requests else None,
         top=tuple(_statement(s, requests) for s in ranked[:TOP]),
@@ -132,11 +136,13 @@ def measurement(observed: Observed, requests: Mapping[str, int]) -> DbMeasuremen
             "could observe during the normal stage"
         )
     else:
-        result.values = {"db_avg_ms": round(normal.avg_ms, 3),
-                         "db_max_ms": round(normal.max_ms, 3)}
+        result.values = {"db_avg_ms": kept(normal.avg_ms, PLACES),
+                         "db_max_ms": kept(normal.max_ms, PLACES)}
         result.populations = {STATEMENTS: Population("database statements at normal load",
                                                      normal.count)}
         result.notes.append(_note(observed))
+        result.notes.extend(filter(None, (hidden_by_comparison(condition_id, value)
+                                          for condition_id, value in result.values.items())))
     return result
 
 

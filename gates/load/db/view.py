@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gates.load.details import DatabaseDetails, DbStage, DbStatement
+from gates.load.precision import kept
 from reports import text
 from reports.viewkit import count
 
@@ -30,8 +31,12 @@ class DbView:
     error: str
 
 
+PLACES = 2
+"""Decimal places the milliseconds are shown at, or more for a figure they would show as 0."""
+
+
 def _ms(value: float | None) -> str:
-    return text.with_unit(round(value, 2) if value is not None else None, "ms")
+    return text.with_unit(kept(value, PLACES) if value is not None else None, "ms")
 
 
 def _per_request(value: float | None) -> str:

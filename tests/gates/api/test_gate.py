@@ -7,9 +7,12 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,12 @@ EXAMPLES = 5
 SEED = 7
 CONDITIONS = ("server_errors", "contract_violations", "invalid_input_accepted", "auth_ignored",
               "leaky_errors")
+TOKEN = "Bearer s3cret-bearer-token"  # noqa: S105 - what api_services.replayable accepts
+SECRET_ENV = {"TEST_API_KEY": "sesame", "API_TOKEN": TOKEN}
+CODES = {"server_errors": ("ST101", "ST102"), "invalid_input_accepted": ("ST201", "ST203"),
+         "auth_ignored": ("ST401", "ST402")}
+"""The failure codes of each condition, as `st explain` describes them; every other code is a
+contract violation."""
 
 
 def _project(tmp_path: Path, kind: str, extra: str = "") -> Path:
@@ -200,3 +209,147 @@ def test_figures_equal_schemathesiss_own_report_for_the_same_seed(
         service.wait(timeout=10)
     figures = {k: v for k, v in _values(card).items() if k != "leaky_errors"}
     assert figures == own
+
+
+@contextmanager
+def _serving(kind: str, tmp_path: Path) -> Iterator[int]:
+    """The service KIND running on a free port, as a user's would while they paste a command."""
+    port = free_port()
+    service = subprocess.Popen(
+        [sys.executable, str(SERVICES), kind, "--port", str(port)],
+        env={**os.environ, "TMPDIR": str(tmp_path)}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            if port_accepts(port):
+                break
+            time.sleep(0.1)
+        yield port
+    finally:
+        service.terminate()
+        service.wait(timeout=10)
+
+
+def _audited(tmp_path_factory: pytest.TempPathFactory, kind: str,
+             extra: str) -> tuple[int, dict[str, Any]]:
+    """One audit of KIND with EXTRA configuration and the test secrets set, shared by the tests."""
+    def build(tmp_path: Path) -> tuple[int, dict[str, Any]]:
+        return _run(_project(tmp_path, kind, extra), tmp_path / "out", env=SECRET_ENV)
+
+    return once_per_run(tmp_path_factory, f"api-{kind}", build)
+
+
+@pytest.fixture(scope="module")
+def tally_audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
+    return _audited(tmp_path_factory, "tally", 'headers = { "X-Api-Key" = "TEST_API_KEY" }\n')
+
+
+@pytest.fixture(scope="module")
+def replayable_audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any]]:
+    return _audited(tmp_path_factory, "replayable",
+                    'headers = { "Authorization" = "API_TOKEN" }\n')
+
+
+def _own_figures(report: dict[str, Any]) -> dict[str, int]:
+    """schemathesis's JSON run report, summed per condition without the gate's reader."""
+    figures = dict.fromkeys(CODES, 0) | {"contract_violations": 0}
+    for group in report["failures"]:
+        fed = next((c for c, codes in CODES.items() if group["code"] in codes),
+                   "contract_violations")
+        figures[fed] += group["count"]
+    return figures
+
+
+def test_every_figure_equals_schemathesiss_json_report_or_states_how_it_differs(
+    tally_audit: tuple[int, dict[str, Any]],
+) -> None:
+    """One operation answering 500 and 503 is two of schemathesis's server errors; two operations
+    ignoring their key in two ways are two ST401 groups of its report: the gate's figures are
+    its figures, the operations stated beside."""
+    code, card = tally_audit
+    assert code == 1, gate(card, "api")
+    details = gate(card, "api")["details"]
+    own = json.loads(Path(details["schemathesis_report"]).read_text(encoding="utf-8"))
+    values = _values(card)
+    assert {k: v for k, v in values.items() if k != "leaky_errors"} == _own_figures(own)
+    assert values["server_errors"] == 2
+    assert values["auth_ignored"] == 2
+    assert details["operations_tested"] == own["operations"]["tested"]
+    assert details["test_cases"] == own["test_cases"]["generated"]
+    tallies = {t["condition"]: t for t in details["tallies"]}
+    assert set(tallies) == set(CONDITIONS)
+    for fed in CODES:
+        assert tallies[fed]["value"] == tallies[fed]["schemathesis"] == values[fed]
+    assert tallies["server_errors"]["operations"] == ["POST /things"]
+    assert "500 and 503 counts 2" in tallies["server_errors"]["difference"]
+    assert tallies["leaky_errors"]["schemathesis"] is None
+    assert tallies["leaky_errors"]["counts"] == "operations"
+    assert "sesame" not in json.dumps(card)
+
+
+def _pasted_status(command: str, port: int) -> int:
+    """What COMMAND, pasted into a shell with the test secrets set, gets from the service on
+    PORT (the audit ran it on another)."""
+    pasted = re.sub(r"127\.0\.0\.1:\d+", f"127.0.0.1:{port}", command)
+    result = subprocess.run(
+        ["bash", "-c", f"{pasted} -s -o /dev/null -w '%{{http_code}}' --max-time 10"],
+        env={**os.environ, **SECRET_ENV}, capture_output=True, text=True, timeout=60,
+        check=False,
+    )
+    assert result.stdout.isdigit(), (pasted, result.stderr)
+    return int(result.stdout)
+
+
+def _problems(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for op in gate(card, "api")["details"]["failing"] for p in op["problems"]]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="no `curl` binary to paste into")
+@pytest.mark.parametrize("kind", ["replayable", "tally", "overflow"])
+def test_each_printed_curl_gets_the_status_it_reports(
+    tmp_path: Path, kind: str, request: pytest.FixtureRequest,
+) -> None:
+    """Each reproduction, pasted into a shell against the running service, gets the status the
+    gate reports: the bearer token (as its variable), the generated header and the query
+    parameter schemathesis would filter (`session_token`) are all sent."""
+    audited = request.getfixturevalue(f"{kind}_audit")
+    card = audited[2] if kind == "overflow" else audited[1]
+    problems = [p for p in _problems(card) if p["curl"] and p["status"]]
+    assert problems
+    with _serving(kind, tmp_path) as port:
+        statuses = [(p["code"], _pasted_status(p["curl"], port)) for p in problems]
+    assert statuses == [(p["code"], p["status"]) for p in problems]
+
+
+def test_a_reproduction_prints_no_secret_and_refers_to_its_variable(
+    replayable_audit: tuple[int, dict[str, Any]],
+) -> None:
+    code, card = replayable_audit
+    assert code == 1, gate(card, "api")
+    crash = next(p for p in _problems(card) if p["code"] == "ST101")
+    assert crash["status"] == crash["reproduced_status"] == 500
+    assert '-H "Authorization: ${API_TOKEN}"' in crash["curl"]
+    assert "session_token=" in crash["curl"]
+    assert "[Filtered]" not in crash["curl"]
+    assert "s3cret" not in json.dumps(card)
+
+
+def test_a_service_answering_429_to_most_requests_is_an_error_naming_the_setting(
+    tmp_path: Path,
+) -> None:
+    code, card = _run(_project(tmp_path, "limited"), tmp_path / "out")
+    assert code == 3
+    api = gate(card, "api")
+    assert api["status"] == "error"
+    reason = api["reason"]
+    assert "429 Too Many Requests" in reason
+    assert re.search(r"\d+ of \d+ answers \((\d+)%\)", reason)
+    assert "`rate_limit`" in reason
+
+
+def test_rate_limit_lets_the_gate_judge_a_rate_limited_service(tmp_path: Path) -> None:
+    """The setting the error names: schemathesis sends no faster than the service allows."""
+    code, card = _run(_project(tmp_path, "limited", 'rate_limit = "2/s"\n'), tmp_path / "out")
+    assert code == 0, gate(card, "api")
+    assert _values(card) == dict.fromkeys(CONDITIONS, 0)
