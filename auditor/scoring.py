@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 PRECISION = {"percent": 2, "ms": 1, "count": 0}
 PRECISION_TEXT = (
     "percentages are compared at 2 decimal places, milliseconds at 1, counts exactly; "
-    "a value under 100% never rounds up to 100%"
+    "a value under 100% never rounds up to 100%, and a time under 0.05 ms keeps its first two "
+    "significant digits instead of reading 0"
 )
 
 EXIT_PASSED = 0
@@ -52,6 +53,8 @@ def round_value(value: float, kind: str) -> float:
         return 100 - step
     if kind == "percent" and value > 0 and rounded <= 0:
         return step
+    if kind == "ms" and value > 0 and rounded <= 0:
+        return float(f"{value:.2g}")  # 0.025 ms is shown and compared as measured, not as 0
     return rounded
 
 

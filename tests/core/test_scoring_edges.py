@@ -38,7 +38,10 @@ def test_rounding_is_half_up_at_the_kinds_precision_and_two_places_otherwise() -
     assert scoring.round_value(2.5, "count") == 3.0
     assert scoring.round_value(0.0, "percent") == 0.0  # a true 0 stays 0
     assert scoring.round_value(100.0, "percent") == 100.0
-    assert scoring.round_value(0.001, "ms") == 0.0  # only percentages keep a false 0 away
+    # A time that would read 0 ms keeps its first two significant digits.
+    assert scoring.round_value(0.001, "ms") == 0.001
+    assert scoring.round_value(0.0254, "ms") == 0.025
+    assert scoring.round_value(0.0, "ms") == 0.0
 
 
 def test_compare_at_equality() -> None:

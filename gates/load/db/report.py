@@ -13,7 +13,7 @@ from gates.load.db.aggregates import StageTimings, StatementStats
 from gates.load.db.observer import MEASURED, Observed
 from gates.load.db.settings import STATEMENTS
 from gates.load.details import DatabaseDetails, DbStage, DbStatement, LoadDetails
-from gates.load.precision import hidden_by_comparison, kept
+from gates.load.precision import kept
 
 TOP = 10
 """Statements listed per stage, by total time."""
@@ -141,8 +141,6 @@ def measurement(observed: Observed, requests: Mapping[str, int]) -> DbMeasuremen
         result.populations = {STATEMENTS: Population("database statements at normal load",
                                                      normal.count)}
         result.notes.append(_note(observed))
-        result.notes.extend(filter(None, (hidden_by_comparison(condition_id, value)
-                                          for condition_id, value in result.values.items())))
     return result
 
 

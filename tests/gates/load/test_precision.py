@@ -12,7 +12,7 @@ from gates.load.db import report
 from gates.load.db import view as db_view
 from gates.load.db.aggregates import StageTimings, StatementStats
 from gates.load.db.observer import Observed
-from gates.load.precision import hidden_by_comparison, kept
+from gates.load.precision import kept
 
 pytestmark = pytest.mark.unit
 
@@ -50,14 +50,11 @@ def test_a_statement_of_a_few_hundred_nanoseconds_is_not_kept_as_0_ms() -> None:
     normal = found.details.stages["normal"]
     assert (normal.avg_ms, normal.max_ms, normal.total_ms) == (0.0004, 0.00045, 0.004)
     assert (normal.top[0].mean_ms, normal.top[0].max_ms) == (0.0004, 0.00045)
-    # Compared at 0.1 ms, as every figure in ms: the condition's value is 0 there ...
+    # Compared at 0.1 ms, as every figure in ms, but a time that would read 0 there keeps its
+    # first two significant digits (auditor.scoring.round_value): the condition shows it.
     assert PRECISION["ms"] == 1
-    assert evaluate(DB_AVG, found.values["db_avg_ms"], 100, True).value == 0
-    # ... and the notes give the figure measured.
-    assert "`db_avg_ms` measured 0.0004 ms: compared at 1 decimal place, where it is 0 ms" in (
-        found.notes)
-    assert "`db_max_ms` measured 0.00045 ms: compared at 1 decimal place, where it is 0 ms" in (
-        found.notes)
+    assert evaluate(DB_AVG, found.values["db_avg_ms"], 100, True).value == 0.0004
+    assert not [note for note in found.notes if "compared at" in note]
 
 
 def test_figures_that_the_comparison_keeps_get_no_note() -> None:
@@ -65,10 +62,7 @@ def test_figures_that_the_comparison_keeps_get_no_note() -> None:
                                {"normal": 10, "peak": 10})
     assert found.values == {"db_avg_ms": 0.05, "db_max_ms": 0.05}
     assert not [note for note in found.notes if "compared at" in note]
-    assert hidden_by_comparison("db_avg_ms", 0.0) is None
-    assert hidden_by_comparison("db_avg_ms", 0.05) is None
-    assert hidden_by_comparison("db_avg_ms", 0.025) == (
-        "`db_avg_ms` measured 0.025 ms: compared at 1 decimal place, where it is 0 ms")
+    assert evaluate(DB_AVG, 0.025, 100, True).value == 0.025
 
 
 def test_the_report_shows_statements_of_a_few_microseconds_as_such() -> None:
