@@ -24,14 +24,23 @@ OUTCOMES_PLUGIN = "_audit_pytest_outcomes"
 """The module name the outcome-counting plugin is loaded as in the target's test run."""
 
 
-def plugin_env(workdir: Path, env: dict[str, str], outcomes: Path) -> dict[str, str]:
-    """Copy the outcome-counting plugin alone into a directory of the work directory and make
-    it importable (a directory of its own, so nothing else of the auditor can shadow a module
-    of the target); it writes its counts to OUTCOMES."""
-    plugin_dir = workdir / "pytest-plugin"
-    plugin_dir.mkdir(exist_ok=True)
-    source = resources.files("gates.coverage").joinpath("outcomes_plugin.py")
-    (plugin_dir / f"{OUTCOMES_PLUGIN}.py").write_text(source.read_text("utf-8"), "utf-8")
+def plugin_env(plugin_dir: Path, env: dict[str, str], outcomes: Path) -> dict[str, str]:
+    """Put the outcome-counting plugin alone into PLUGIN_DIR and make it importable (a
+    directory of its own, so nothing else of the auditor can shadow a module of the target); it
+    writes its counts to OUTCOMES.
+
+    PLUGIN_DIR is kept between audits (the tool cache): the file is written only when its
+    content differs, so its path and modification time stay those its cached bytecode (pytest's
+    rewritten module) was compiled from."""
+    plugin_dir.mkdir(parents=True, exist_ok=True)
+    source = resources.files("gates.coverage").joinpath("outcomes_plugin.py").read_bytes()
+    target = plugin_dir / f"{OUTCOMES_PLUGIN}.py"
+    if not target.is_file() or target.read_bytes() != source:
+        # Written aside and renamed: an audit of the same target at the same time reads either
+        # the whole old file or the whole new one.
+        partial = plugin_dir / f".{OUTCOMES_PLUGIN}.{os.getpid()}.tmp"
+        partial.write_bytes(source)
+        partial.replace(target)
     path = os.pathsep.join(p for p in (str(plugin_dir), env.get("PYTHONPATH", "")) if p)
     return {"PYTHONPATH": path, outcomes_plugin.ENV_VAR: str(outcomes)}
 

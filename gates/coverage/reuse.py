@@ -8,8 +8,10 @@ the gate's work directory and combined there by the target's own coverage.py
 Fail closed:
 - a pattern matching no file, or a file coverage.py (or an XML parser) cannot read: a
   configuration error (exit 2) naming the file, found before any gate runs (`prepare`);
-- data that measured none of the project's files, or that is older than a project file it
-  measured (the tests ran on other code): the gate is an error;
+- data that measured none of the project's files, or that measured a project file which
+  changed since (the tests ran on other code; `fresh` says how that is judged: by the lines the
+  data saw run, by git, by modification time; a module imported from a zip or egg by its
+  archive): the gate is an error;
 - without JUnit results nothing proves the tests passed: `tests_failed` is an error, unless it
   is non-blocking, when it is skipped with that reason.
 """
@@ -29,6 +31,7 @@ from auditor import procs
 from auditor.errors import ConfigError, GateError
 from auditor.model import Measurement
 from auditor.plugin import GateConfig, GateContext
+from gates.coverage import fresh
 from gates.coverage.details import Reused
 from gates.coverage.parse import SuiteCounts, coverage_warnings, parse_junit
 from gates.coverage.run import COMBINE_OK, SuiteRun, read_report, tool_env
@@ -237,32 +240,6 @@ def _measured(ctx: GateContext, combined: Path) -> list[Path]:
         raise GateError(str(exc), log_tail=result.describe(tail_lines=40)) from None
 
 
-def _under(path: Path, root: Path) -> bool:
-    return path.is_relative_to(root) and "site-packages" not in path.parts
-
-
-def check_fresh(measured: list[Path], root: Path, data_files: list[str]) -> None:
-    """Raise GateError when the data measured no project file, or a project file it measured
-    changed (or vanished) after the oldest data file was written."""
-    root = root.resolve()
-    own = [p for p in measured if _under(p, root)]
-    if not own:
-        example = f" (it names e.g. {measured[0]})" if measured else ""
-        raise GateError(
-            f"the coverage data measured none of the project's files under {root}{example}; "
-            "add a [paths] section to the project's coverage configuration that maps the "
-            "paths where the tests ran to this checkout"
-        )
-    oldest = min(Path(f).stat().st_mtime_ns for f in data_files)
-    stale = [p for p in own if not p.is_file() or p.stat().st_mtime_ns > oldest]
-    if stale:
-        names = ", ".join(p.relative_to(root).as_posix() for p in stale[:5])
-        raise GateError(
-            f"the coverage data is stale: {len(stale)} measured file(s) changed after it was "
-            f"written ({names}); run the tests again on this code"
-        )
-
-
 def junit_counts(files: list[str]) -> SuiteCounts | None:
     """The test outcomes of the reused JUnit FILES, summed; None when none were given."""
     if not files:
@@ -301,7 +278,7 @@ def reused_run(ctx: GateContext, command: Sequence[str]) -> tuple[SuiteRun, bool
         raise GateError(str(exc)) from None
     counts = junit_counts(junit)
     combined = _combine(ctx, command, data)
-    check_fresh(_measured(ctx, combined), ctx.root, data)
+    fresh.check_fresh(ctx, _measured(ctx, combined), data, combined)
     report = read_report(ctx, command, tool_env(ctx, runs_target=False))
     run = SuiteRun(
         exit_code=0,

@@ -1,8 +1,10 @@
 """Runs the target's tests with pytest under coverage.py, in the target's interpreter.
 
-Every cache and data file goes to the gate's work directory: COVERAGE_FILE, pytest's JUnit
-report, the bytecode of the test run (PYTHONPYCACHEPREFIX), Hypothesis's example database
-(TEST_RUN_CACHES); pytest's cache plugin is off.
+Every data file goes to the gate's work directory: COVERAGE_FILE, pytest's JUnit report,
+Hypothesis's example database (TEST_RUN_CACHES); pytest's cache plugin is off. The bytecode of
+the test run (PYTHONPYCACHEPREFIX) goes to the target's per-user tool cache, kept between audits
+(the work directory when caching is off), so pytest and the installed packages are compiled once,
+not on every audit; Python checks each .pyc against its source, so edits are recompiled.
 The target's own pytest and coverage configuration applies because both run with the target
 root as working directory.
 """
@@ -113,15 +115,16 @@ def tool_env(ctx: GateContext, *, runs_target: bool) -> dict[str, str]:
     """The environment of a child: coverage data in the work directory, no bytecode in the tree.
 
     The test run compiles the target's code, so its bytecode (and pytest's rewritten test
-    modules) goes to a prefix in the work directory. The other children import only the
-    installed tools: they read the bytecode already there and write none, which keeps them
-    fast while writing nothing into a virtual environment inside the target.
+    modules) goes to a prefix outside the target: the per-target tool cache, kept between
+    audits (`ctx.tool_cache`, the work directory when caching is off). The other children
+    import only the installed tools: they read the bytecode already there and write none, which
+    keeps them fast while writing nothing into a virtual environment inside the target.
     """
     extra = {"COVERAGE_FILE": str(ctx.workdir / ".coverage")}
     if runs_target:
         # The project's own variables first: the auditor's own (coverage data, caches) win.
         extra = {**env_table(ctx.config.option_table("env"), "[tool.audit.coverage]"), **extra}
-        extra["PYTHONPYCACHEPREFIX"] = str(ctx.workdir / "pycache")
+        extra["PYTHONPYCACHEPREFIX"] = str(ctx.tool_cache("pycache"))
         extra.update(
             (variable, str(ctx.workdir / name)) for variable, name in TEST_RUN_CACHES.items()
         )
@@ -220,7 +223,7 @@ def run_suite(
     data_file = ctx.workdir / ".coverage"
     junit = ctx.workdir / "junit.xml"
     outcomes = ctx.workdir / "outcomes.json"
-    env.update(plugin_env(ctx.workdir, env, outcomes))
+    env.update(plugin_env(ctx.tool_cache("pytest-plugin"), env, outcomes))
     extra = toolchain.pytest_args() if toolchain is not None else []
     ctx.progress("running the tests under coverage")
     result = ctx.run(
@@ -289,9 +292,11 @@ def read_report(
     written, data = _json_report(ctx, coverage_cmd, report, tools_env, include=[])
     totals = coverage_totals(data, ctx.root)
     excluded = [f.path for f in totals.files if ctx.exclude.excludes(f.path)]
-    # The auditor's own pytest plugin runs from the work directory: a project that measures
-    # every file it runs (no coverage `source`) measures it too, though it is not the project's.
-    own = [f.path for f in totals.files if _in_workdir(f.path, ctx.workdir)]
+    # The auditor's own pytest plugin runs from its directory in the tool cache (and anything
+    # else of the gate from the work directory): a project that measures every file it runs
+    # (no coverage `source`) measures it too, though it is not the project's.
+    own_dirs = (ctx.workdir, ctx.tool_cache("pytest-plugin"))
+    own = [f.path for f in totals.files if _in_any(f.path, own_dirs)]
     if excluded or own:
         # Reported again with only the other files, so coverage itself computes the total, as
         # `coverage report --omit` would. `--include` names the files to keep because `--omit`
@@ -319,10 +324,13 @@ def read_report(
     )
 
 
-def _in_workdir(path: str, workdir: Path) -> bool:
-    """Whether a file coverage measured lies in the gate's own work directory."""
+def _in_any(path: str, directories: Sequence[Path]) -> bool:
+    """Whether a file coverage measured lies in one of the gate's own DIRECTORIES."""
     file = Path(path)
-    return file.is_absolute() and file.resolve().is_relative_to(workdir.resolve())
+    if not file.is_absolute():
+        return False
+    resolved = file.resolve()
+    return any(resolved.is_relative_to(d.resolve()) for d in directories)
 
 
 def _json_report(
