@@ -16,7 +16,6 @@ from auditor.toolinfo import ResolvedTool
 from gates import tools
 from gates.security import osv_probe, pip_audit_run
 from gates.security.details import DependencyDetails, SkippedPackage, Vulnerability
-from gates.security.osv_db import OsvDatabase
 from gates.security.osv_index import IndexedOsvDatabase
 from gates.security.osv_server import OsvServer
 
@@ -58,7 +57,7 @@ def audit_dependencies(ctx: GateContext) -> DependencyAudit:
     paths = [p for p in pip_audit_run.site_dirs(ctx) if Path(p).is_dir()]
     if not paths:
         raise GateError(f"{ctx.python} has no site-packages directory to audit")
-    with _vulnerability_source(ctx) as source:
+    with _vulnerability_source(ctx, paths) as source:
         ctx.progress(f"pip-audit: auditing {', '.join(paths)} against {source.description}")
         try:
             audit = pip_audit_run.run(
@@ -136,19 +135,19 @@ def _refused(
 
 
 @contextlib.contextmanager
-def _vulnerability_source(ctx: GateContext) -> Iterator[VulnerabilitySource]:
+def _vulnerability_source(
+    ctx: GateContext, paths: list[str]
+) -> Iterator[VulnerabilitySource]:
     """Where the advisories come from, for the audit's duration (an offline database is
-    served on loopback until it ends)."""
+    served on loopback until it ends, its advisories read for the packages installed in
+    PATHS, through its index in the per-target cache)."""
     osv_db = ctx.config.option_str("osv_db")
     osv_url = ctx.config.option_str("osv_url")
     if osv_db:
         root = (ctx.root / osv_db).resolve()
         ctx.progress(f"loading OSV advisories from {root}")
-        database: OsvDatabase | IndexedOsvDatabase = (
-            IndexedOsvDatabase.load(root, ctx.cache_dir / "osv-index")
-            if ctx.cache_dir is not None
-            else OsvDatabase.load(root)
-        )
+        wanted = [package.name for package in osv_probe.installed(paths)]
+        database = IndexedOsvDatabase.load(root, ctx.tool_cache("osv-index"), wanted)
         with OsvServer(database) as server:
             yield VulnerabilitySource(
                 ["--vulnerability-service", "osv", "--osv-url", server.url],

@@ -14,8 +14,13 @@ from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from gates import tools
 from gates.security import bandit_run
-from gates.security.code_scan import scan
-from gates.security.dependencies import audit_dependencies, vulnerability_findings
+from gates.security.beside import Beside
+from gates.security.code_scan import CodeScan, scan
+from gates.security.dependencies import (
+    DependencyAudit,
+    audit_dependencies,
+    vulnerability_findings,
+)
 from gates.security.details import SecurityDetails
 from gates.security.view import SecurityReportView
 
@@ -106,7 +111,18 @@ class SecurityGate(BaseGate):
         }
 
     def measure(self, ctx: GateContext) -> Measurement:
-        code = scan(ctx)
+        # pip-audit audits the dependencies while bandit scans the code: two child processes at
+        # once, each within the gate's timeout; their results are combined as if run in turn.
+        audit = tools.required_option(
+            ctx.config.option_bool("audit_dependencies"), self.id, "audit_dependencies"
+        )
+        beside = Beside(lambda: audit_dependencies(ctx), "security-pip-audit") if audit else None
+        try:
+            code = scan(ctx)
+        except BaseException as exc:
+            if beside is not None:
+                beside.abandon(exc)
+            raise
         measurement = Measurement(
             values={"critical_findings": self.finding_values(code.report.findings, ctx.config)[
                 "critical_findings"
@@ -118,12 +134,10 @@ class SecurityGate(BaseGate):
             tool_version=f"bandit {code.tool.version}",
             warnings=code.tool.pin_warnings(),
         )
-        if not tools.required_option(
-            ctx.config.option_bool("audit_dependencies"), self.id, "audit_dependencies"
-        ):
+        if beside is None:
             return replace(measurement, skipped={"vulnerabilities": "turned off in config"})
         try:
-            dependencies = audit_dependencies(ctx)
+            dependencies = beside.result()
         except GateError as exc:
             # bandit's figure was measured and stays; only the dependency audit is an error.
             return replace(
@@ -131,6 +145,13 @@ class SecurityGate(BaseGate):
                 unmeasured={"vulnerabilities": str(exc)},
                 log_tail=exc.log_tail or "",
             )
+        return self._with_dependencies(measurement, code, dependencies, ctx)
+
+    def _with_dependencies(
+        self, measurement: Measurement, code: CodeScan, dependencies: DependencyAudit,
+        ctx: GateContext,
+    ) -> Measurement:
+        """bandit's measurement with pip-audit's figure, findings and details added."""
         findings = [*measurement.findings, *vulnerability_findings(dependencies.vulnerable)]
         details = msgspec.structs.replace(
             code.details, dependencies=dependencies.details, tools=(code.tool, dependencies.tool)

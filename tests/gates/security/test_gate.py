@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,9 +23,15 @@ import msgspec
 import pytest
 from pip_audit._service.interface import VulnerabilityService  # type: ignore[import-untyped]
 
-from auditor import fingerprints
+from auditor import config, fingerprints, procs
 from auditor.errors import GateError
+from auditor.plugin import GateContext
 from gates.security import bandit_run, pip_audit_run
+from gates.security import gate as security_gate
+from gates.security.code_scan import CodeScan, scan
+from gates.security.dependencies import DependencyAudit, audit_dependencies
+from gates.security.details import SecurityDetails
+from gates.security.gate import SecurityGate
 from gates.security.osv_db import JsonValue, OsvDatabase, affects, load_record, served_copy
 from gates.security.osv_server import OsvServer, Query
 from tests import helpers
@@ -632,3 +639,137 @@ def test_a_vulnerability_is_waived_by_an_alias_and_fingerprinted_by_package_and_
         "security", "requests", "PYSEC-2018-28"
     )
     assert condition(card, "security", "vulnerabilities")["value"] == expected - 1
+
+
+# --- bandit and pip-audit beside each other ------------------------------------------------
+
+
+def security_context(root: Path, python: Path, tmp_path: Path) -> GateContext:
+    """The gate's context for ROOT as the runner makes it, with no per-target cache."""
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    return GateContext(
+        root=root, python=python, workdir=work, out_dir=tmp_path / "out",
+        config=config.load(root, None).gates["security"], deadline=time.monotonic() + 600,
+    )
+
+
+def one_after_the_other(ctx: GateContext) -> tuple[CodeScan, DependencyAudit]:
+    """bandit's scan, then pip-audit's audit, as the gate ran them before it ran them at once."""
+    return scan(ctx), audit_dependencies(ctx)
+
+
+def test_bandit_and_pip_audit_run_beside_each_other_with_the_same_figures(
+    tmp_path: Path, vulnerable_venv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = security_context(make_target(tmp_path), vulnerable_venv, tmp_path)
+    code, deps = one_after_the_other(ctx)
+    pip_audit_started = threading.Event()
+    real_pip_audit, real_bandit = pip_audit_run.run, bandit_run.run
+
+    def pip_audit(*args: Any, **kwargs: Any) -> pip_audit_run.AuditReport:
+        pip_audit_started.set()
+        return real_pip_audit(*args, **kwargs)
+
+    def bandit(*args: Any, **kwargs: Any) -> bandit_run.BanditReport:
+        # bandit starts once pip-audit has: run one after the other, it would wait in vain.
+        assert pip_audit_started.wait(120), "pip-audit did not start while bandit waited"
+        return real_bandit(*args, **kwargs)
+
+    monkeypatch.setattr(pip_audit_run, "run", pip_audit)
+    monkeypatch.setattr(bandit_run, "run", bandit)
+    measured = SecurityGate().measure(ctx)
+    assert pip_audit_started.is_set()
+    assert measured.values == {
+        "critical_findings": float(code.report.critical),
+        "vulnerabilities": float(len(deps.vulnerable)),
+    }
+    assert measured.values["critical_findings"] >= 1
+    assert measured.values["vulnerabilities"] >= 1
+    assert measured.populations == {"files": code.population(), "packages": deps.packages}
+    assert [(f.rule, f.path) for f in measured.findings] == [
+        (f.rule, f.path) for f in code.report.findings
+    ] + [(v.id, "") for v in deps.vulnerable]
+    assert isinstance(measured.details, SecurityDetails)
+    assert measured.details.dependencies == deps.details
+    assert measured.details.bandit == code.details.bandit
+    assert not measured.unmeasured
+    assert not measured.skipped
+
+
+def test_an_error_of_either_tool_is_reported_as_when_run_in_turn(
+    tmp_path: Path, vulnerable_venv: Path
+) -> None:
+    crash = FAKE_VERSION + FAKE_TOOLS["crash"]
+    root = make_target(tmp_path, "pip_audit_command = "
+                       f"{json.dumps(tool_command(tmp_path, 'crash', crash))}\n")
+    ctx = security_context(root, vulnerable_venv, tmp_path)
+    measured = SecurityGate().measure(ctx)
+    assert measured.values == {"critical_findings": float(scan(ctx).report.critical)}
+    assert measured.unmeasured["vulnerabilities"].startswith("pip-audit failed (exit code 2)")
+    assert "boom" in measured.log_tail
+
+    bad = make_target(tmp_path / "bandit", "bandit_command = "
+                      f"{json.dumps(tool_command(tmp_path, 'crash', crash))}\n")
+    with pytest.raises(GateError, match=r"^bandit failed \(exit code 2\)"):
+        SecurityGate().measure(security_context(bad, vulnerable_venv, tmp_path / "bandit"))
+    # pip-audit, beside it, ended with the gate.
+    assert not [t for t in threading.enumerate() if t.name == "security-pip-audit"]
+    assert not procs._live_groups
+
+
+def test_an_interruption_stops_the_audit_running_beside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hang = FAKE_VERSION + "import time\ntime.sleep(120)\n"
+    root = make_target(tmp_path, "pip_audit_command = "
+                       f"{json.dumps(tool_command(tmp_path, 'hang', hang))}\n")
+    started = threading.Event()
+    real_pip_audit = pip_audit_run.run
+
+    def pip_audit(*args: Any, **kwargs: Any) -> pip_audit_run.AuditReport:
+        started.set()
+        return real_pip_audit(*args, **kwargs)
+
+    def interrupted(ctx: GateContext) -> CodeScan:
+        assert started.wait(120)
+        time.sleep(0.5)  # pip-audit's process is running
+        assert procs._live_groups
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pip_audit_run, "run", pip_audit)
+    monkeypatch.setattr(security_gate, "scan", interrupted)
+    begun = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            SecurityGate().measure(security_context(root, Path(sys.executable), tmp_path))
+    finally:
+        procs.reset()
+    assert time.monotonic() - begun < 60  # not the 120 s the hanging pip-audit would take
+    assert not procs._live_groups
+    assert not [t for t in threading.enumerate() if t.name == "security-pip-audit"]
+
+
+def test_a_damaged_advisory_of_a_package_not_installed_does_not_stop_the_audit(
+    tmp_path: Path, vulnerable_venv: Path
+) -> None:
+    root = make_target(tmp_path)
+    damaged = root / "advisories" / "vulns" / "flask" / "PYSEC-0000-1.yaml"
+    damaged.parent.mkdir()
+    damaged.write_text(
+        "id: PYSEC-0000-1\naffected:\n  - package: {name: Flask, ecosystem: PyPI\n", "utf-8"
+    )
+    code, card = helpers.audit(root, tmp_path / "out", gates="security", python=vulnerable_venv)
+    assert code == 1, gate(card, "security")["reason"]
+    expected, expected_ids = pip_audit_by_hand(vulnerable_venv, count_installers=False)
+    assert condition(card, "security", "vulnerabilities")["value"] == expected
+    assert {v["id"] for v in gate(card, "security")["details"]["dependencies"]["vulnerable"]} == (
+        expected_ids
+    )
+    # The same damage in an advisory of an installed package is an error that names the file.
+    damaged.write_text(damaged.read_text("utf-8").replace("Flask", "requests"), "utf-8")
+    code, card = helpers.audit(root, tmp_path / "out2", gates="security", python=vulnerable_venv)
+    assert code == 3
+    assert "PYSEC-0000-1.yaml cannot be read" in condition(card, "security", "vulnerabilities")[
+        "reason"
+    ]
