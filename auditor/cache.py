@@ -29,6 +29,7 @@ import msgspec
 from auditor import __version__, gitinfo, procs
 from auditor.errors import GateError
 from auditor.model import Cached, GateResult, GitInfo
+from auditor.newcode import under_any, written_inside
 from auditor.plugin import Gate, GateConfig
 from auditor.scorecard import gate_result
 
@@ -127,10 +128,16 @@ class CacheEntry(msgspec.Struct, frozen=True):
 class ResultCache:
     """The result cache for one audit of one target; safe to use from the gates' threads."""
 
-    def __init__(self, root: Path, python: Path, directory: Path | None = None) -> None:
+    def __init__(
+        self, root: Path, python: Path, directory: Path | None = None, *,
+        excluded: Sequence[Path] = (), reads: bool = True,
+    ) -> None:
         self.root = root
         self.python = python
         self.directory = (directory or cache_root()) / "results"
+        self.reads = reads
+        """False (`--no-cache`): every gate measures again; what it measured is still stored."""
+        self._excluded = written_inside(root, [*excluded, self.directory.parent])
         self._lock = threading.Lock()
         self._files: list[str] | None = None
         self._hashes: dict[str, str] = {}
@@ -149,7 +156,8 @@ class ResultCache:
     def _list_files(self) -> list[str]:
         with self._lock:
             if self._files is None:
-                self._files = self._git_files() or _walk(self.root)
+                listed = self._git_files() or _walk(self.root)
+                self._files = [rel for rel in listed if not under_any(rel, self._excluded)]
             return self._files
 
     def _git_files(self) -> list[str] | None:
@@ -358,7 +366,7 @@ class ResultCache:
             return measure()
         started = time.monotonic()
         key = _digest(self.key(gate, spec, config), held)
-        hit = self.lookup(gate, spec, config, key)
+        hit = self.lookup(gate, spec, config, key) if self.reads else None
         if hit is not None:
             return msgspec.structs.replace(hit, duration_s=round(time.monotonic() - started, 3))
         result = measure()

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -29,7 +29,7 @@ from auditor import (
 from auditor import baseline as baseline_mod
 from auditor import config as config_mod
 from auditor import schema as schema_mod
-from auditor.cache import ResultCache
+from auditor.cache import ResultCache, cache_root
 from auditor.errors import ConfigError
 from auditor.history import setup as history_setup
 from auditor.history.location import HistoryRef
@@ -49,7 +49,7 @@ from auditor.registry import gates as registered_gates
 from auditor.registry import registry
 from auditor.safetext import visible
 from reports.summary import held_line
-from reports.writer import write_reports
+from reports.writer import prepare_out_dir, write_reports
 
 app = typer.Typer(
     name="audit",
@@ -207,7 +207,8 @@ def run(
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"--out {out_dir} is a file; give a directory for the reports")
     rules = _rules(
-        root, cfg, new_code or cfg.new_code, baseline_mod.read(_baseline_file(root, cfg))
+        root, cfg, new_code or cfg.new_code, baseline_mod.read(_baseline_file(root, cfg)),
+        written=(out_dir, cache_root()),
     )
     compare_base = (
         base_run(scorecard.read(compare), "compare", compare.name)
@@ -218,8 +219,10 @@ def run(
         option.flag: tuple(gate_options.get(_flag_parameter(option.flag)) or ())
         for gate in registered_gates().values() for option in gate.cli_options
     }
-    card = _audit(_plan(root, cfg, gates, python, jobs, out_dir, rules,
-                        history=ref, cache=not no_cache, gate_options=flags))
+    plan = _plan(root, cfg, gates, python, jobs, out_dir, rules, history=ref, cache=True,
+                 reads_cache=not no_cache, gate_options=flags)
+    prepare_out_dir(out_dir)  # with its .gitignore before any gate lists the target's files
+    card = _audit(plan)
     if ref is not None or compare_base is not None:
         # The database layer loads only when there is a history or a scorecard to compare with.
         from auditor.history import recorder  # noqa: PLC0415
@@ -281,9 +284,11 @@ def _rules(
     cfg: config_mod.AuditConfig,
     ref: str | None,
     baseline: baseline_mod.Baseline | None,
+    written: Sequence[Path] = (),
 ) -> counting.Rules:
-    """The baseline, waivers and new-code change of this audit; git errors are exit 2."""
-    change = newcode.changed_lines(root, newcode.resolve_ref(ref)) if ref else None
+    """The baseline, waivers and new-code change of this audit (leaving out the WRITTEN
+    directories, the auditor's own); git errors are exit 2."""
+    change = newcode.changed_lines(root, newcode.resolve_ref(ref), written) if ref else None
     return counting.Rules(
         baseline=baseline,
         baseline_file=_baseline_file(root, cfg),
@@ -320,6 +325,7 @@ def _plan(
     *,
     history: HistoryRef | None = None,
     cache: bool = False,
+    reads_cache: bool = True,
     gate_options: Mapping[str, tuple[str, ...]] | None = None,
 ) -> runner.Plan:
     # An empty --gates is a mistake, never "the default".
@@ -338,7 +344,8 @@ def _plan(
         jobs=jobs or cfg.jobs or min(len(selected), os.cpu_count() or 1),
         exclude=cfg.exclude,
         history=history,
-        cache=ResultCache(root, target_python) if cache else None,
+        cache=ResultCache(root, target_python, excluded=(out_dir,), reads=reads_cache)
+        if cache else None,
         counting=rules,
         requested=selected if gates is not None else (),
     )

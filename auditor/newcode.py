@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,23 @@ class NewCode:
         """Whether a finding at PATH:LINE is on a changed line; one without a line always is."""
         return line is None or line in self.lines.get(path, frozenset())
 
+
+
+def written_inside(root: Path, paths: Iterable[Path]) -> tuple[str, ...]:
+    """Of the PATHS the auditor writes (the report folder, the cache), those inside ROOT, as
+    paths relative to it with forward slashes; none of their files is ever a target's file."""
+    top = root.resolve()
+    found: list[str] = []
+    for path in paths:
+        full = path.resolve()
+        if full.is_relative_to(top) and full != top:
+            found.append(full.relative_to(top).as_posix())
+    return tuple(sorted(set(found)))
+
+
+def under_any(rel: str, dirs: Iterable[str]) -> bool:
+    """Whether REL (relative to the root, forward slashes) is one of DIRS or inside one."""
+    return any(rel == d or rel.startswith(f"{d}/") for d in dirs)
 
 
 def _git(root: Path, *args: str) -> procs.ProcResult:
@@ -130,8 +148,10 @@ def _line_count(path: Path) -> int:
         return 0
 
 
-def changed_lines(root: Path, ref: str) -> NewCode:
-    """The change since the merge base of REF and HEAD, in the target root."""
+def changed_lines(root: Path, ref: str, written: Sequence[Path] = ()) -> NewCode:
+    """The change since the merge base of REF and HEAD, in the target root; nothing in the
+    directories the auditor writes (WRITTEN: the report folder, the cache) is part of it."""
+    skipped = written_inside(root, written)
     base = merge_base(root, ref)
     diff = _git(
         root, "-c", "diff.mnemonicprefix=no", "-c", "diff.noprefix=no",
@@ -144,11 +164,16 @@ def changed_lines(root: Path, ref: str) -> NewCode:
     if untracked.returncode != 0:
         raise ConfigError(f"--new-code {ref}: `git ls-files` failed: {untracked.last_line()}")
     for name in filter(None, untracked.stdout.split("\0")):
+        if under_any(name, skipped):
+            continue
         count = _line_count(root / name)
         if count:
             found[name] = set(range(1, count + 1))
     return NewCode(
         ref=ref,
         merge_base=base,
-        lines={path: frozenset(v) for path, v in sorted(found.items())},
+        lines={
+            path: frozenset(v) for path, v in sorted(found.items())
+            if not under_any(path, skipped)
+        },
     )

@@ -196,7 +196,8 @@ def _measure(
         exclude=Exclusion(plan.exclude),
         progress=lambda message: events.gate_progress(gate.id, message),
         history=plan.history,
-        cache_dir=plan.cache.tool_dir() if plan.cache is not None else None,
+        # --no-cache: the tools' own incremental caches are not read either.
+        cache_dir=plan.cache.tool_dir() if plan.cache is not None and plan.cache.reads else None,
         new_code=plan.counting.new_code,
     )
     rules = plan.counting
