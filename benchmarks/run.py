@@ -336,9 +336,10 @@ def by_hand_commands(
                    "no:cacheprovider", "-q", f"--junitxml={work / 'junit.xml'}"], own_env),
         ("coverage json", [str(python), "-m", "coverage", "json", "-o",
                            str(work / "coverage.json")], own_env),
-        # --isolated: the project has no ruff configuration, and the one of the repository the
-        # cache sits in must not apply; the gate does the same.
-        ("ruff", [*_tool("ruff"), "check", "--no-fix", "--no-cache", "--isolated",
+        # The project's pyproject.toml (its requires-python) and no configuration of the
+        # repository the cache sits in, as `ruff check` in a checkout of the project; the gate
+        # does the same.
+        ("ruff", [*_tool("ruff"), "check", "--no-fix", "--no-cache", "--config", "pyproject.toml",
                   "--extend-select", ",".join(CRITICAL_RULES), "--output-format", "json",
                   "."], {}),
         ("mypy", [*_tool("mypy"), "--python-executable", str(python), "--cache-dir",

@@ -152,11 +152,29 @@ def _decode_message(raw: str) -> MypyJsonMessage:
         raise GateError(f"mypy printed a line that is not JSON: {raw.strip()[:200]!r}") from None
 
 
+_PLAIN_NOTE = re.compile(r"^(?P<file>[^\s:][^:]*): note: (?P<message>.+)$")
+"""A note mypy prints as text even with `-O json`: about its configuration
+(`setup.cfg: note: unused section(s): [mypy-tests.*]`)."""
+
+
+def _plain_note(raw: str, root: Path) -> MypyMessage | None:
+    found = _PLAIN_NOTE.match(raw.strip())
+    if found is None or raw.lstrip().startswith("{"):
+        return None
+    return MypyMessage(path=relative_to_root(found["file"], root), line=0, column=0,
+                       code=NO_CODE, severity="note", message=found["message"])
+
+
 def parse_messages(stdout: str, root: Path) -> list[MypyMessage]:
-    """Read `mypy -O json`: one JSON object a line; notes are attached to the error they follow."""
+    """Read `mypy -O json`: one JSON object a line; notes are attached to the error they follow.
+    A note about the configuration, which mypy prints as text, is kept as a note of its file."""
     messages: list[MypyMessage] = []
     for raw in stdout.splitlines():
         if not raw.strip():
+            continue
+        plain = _plain_note(raw, root)
+        if plain is not None:
+            messages.append(plain)
             continue
         item = _decode_message(raw)
         path = relative_to_root(item.file, root)

@@ -259,3 +259,17 @@ def test_the_line_precision_report_names_every_module_checked() -> None:
         mypy_run.parse_line_report(LINE_REPORT + "garbage row\n")
     with pytest.raises(GateError, match="no header"):
         mypy_run.parse_line_report("")
+
+
+def test_a_configuration_note_mypy_prints_as_text_does_not_stop_the_gate(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {
+        "ok.py": "x: int = 1\n",
+        # warn_unused_configs speaks only without incremental mode.
+        "setup.cfg": "[mypy]\nwarn_unused_configs = True\nincremental = False\n\n"
+                     "[mypy-tests.*]\nignore_errors = True\n",
+    })
+    code, card = audit(root, tmp_path / "out")
+    result = gate(card, "type")
+    assert code == 0, result.get("reason")
+    assert condition(card, "type", "type_errors")["value"] == 0
+    assert any("unused section" in note for note in result["details"]["notes"])

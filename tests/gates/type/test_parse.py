@@ -161,3 +161,13 @@ def test_a_build_table_of_the_wrong_type_is_an_error_naming_it(
     with pytest.raises(GateError, match="build tables") as err:
         default_targets(root)
     assert field in str(err.value)
+
+
+def test_a_configuration_note_mypy_prints_as_text_is_a_note_not_an_error() -> None:
+    stdout = "setup.cfg: note: unused section(s): [mypy-tests.*]\n" + MYPY_119
+    note, error = mypy_run.parse_messages(stdout, ROOT)
+    assert (note.path, note.line, note.severity) == ("setup.cfg", 0, "note")
+    assert note.message == "unused section(s): [mypy-tests.*]"
+    assert error.severity == "error"
+    with pytest.raises(GateError, match="not JSON"):
+        mypy_run.parse_messages("Traceback (most recent call last):\n", ROOT)
