@@ -26,7 +26,9 @@ SKIPPED_PARTS = {"projects", "fixtures", ".toolenv", "__pycache__", "build"}
 def _python_files(folders: tuple[str, ...]) -> Iterator[Path]:
     for folder in folders:
         for path in sorted((ROOT / folder).rglob("*.py")):
-            if not SKIPPED_PARTS & set(path.relative_to(ROOT).parts):
+            parts = path.relative_to(ROOT).parts
+            # Hidden folders hold what tools and the benchmark download (benchmarks/.cache).
+            if not SKIPPED_PARTS & set(parts) and not any(p.startswith(".") for p in parts):
                 yield path
 
 
