@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ def run_gate(
         exclude=cfg.exclude,
     )
     card = runner.run_audit(plan)
-    jsonschema.validate(json.loads(dumps(card)), schema())
+    validate_scorecard(json.loads(dumps(card)))
     return card.gates[0]
 
 
@@ -116,10 +117,23 @@ def tool_command(tmp_path: Path, name: str, script: str | None) -> list[str]:
     return [sys.executable, str(path)]
 
 
+@cache
+def _scorecard_validator() -> jsonschema.Draft202012Validator:
+    """The shipped schema, checked and compiled once per process (it is large)."""
+    shipped = schema()
+    jsonschema.Draft202012Validator.check_schema(shipped)
+    return jsonschema.Draft202012Validator(shipped)
+
+
+def validate_scorecard(data: object) -> None:
+    """Raise jsonschema.ValidationError unless DATA follows the shipped scorecard schema."""
+    _scorecard_validator().validate(data)
+
+
 def load_scorecard(out_dir: Path) -> dict[str, Any]:
     """Read OUT_DIR/scorecard.json and validate it against the shipped JSON Schema."""
     data: dict[str, Any] = json.loads((out_dir / "scorecard.json").read_text(encoding="utf-8"))
-    jsonschema.validate(data, schema())
+    validate_scorecard(data)
     return data
 
 

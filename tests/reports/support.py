@@ -15,7 +15,7 @@ import msgspec
 
 from auditor import scorecard
 from auditor.model import Details, Finding, GateResult, Scorecard, ToolRun
-from auditor.scorecard import schema
+from tests.helpers import validate_scorecard
 
 REPORT_FIXTURES = Path(__file__).parent.parent / "fixtures" / "reports"
 GOLD = REPORT_FIXTURES / "gold"
@@ -31,7 +31,7 @@ SCRUBS: list[tuple[str, str]] = [(r"\b(Auditor|auditor) \d+\.\d+\.\d+\S*", r"\1 
 def card_data(name: str) -> dict[str, Any]:
     """A fixture scorecard as JSON data, validated against the scorecard schema."""
     data: dict[str, Any] = json.loads((REPORT_FIXTURES / f"{name}.json").read_text("utf-8"))
-    jsonschema.validate(data, schema())
+    validate_scorecard(data)
     return data
 
 
@@ -92,7 +92,7 @@ def sarif_validator() -> jsonschema.Draft4Validator:
 def with_gate(base: Scorecard, gate: GateResult) -> Scorecard:
     """The scorecard with one more gate appended."""
     card = msgspec.structs.replace(base, gates=[*base.gates, gate])
-    jsonschema.validate(json.loads(scorecard.dumps(card)), schema())
+    validate_scorecard(json.loads(scorecard.dumps(card)))
     return card
 
 

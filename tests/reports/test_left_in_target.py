@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-import jsonschema
 import pytest
 from msgspec.structs import replace
 
 from auditor.model import LeftFile, Scorecard
-from auditor.scorecard import dumps, loads, schema
+from auditor.scorecard import dumps, loads
 from reports import sarif
 from reports.registry import RENDERERS
+from tests.helpers import validate_scorecard
 from tests.reports.support import card, sarif_validator
 
 pytestmark = pytest.mark.unit
@@ -33,7 +33,7 @@ def left_card(with_findings: bool = True) -> Scorecard:
 
 def test_scorecard_json_round_trips_and_matches_the_schema() -> None:
     data = json.loads(dumps(left_card()))
-    jsonschema.validate(data, schema())
+    validate_scorecard(data)
     assert data["left_in_target"][1] == {
         "path": "data.cfg", "change": "modified", "gates": ["coverage", "lint"],
     }
