@@ -1,0 +1,126 @@
+"""The api gate on tests/projects/django_shop (Django + Django REST Framework + drf-spectacular,
+SQLite): its schema generated into the work directory, its server error named at its view."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from auditor.plugin import GateContext
+from gates.api import django_schema
+from gates.api.gate import ApiGate
+from gates.api.settings import ApiSettings, parse
+from gates.service import with_defaults
+from tests.helpers import PROJECTS, audit, gate, tree_snapshot
+from tests.shared import once_per_run
+
+SERVE = "python manage.py runserver 127.0.0.1:{port} --noreload"
+
+
+def _shop(tmp_path: Path, api_table: str = "") -> Path:
+    root = tmp_path / "shop"
+    shutil.copytree(
+        PROJECTS / "django_shop", root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3")
+    )
+    if api_table:
+        with (root / "pyproject.toml").open("a", encoding="utf-8") as file:
+            file.write("\n[tool.audit.api]\n" + api_table)
+    return root
+
+
+def _context(root: Path, workdir: Path, env: dict[str, str]) -> tuple[GateContext, ApiSettings]:
+    options = {"start": SERVE, "env": env}
+    config = with_defaults(ApiGate.options, options)
+    workdir.mkdir(parents=True, exist_ok=True)
+    ctx = GateContext(
+        root=root,
+        python=Path(sys.executable),
+        workdir=workdir,
+        out_dir=workdir / "out",
+        config=config,
+        deadline=time.monotonic() + 120,
+    )
+    return ctx, parse(config.options)
+
+
+def test_without_drf_spectacular_drfs_generateschema_writes_it_into_the_work_directory(
+    tmp_path: Path,
+) -> None:
+    """(drf-spectacular's route runs in the audit below.)"""
+    command = "generateschema"
+    root = _shop(tmp_path)
+    before = tree_snapshot(root)
+    ctx, settings = _context(root, tmp_path / "work", {"SHOP_SCHEMA": "drf"})
+    generated = django_schema.with_schema(ctx, settings)
+    assert generated.generated_schema == tmp_path / "work" / "schema.yaml"
+    assert generated.schema_file(root) == generated.generated_schema
+    assert generated.schema_source is not None
+    assert f"`manage.py {command}`" in generated.schema_source
+    assert "shop.settings (from manage.py)" in generated.schema_source
+    schema = yaml.safe_load(generated.generated_schema.read_text(encoding="utf-8"))
+    assert "/api/ratio/{a}/{b}/" in schema["paths"]
+    assert tree_snapshot(root) == before, "generating the schema wrote into the target"
+
+
+def test_a_configured_schema_is_used_as_it_is(tmp_path: Path) -> None:
+    root = _shop(tmp_path)
+    ctx, _ = _context(root, tmp_path / "work", {})
+    configured = parse({**ctx.config.options, "schema": "/api/schema/"})
+    assert django_schema.with_schema(ctx, configured) == configured
+
+
+@pytest.fixture(scope="module")
+def shop_audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, dict[str, Any], bool]:
+    """One api audit of the shop, its schema configured nowhere: its root, exit code, scorecard
+    and whether the tree was left as it was."""
+
+    def build(tmp_path: Path) -> tuple[Path, int, dict[str, Any], bool]:
+        db = json.dumps(str(tmp_path / "shop.sqlite3"))
+        root = _shop(
+            tmp_path,
+            (
+                f'start = {json.dumps(SERVE)}\nreset = "python manage.py migrate --noinput"\n'
+                f'health = "/health"\nmax_examples = 2\nseed = 7\nenv = {{ SHOP_DB = {db} }}\n'
+                'checks = ["server_errors", "contract_violations"]\n'
+            ),
+        )
+        before = tree_snapshot(root)
+        code, card = audit(root, tmp_path / "out", gates="api", python=sys.executable)
+        return root, code, card, tree_snapshot(root) == before
+
+    return once_per_run(tmp_path_factory, "api-django-shop", build)
+
+
+@pytest.mark.slow
+def test_a_server_error_names_the_django_view_that_handles_it(
+    shop_audit: tuple[Path, int, dict[str, Any], bool],
+) -> None:
+    root, code, card, unchanged = shop_audit
+    assert unchanged, "the audit wrote into the target"
+    assert code == 1
+    api = gate(card, "api")
+    crash = next(f for f in api["findings"] if f["rule"] == "not_a_server_error")
+    assert crash["extra"]["operation"] == "GET /api/ratio/{a}/{b}/"
+    assert crash["path"] == "catalog/views.py"
+    handler = (root / crash["path"]).read_text(encoding="utf-8").splitlines()[crash["line"] - 1]
+    assert handler.strip().startswith("def get(")
+    assert not any("module:attribute" in note for note in api["details"].get("notes", []))
+    for finding in api["findings"]:
+        assert finding["path"] == "catalog/views.py", finding["message"]
+
+
+@pytest.mark.slow
+def test_the_scorecard_says_where_the_generated_schema_came_from(
+    shop_audit: tuple[Path, int, dict[str, Any], bool],
+) -> None:
+    details = gate(shop_audit[2], "api")["details"]
+    assert details["schema_source"].startswith("generated by `manage.py spectacular`")
+    assert details["schema"].endswith("schema.yaml")
+    assert not details["schema"].startswith(str(shop_audit[0]))
