@@ -75,9 +75,38 @@ class DependencyDetails(Record, frozen=True, kw_only=True):
     vulnerable: tuple[Vulnerability, ...] = ()
 
 
+class DjangoIssue(Record, frozen=True, kw_only=True):
+    """One issue of Django's system checks, as `manage.py check --deploy` printed it."""
+
+    id: str
+    """Django's id: `security.W018`, ..."""
+    level: str
+    """CRITICAL, ERROR, WARNING, INFO or DEBUG."""
+    obj: str
+    """What it is about; `?` for the settings as a whole."""
+    message: str
+    hint: str = ""
+
+
+class DjangoCheckDetails(Record, frozen=True, kw_only=True):
+    """Django's deployment checklist on the settings the project deploys with."""
+
+    settings: str
+    """The settings module checked."""
+    settings_origin: str
+    """Where it was named: `deploy_settings`, `environment`, `manage.py`, ..."""
+    command: str
+    silenced: int = 0
+    """Issues the settings silence (SILENCED_SYSTEM_CHECKS)."""
+    issues: tuple[DjangoIssue, ...] = ()
+
+
 class SecurityDetails(Details, frozen=True):
-    """bandit's scan and, when it ran and completed, pip-audit's audit."""
+    """bandit's scan and, when it ran and completed, pip-audit's audit and Django's deployment
+    checklist."""
 
     bandit: BanditDetails | None = None
     dependencies: DependencyDetails | None = None
     """None when the dependency audit did not run or failed."""
+    django: DjangoCheckDetails | None = None
+    """None when the target is no Django project or its checklist could not run."""

@@ -1,4 +1,5 @@
-"""The security gate: bandit on the target's code, pip-audit on its installed dependencies."""
+"""The security gate: bandit on the target's code, pip-audit on its installed dependencies,
+Django's deployment checklist on a Django project's settings."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from auditor.fingerprints import PACKAGE_KEY
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from gates import tools
-from gates.security import bandit_run
+from gates.security import bandit_run, django_deploy
 from gates.security.beside import Beside
 from gates.security.code_scan import CodeScan, scan
 from gates.security.dependencies import (
@@ -45,12 +46,37 @@ class SecurityGate(BaseGate):
     )
     details_type = SecurityDetails
     conditions: tuple[ConditionSpec, ...] = (
-        ConditionSpec("critical_findings", "Critical security findings", "", "<=", 0, "count",
-                      "bandit findings of HIGH severity with MEDIUM or higher confidence",
-                      population=FILES),
-        ConditionSpec("vulnerabilities", "Vulnerable dependencies", "", "<=", 0, "count",
-                      "known vulnerabilities in the target interpreter's installed packages",
-                      population=PACKAGES),
+        ConditionSpec(
+            "critical_findings",
+            "Critical security findings",
+            "",
+            "<=",
+            0,
+            "count",
+            "bandit findings of HIGH severity with MEDIUM or higher confidence",
+            population=FILES,
+        ),
+        ConditionSpec(
+            "vulnerabilities",
+            "Vulnerable dependencies",
+            "",
+            "<=",
+            0,
+            "count",
+            "known vulnerabilities in the target interpreter's installed packages",
+            population=PACKAGES,
+        ),
+        ConditionSpec(
+            django_deploy.CONDITION,
+            "Django deployment warnings",
+            "",
+            "<=",
+            0,
+            "count",
+            "issues of WARNING level or above that `manage.py check "
+            "--deploy` reports for the deployed settings (Django projects only)",
+            population=django_deploy.SETTINGS_CHECKED,
+        ),
     )
     options: tuple[OptionSpec, ...] = (
         OptionSpec("osv_db", "str", None,
@@ -63,18 +89,42 @@ class SecurityGate(BaseGate):
                    "globs of files and directories bandit does not scan (a name anywhere, or a "
                    "path with `/` relative to the target root); default: tests, venvs, builds"),
         OptionSpec("extend_exclude", "str_list", [], "more globs to exclude, added to `exclude`"),
-        OptionSpec("severity", "str", "HIGH",
-                   "lowest bandit severity counted in critical_findings (LOW, MEDIUM, HIGH)"),
-        OptionSpec("confidence", "str", "MEDIUM",
-                   "lowest bandit confidence counted in critical_findings (LOW, MEDIUM, HIGH)"),
-        OptionSpec("include_installers", "bool", False,
-                   "count advisories of pip, setuptools and wheel, which every virtual "
-                   "environment carries; when false they are listed but not counted"),
-        OptionSpec("ignore_vulns", "str_list", [],
-                   "advisory ids (or aliases) pip-audit leaves out"),
-        OptionSpec("audit_dependencies", "bool", True,
-                   "audit the installed dependencies with pip-audit; false skips it, for networks "
-                   "with no vulnerability service or offline database"),
+        OptionSpec(
+            "severity",
+            "str",
+            "HIGH",
+            "lowest bandit severity counted in critical_findings (LOW, MEDIUM, HIGH)",
+        ),
+        OptionSpec(
+            "confidence",
+            "str",
+            "MEDIUM",
+            "lowest bandit confidence counted in critical_findings (LOW, MEDIUM, HIGH)",
+        ),
+        OptionSpec(
+            "include_installers",
+            "bool",
+            False,
+            "count advisories of pip, setuptools and wheel, which every virtual "
+            "environment carries; when false they are listed but not counted",
+        ),
+        OptionSpec(
+            "ignore_vulns", "str_list", [], "advisory ids (or aliases) pip-audit leaves out"
+        ),
+        OptionSpec(
+            "audit_dependencies",
+            "bool",
+            True,
+            "audit the installed dependencies with pip-audit; false skips it, for networks "
+            "with no vulnerability service or offline database",
+        ),
+        OptionSpec(
+            "deploy_settings",
+            "str",
+            None,
+            "the settings module `manage.py check --deploy` checks (default: the one "
+            "DJANGO_SETTINGS_MODULE or manage.py names)",
+        ),
         tools.TOOL_SOURCE_OPTION,
         OptionSpec("bandit_command", "str_list", [], "the bandit command (default: bundled)"),
         OptionSpec("pip_audit_command", "str_list", [],
@@ -104,10 +154,16 @@ class SecurityGate(BaseGate):
             )
 
     def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
-        bandit = [f for f in findings if PACKAGE_KEY not in f.extra]
+        django = [f for f in findings if django_deploy.DJANGO_KEY in f.extra]
+        bandit = [
+            f
+            for f in findings
+            if PACKAGE_KEY not in f.extra and django_deploy.DJANGO_KEY not in f.extra
+        ]
         return {
             "critical_findings": float(sum(f.severity == "critical" for f in bandit)),
-            "vulnerabilities": float(len(findings) - len(bandit)),
+            "vulnerabilities": float(len(findings) - len(bandit) - len(django)),
+            django_deploy.CONDITION: float(django_deploy.counted(django)),
         }
 
     def measure(self, ctx: GateContext) -> Measurement:
@@ -117,16 +173,39 @@ class SecurityGate(BaseGate):
             ctx.config.option_bool("audit_dependencies"), self.id, "audit_dependencies"
         )
         beside = Beside(lambda: audit_dependencies(ctx), "security-pip-audit") if audit else None
+        django = Beside(lambda: django_deploy.run(ctx), "security-django-check")
         try:
             code = scan(ctx)
         except BaseException as exc:
-            if beside is not None:
-                beside.abandon(exc)
+            for work in (beside, django):
+                if work is not None:
+                    work.abandon(exc)
             raise
-        measurement = Measurement(
-            values={"critical_findings": self.finding_values(code.report.findings, ctx.config)[
-                "critical_findings"
-            ]},
+        measurement = django_deploy.add_to(self._code_measurement(code, ctx), _outcome(django))
+        if beside is None:
+            return replace(
+                measurement,
+                skipped={**measurement.skipped, "vulnerabilities": "turned off in config"},
+            )
+        try:
+            dependencies = beside.result()
+        except GateError as exc:
+            # bandit's figure was measured and stays; only the dependency audit is an error.
+            return replace(
+                measurement,
+                unmeasured={**measurement.unmeasured, "vulnerabilities": str(exc)},
+                log_tail=exc.log_tail or measurement.log_tail,
+            )
+        return self._with_dependencies(measurement, code, dependencies, ctx)
+
+    def _code_measurement(self, code: CodeScan, ctx: GateContext) -> Measurement:
+        """bandit's figure, findings and details."""
+        return Measurement(
+            values={
+                "critical_findings": self.finding_values(code.report.findings, ctx.config)[
+                    "critical_findings"
+                ]
+            },
             populations={FILES: code.population()},
             findings=code.report.findings,
             details=code.details,
@@ -134,18 +213,6 @@ class SecurityGate(BaseGate):
             tool_version=f"bandit {code.tool.version}",
             warnings=code.tool.pin_warnings(),
         )
-        if beside is None:
-            return replace(measurement, skipped={"vulnerabilities": "turned off in config"})
-        try:
-            dependencies = beside.result()
-        except GateError as exc:
-            # bandit's figure was measured and stays; only the dependency audit is an error.
-            return replace(
-                measurement,
-                unmeasured={"vulnerabilities": str(exc)},
-                log_tail=exc.log_tail or "",
-            )
-        return self._with_dependencies(measurement, code, dependencies, ctx)
 
     def _with_dependencies(
         self, measurement: Measurement, code: CodeScan, dependencies: DependencyAudit,
@@ -154,13 +221,24 @@ class SecurityGate(BaseGate):
         """bandit's measurement with pip-audit's figure, findings and details added."""
         findings = [*measurement.findings, *vulnerability_findings(dependencies.vulnerable)]
         details = msgspec.structs.replace(
-            code.details, dependencies=dependencies.details, tools=(code.tool, dependencies.tool)
+            measurement.details,
+            dependencies=dependencies.details,
+            tools=(code.tool, dependencies.tool),
         )
+        values = self.finding_values(findings, ctx.config)
         return replace(
             measurement,
-            values=self.finding_values(findings, ctx.config),
+            values={**measurement.values, "vulnerabilities": values["vulnerabilities"]},
             findings=findings,
             details=details,
             tool_version=f"{measurement.tool_version}, pip-audit {dependencies.tool.version}",
             populations={**measurement.populations, PACKAGES: dependencies.packages},
         )
+
+
+def _outcome(work: Beside[django_deploy.DeployCheck]) -> django_deploy.DeployCheck | GateError:
+    """What Django's checklist gave: its result, or the error that kept it from measuring."""
+    try:
+        return work.result()
+    except GateError as exc:
+        return exc

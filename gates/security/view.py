@@ -33,6 +33,10 @@ class SecurityView:
     ignored: list[str]
     vulnerable: list[VulnerabilityRow]
     more_vulnerable: int
+    django_settings: str = ""
+    """The settings module Django's deployment checklist ran on; empty when it did not."""
+    django_issues: tuple[tuple[str, str, str], ...] = ()
+    """(id, level, message) of each issue it reported."""
 
 
 class SecurityReportView:
@@ -72,9 +76,19 @@ class SecurityReportView:
                 for v in vulnerable[:LIST_LIMIT]
             ],
             more_vulnerable=more(len(vulnerable)),
+            django_settings=details.django.settings if details.django else "",
+            django_issues=tuple(
+                (i.id, i.level, text.shorten(i.message, 300))
+                for i in (details.django.issues if details.django else ())
+            ),
         )
 
     def where_to_look(self, gate: GateResult, condition_id: str) -> list[str]:
+        if condition_id == "django_deploy_warnings":
+            django = gate.details.django if isinstance(gate.details, SecurityDetails) else None
+            return [
+                f"{i.id}: {text.shorten(i.message, 120)}" for i in (django.issues if django else ())
+            ]
         if condition_id != "vulnerabilities":
             return files_by_findings(gate, "critical") or files_by_findings(gate)
         details = gate.details

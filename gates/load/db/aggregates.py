@@ -48,6 +48,8 @@ class StageTimings:
     problems: tuple[str, ...] = field(default=())
     hooked: tuple[str, ...] = ()
     """The drivers the instrumentation had hooked (python mode)."""
+    drivers: tuple[str, ...] = ()
+    """The database drivers the service's processes had loaded (python mode)."""
     window: tuple[float, float] | None = None
     """When the stage began and ended (seconds since the epoch), as the source saw it."""
 
@@ -94,6 +96,9 @@ class StageDump(msgspec.Struct):
     problems: list[str]
     bounds_ms: tuple[float, ...]
     statements: list[StatementDump]
+    drivers: list[str] = []
+    """The database drivers loaded in the process (written since the Django and psycopg2
+    hooks)."""
 
 
 class Hello(msgspec.Struct):
@@ -138,9 +143,16 @@ def merge(statements: Iterable[StatementStats]) -> tuple[StatementStats, ...]:
     merged: dict[str, StatementStats] = {}
     for s in statements:
         seen = merged.get(s.text)
-        merged[s.text] = s if seen is None else StatementStats(
-            s.text, seen.count + s.count, seen.total_ms + s.total_ms,
-            max(seen.max_ms, s.max_ms), _add(seen.histogram, s.histogram),
+        merged[s.text] = (
+            s
+            if seen is None
+            else StatementStats(
+                s.text,
+                seen.count + s.count,
+                seen.total_ms + s.total_ms,
+                max(seen.max_ms, s.max_ms),
+                _add(seen.histogram, s.histogram),
+            )
         )
     return tuple(merged.values())
 
@@ -159,6 +171,7 @@ def merge_dumps(dumps: Iterable[StageDump]) -> StageTimings:
         bounds_ms=dumps[-1].bounds_ms if dumps else (),
         problems=tuple(problems),
         hooked=tuple(sorted({name for d in dumps for name in d.hooked})),
+        drivers=tuple(sorted({name for d in dumps for name in d.drivers})),
         window=(min(d.started_at for d in dumps), max(d.ended_at for d in dumps))
         if dumps else None,
     )

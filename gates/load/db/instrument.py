@@ -12,8 +12,16 @@ What is timed (statements are keyed by their normalised text, see `normalise`):
   only finished when its last row is.
 - `psycopg` (3): `Cursor` / `AsyncCursor` `execute` and `executemany` (client-side cursors have
   the whole result when `execute` returns); `executemany` counts as one execution.
+- `psycopg2`: `connect()` returns a subclass of the connection class it would have made (the
+  service's own `connection_factory` included) whose cursors, of whatever `cursor_factory`
+  (Django's own included), time `execute` and `executemany`.
 - SQLAlchemy: every Engine's `before_cursor_execute` / `after_cursor_execute` events, for the
   drivers not already timed above (so no statement counts twice).
+- Django: each connection Django makes (its `connection_created` signal) gets an execute
+  wrapper (`execute_wrappers`, Django's hook for every query) when its driver is not timed
+  above: MySQL, Oracle or any other backend's statements are timed as Django runs them.
+The database drivers the service loaded (`DRIVERS`) are named in the stage files, so the gate
+can say what was not timed when no statement was seen.
 Modules are patched when the service imports them (an import hook), never imported here.
 Transaction control and session commands (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, START
 TRANSACTION, SET, RESET, SHOW, DISCARD, see `transaction_control`) are not queries and are not
@@ -175,6 +183,7 @@ _hooked: list[str] = []
 
 # -- sqlite3 ----------------------------------------------------------------------------------
 
+
 class _CursorTiming:
     """Mixed into a sqlite3 cursor class: one execution lasts from execute to the last fetch."""
 
@@ -323,6 +332,7 @@ def _hook_sqlite3(sqlite3: Any) -> None:
 
 # -- psycopg 3 --------------------------------------------------------------------------------
 
+
 def _query_text(cursor: Any, query: Any) -> object:
     if isinstance(query, _TEXT_TYPES):
         return query
@@ -369,6 +379,68 @@ def _hook_psycopg(psycopg: Any) -> None:
     _hooked.append("psycopg")
 
 
+# -- psycopg2 ---------------------------------------------------------------------------------
+
+
+class _Psycopg2CursorTiming:
+    """Mixed into a psycopg2 cursor class (a client-side cursor has the whole result when
+    `execute` returns)."""
+
+    def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+        start = _perf()
+        try:
+            return super().execute(query, *args, **kwargs)  # type: ignore[misc]
+        finally:
+            RECORDER.add(_query_text(self, query), _perf() - start)
+
+    def executemany(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+        start = _perf()
+        try:
+            return super().executemany(query, *args, **kwargs)  # type: ignore[misc]
+        finally:
+            RECORDER.add(_query_text(self, query), _perf() - start)
+
+
+class _Psycopg2ConnectionTiming:
+    """Mixed into a psycopg2 connection class: every cursor it makes is timed."""
+
+    _audit_timed = True
+    _audit_cursor_base: Any = None
+
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        # cursor(name=None, cursor_factory=None, withhold=False, scrollable=None)
+        own = getattr(self, "cursor_factory", None)
+        if len(args) > 1:
+            factory = args[1] or own or self._audit_cursor_base
+            args = (args[0], _timed(factory, _Psycopg2CursorTiming), *args[2:])
+        else:
+            factory = kwargs.get("cursor_factory") or own or self._audit_cursor_base
+            kwargs["cursor_factory"] = _timed(factory, _Psycopg2CursorTiming)
+        return super().cursor(*args, **kwargs)  # type: ignore[misc]
+
+
+def _hook_psycopg2(psycopg2: Any) -> None:
+    extensions = psycopg2.extensions
+    original = psycopg2.connect
+
+    def connect(
+        dsn: Any = None, connection_factory: Any = None, cursor_factory: Any = None, **kwargs: Any
+    ) -> Any:
+        base = connection_factory or extensions.connection
+        if isinstance(base, type) and issubclass(base, extensions.connection):
+            connection_factory = _timed(
+                base, _Psycopg2ConnectionTiming, {"_audit_cursor_base": extensions.cursor}
+            )
+        return original(
+            dsn, connection_factory=connection_factory, cursor_factory=cursor_factory, **kwargs
+        )
+
+    connect.__wrapped__ = original  # type: ignore[attr-defined]
+    connect.__doc__ = original.__doc__
+    psycopg2.connect = connect
+    _hooked.append("psycopg2")
+
+
 # -- SQLAlchemy -------------------------------------------------------------------------------
 
 _STARTS = "_audit_db_timing_starts"
@@ -410,9 +482,67 @@ def _hook_sqlalchemy(sqlalchemy: Any) -> None:
     _hooked.append("sqlalchemy")
 
 
+# -- Django -----------------------------------------------------------------------------------
+
+
+def _django_execute(execute: Any, sql: Any, params: Any, many: Any, context: Any) -> Any:
+    """Django's execute wrapper: one `execute` / `executemany` as Django runs it."""
+    start = _perf()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        RECORDER.add(sql, _perf() - start)
+
+
+def _django_connection_created(sender: Any = None, connection: Any = None, **_: Any) -> None:
+    wrappers = getattr(connection, "execute_wrappers", None)
+    driver = getattr(connection, "connection", None)
+    if wrappers is None or getattr(driver, "_audit_timed", False):
+        return  # the driver's own timing counts each statement, once
+    if _django_execute not in wrappers:  # a connection made again keeps its wrapper
+        wrappers.append(_django_execute)
+
+
+def _hook_django(signals: Any) -> None:
+    signals.connection_created.connect(
+        _django_connection_created, weak=False, dispatch_uid="audit_db_timing"
+    )
+    _hooked.append("django")
+
+
 # -- import hook ------------------------------------------------------------------------------
 
-HOOKS = {"sqlite3": _hook_sqlite3, "psycopg": _hook_psycopg, "sqlalchemy": _hook_sqlalchemy}
+HOOKS = {
+    "sqlite3": _hook_sqlite3,
+    "psycopg": _hook_psycopg,
+    "psycopg2": _hook_psycopg2,
+    "sqlalchemy": _hook_sqlalchemy,
+    "django.db.backends.signals": _hook_django,
+}
+DRIVERS = (
+    "sqlite3",
+    "psycopg",
+    "psycopg2",
+    "asyncpg",
+    "pg8000",
+    "aiopg",
+    "pymysql",
+    "MySQLdb",
+    "mysql.connector",
+    "aiomysql",
+    "asyncmy",
+    "oracledb",
+    "cx_Oracle",
+    "pyodbc",
+    "pymssql",
+    "ibm_db",
+    "duckdb",
+)
+"""Database drivers whose presence in the service's process says it uses a database."""
+
+
+def _drivers() -> list[str]:
+    return [name for name in DRIVERS if name in sys.modules]
 
 
 def _apply(name: str, module: Any) -> None:
@@ -464,6 +594,7 @@ class _AfterImport:
 
 
 # -- stages -----------------------------------------------------------------------------------
+
 
 def _write(path: str, payload: object) -> None:
     tmp = f"{path}.{os.getpid()}.tmp"
@@ -586,16 +717,30 @@ class _Stages:
         name = stage or "startup"
         if name == END or not re.fullmatch(r"\w+", name):
             return
-        _write(os.path.join(self.directory, f"{name}-{os.getpid()}.json"), {
-            "pid": os.getpid(), "stage": name, "started_at": started, "ended_at": time.time(),
-            "overhead_us": self.overhead_us, "hooked": sorted(set(_hooked)),
-            "problems": list(_problems), "bounds_ms": list(BOUNDS_MS),
-            "statements": [
-                {"text": key, "count": e[0], "total_ms": e[1] / 1e6, "max_ms": e[2] / 1e6,
-                 "histogram": e[3]}
-                for key, e in stats.items()
-            ],
-        })
+        _write(
+            os.path.join(self.directory, f"{name}-{os.getpid()}.json"),
+            {
+                "pid": os.getpid(),
+                "stage": name,
+                "started_at": started,
+                "ended_at": time.time(),
+                "overhead_us": self.overhead_us,
+                "hooked": sorted(set(_hooked)),
+                "drivers": _drivers(),
+                "problems": list(_problems),
+                "bounds_ms": list(BOUNDS_MS),
+                "statements": [
+                    {
+                        "text": key,
+                        "count": e[0],
+                        "total_ms": e[1] / 1e6,
+                        "max_ms": e[2] / 1e6,
+                        "histogram": e[3],
+                    }
+                    for key, e in stats.items()
+                ],
+            },
+        )
 
     def at_exit(self) -> None:
         with self.lock:

@@ -53,6 +53,8 @@ class Observed:
     """python mode: whether any process of the service loaded the instrumentation."""
     overhead_us: float | None = None
     hooked: tuple[str, ...] = ()
+    drivers: tuple[str, ...] = ()
+    """python mode: the database drivers the service loaded, hooked or not."""
     problems: tuple[str, ...] = ()
     source: str = ""
 
@@ -161,6 +163,7 @@ class PythonTiming:
         overheads = [s.overhead_us for s in observed.stages.values() if s.overhead_us]
         observed.overhead_us = max(overheads) if overheads else None
         observed.hooked = tuple(sorted({m for s in observed.stages.values() for m in s.hooked}))
+        observed.drivers = tuple(sorted({m for s in observed.stages.values() for m in s.drivers}))
         problems = [p for h in hellos for p in h.problems]
         problems += [p for s in observed.stages.values() for p in s.problems]
         problems += [f"process {pid} did not write its last stage within {ACK_WAIT_S:g} s"
@@ -197,12 +200,9 @@ class PostgresTiming:
         except GateError as exc:
             self._observed.error = str(exc)
             return
-        self._observed.source = (
-            f"pg_stat_statements of the database {self._reader.database!r}"
-        )
+        self._observed.source = f"pg_stat_statements of the database {self._reader.database!r}"
 
-    def service_env(self, configured: Mapping[str, str], base: Mapping[str, str]
-                    ) -> dict[str, str]:
+    def service_env(self, configured: Mapping[str, str], base: Mapping[str, str]) -> dict[str, str]:
         return {}
 
     def _switch(self, new: str | None) -> None:
@@ -214,7 +214,8 @@ class PostgresTiming:
         try:
             if old in MEASURED:
                 self._observed.stages[old] = dataclasses.replace(
-                    reader.read(), window=(self._began, time.time()))
+                    reader.read(), window=(self._began, time.time())
+                )
             if new in MEASURED:
                 reader.reset()
                 self._began = time.time()

@@ -26,8 +26,30 @@ make 0 (`precision.kept`)."""
 NOT_LOADED = (
     "no process of the service loaded the timing instrumentation: a Python service started "
     "with -E or -I ignores PYTHONPATH, and a service in another language cannot be timed this "
-    "way (use db_timing = \"postgres\" with its database)"
+    'way (use db_timing = "postgres" with its database)'
 )
+
+
+TIMED = "sqlite3, psycopg, psycopg2, SQLAlchemy or Django"
+"""What the python mode times, in words."""
+
+
+def unhooked_drivers(observed: Observed) -> tuple[str, ...]:
+    """The database drivers the service loaded that the python mode does not time."""
+    if observed.mode != "python":
+        return ()
+    return tuple(d for d in observed.drivers if d not in observed.hooked)
+
+
+def _untimed_reason(untimed: tuple[str, ...], hooked: tuple[str, ...], answered: int) -> str:
+    timed = ", ".join(hooked) if hooked else "nothing"
+    return (
+        f"the service answered {answered} requests during the normal stage and loaded "
+        f"{', '.join(untimed)}, which the instrumentation does not time (it timed: {timed}), "
+        "and no statement was seen: its database was not measured. For PostgreSQL set "
+        '`db_timing = "postgres"` and `database_url_env` (pg_stat_statements); '
+        'otherwise `db_timing = "off"` states that the database is not timed'
+    )
 
 
 @dataclass
@@ -118,7 +140,7 @@ def measurement(observed: Observed, requests: Mapping[str, int]) -> DbMeasuremen
     """Conditions, reasons and details from what the observer saw."""
     result = DbMeasurement()
     if observed.mode == "off":
-        result.skipped = _both("database timing is off (`db_timing = \"off\"`)")
+        result.skipped = _both('database timing is off (`db_timing = "off"`)')
         return result
     if observed.error:
         result.details = DatabaseDetails(mode=observed.mode, source=observed.source,
@@ -130,11 +152,16 @@ def measurement(observed: Observed, requests: Mapping[str, int]) -> DbMeasuremen
     if not observed.loaded:
         result.skipped = _both(NOT_LOADED)
     elif normal is None or normal.count == 0:
-        what = "sqlite3, psycopg or SQLAlchemy" if observed.mode == "python" else "PostgreSQL"
-        result.skipped = _both(
-            f"the service ran no database statement through {what} that {observed.source} "
-            "could observe during the normal stage"
-        )
+        untimed = unhooked_drivers(observed)
+        answered = requests.get("normal", 0)
+        if untimed and answered:
+            result.unmeasured = _both(_untimed_reason(untimed, observed.hooked, answered))
+        else:
+            what = TIMED if observed.mode == "python" else "PostgreSQL"
+            result.skipped = _both(
+                f"the service ran no database statement through {what} that {observed.source} "
+                "could observe during the normal stage"
+            )
     else:
         result.values = {"db_avg_ms": kept(normal.avg_ms, PLACES),
                          "db_max_ms": kept(normal.max_ms, PLACES)}

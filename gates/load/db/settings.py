@@ -26,17 +26,30 @@ CONDITIONS: tuple[ConditionSpec, ...] = (
                   population=STATEMENTS),
 )
 OPTIONS: tuple[OptionSpec, ...] = (
-    OptionSpec("db_timing", "str", "auto",
-               "how database statements are timed: `python` (an instrumentation module in the "
-               "service's process times sqlite3, psycopg and SQLAlchemy statements), `postgres` "
-               "(pg_stat_statements of `database_url`), `auto` (postgres when a URL is "
-               "configured, else python) or `off`"),
-    OptionSpec("database_url", "str", None,
-               "the service's PostgreSQL database (postgresql://...), read through "
-               "pg_stat_statements; prefer `database_url_env`, so no password sits in the "
-               "repository"),
-    OptionSpec("database_url_env", "str", None,
-               "the name of an environment variable holding `database_url`"),
+    OptionSpec(
+        "db_timing",
+        "str",
+        "auto",
+        "how database statements are timed: `python` (an instrumentation module in the "
+        "service's process times sqlite3, psycopg, psycopg2, SQLAlchemy and Django "
+        "statements), `postgres` "
+        "(pg_stat_statements of `database_url`), `auto` (postgres when a URL is "
+        "configured, else python) or `off`",
+    ),
+    OptionSpec(
+        "database_url",
+        "str",
+        None,
+        "the service's PostgreSQL database (postgresql://...), read through "
+        "pg_stat_statements; prefer `database_url_env`, so no password sits in the "
+        "repository",
+    ),
+    OptionSpec(
+        "database_url_env",
+        "str",
+        None,
+        "the name of an environment variable holding `database_url`",
+    ),
 )
 
 
@@ -102,7 +115,7 @@ def parse(options: Mapping[str, object]) -> DbSettings:
     configured = url is not None or url_env is not None
     if raw == "postgres" and not configured:
         raise ConfigError(
-            f"`db_timing = \"postgres\"` in {TABLE} needs the database: set `database_url_env` "
+            f'`db_timing = "postgres"` in {TABLE} needs the database: set `database_url_env` '
             "to the name of the variable holding its URL (or `database_url`)"
         )
     if raw == "auto":

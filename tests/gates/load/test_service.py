@@ -199,7 +199,8 @@ def test_inherited_service_keys_are_read_and_named_in_the_table_they_came_from(
     reset = _command("--reset", "--db", tmp_path / "n.db")
     root = _project(tmp_path / "inherits", f"start = {json.dumps(start)}\n"
                     f"reset = {json.dumps(reset)}\n{LOAD}", "max_examples = 5\n")
-    api = api_settings.parse(config.load(root, None).gates["api"].options).service
+    api_config = config.load(root, None).gates["api"]
+    api = api_settings.parse(api_config.options, api_config.origins).service
     load = load_settings.parse(config.load(root, None).gates["load"].options).service
     assert (api.table, load.table) == ("[tool.audit.load]", "[tool.audit.load]")
     assert api == load

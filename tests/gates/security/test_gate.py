@@ -541,10 +541,13 @@ def test_tool_failures_fail_closed(tmp_path: Path, option: str, behaviour: str) 
     statuses = {c["id"]: c["status"] for c in security["conditions"]}
     if option == "bandit_command":
         # Nothing was measured: every declared condition is an error, none vanishes.
-        assert statuses == {"critical_findings": "error", "vulnerabilities": "error"}
+        assert statuses == {"critical_findings": "error", "vulnerabilities": "error",
+                            "django_deploy_warnings": "error"}
     else:
-        # bandit measured before pip-audit failed: its figure stays, scored as usual.
-        assert statuses == {"critical_findings": "failed", "vulnerabilities": "error"}
+        # bandit measured before pip-audit failed: its figure stays, scored as usual; the
+        # target is no Django project, which stays a skip with its reason.
+        assert statuses == {"critical_findings": "failed", "vulnerabilities": "error",
+                            "django_deploy_warnings": "skipped"}
         critical = next(c for c in security["conditions"] if c["id"] == "critical_findings")
         assert critical["value"] == bandit_by_hand(root, "HIGH", "MEDIUM")
         vulns = next(c for c in security["conditions"] if c["id"] == "vulnerabilities")
@@ -619,14 +622,17 @@ def test_a_vulnerability_is_waived_by_an_alias_and_fingerprinted_by_package_and_
     tmp_path: Path, vulnerable_venv: Path
 ) -> None:
     expires = (datetime.now().date() + timedelta(days=30)).isoformat()
-    root = make_target(tmp_path, f"""
+    root = make_target(
+        tmp_path,
+        f"""
         [[tool.audit.waivers]]
         gate = "security"
         rule = "CVE-2018-18074"
         reason = "no redirects to other hosts in this service"
         owner = "platform"
         expires = {expires}
-        """)
+        """,
+    )
     out = tmp_path / "out"
     run_cli("run", root, "--gates", "security", "--python", vulnerable_venv,
             "--out", out, "--format", "json")
@@ -694,23 +700,28 @@ def test_bandit_and_pip_audit_run_beside_each_other_with_the_same_figures(
     assert measured.details.dependencies == deps.details
     assert measured.details.bandit == code.details.bandit
     assert not measured.unmeasured
-    assert not measured.skipped
+    # Only Django's checklist, of a project that is none.
+    assert not {k: v for k, v in measured.skipped.items() if k != "django_deploy_warnings"}
+    assert "not a Django project" in measured.skipped["django_deploy_warnings"]
 
 
 def test_an_error_of_either_tool_is_reported_as_when_run_in_turn(
     tmp_path: Path, vulnerable_venv: Path
 ) -> None:
     crash = FAKE_VERSION + FAKE_TOOLS["crash"]
-    root = make_target(tmp_path, "pip_audit_command = "
-                       f"{json.dumps(tool_command(tmp_path, 'crash', crash))}\n")
+    root = make_target(
+        tmp_path, f"pip_audit_command = {json.dumps(tool_command(tmp_path, 'crash', crash))}\n"
+    )
     ctx = security_context(root, vulnerable_venv, tmp_path)
     measured = SecurityGate().measure(ctx)
     assert measured.values == {"critical_findings": float(scan(ctx).report.critical)}
     assert measured.unmeasured["vulnerabilities"].startswith("pip-audit failed (exit code 2)")
     assert "boom" in measured.log_tail
 
-    bad = make_target(tmp_path / "bandit", "bandit_command = "
-                      f"{json.dumps(tool_command(tmp_path, 'crash', crash))}\n")
+    bad = make_target(
+        tmp_path / "bandit",
+        f"bandit_command = {json.dumps(tool_command(tmp_path, 'crash', crash))}\n",
+    )
     with pytest.raises(GateError, match=r"^bandit failed \(exit code 2\)"):
         SecurityGate().measure(security_context(bad, vulnerable_venv, tmp_path / "bandit"))
     # pip-audit, beside it, ended with the gate.
@@ -722,8 +733,9 @@ def test_an_interruption_stops_the_audit_running_beside(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hang = FAKE_VERSION + "import time\ntime.sleep(120)\n"
-    root = make_target(tmp_path, "pip_audit_command = "
-                       f"{json.dumps(tool_command(tmp_path, 'hang', hang))}\n")
+    root = make_target(
+        tmp_path, f"pip_audit_command = {json.dumps(tool_command(tmp_path, 'hang', hang))}\n"
+    )
     started = threading.Event()
     real_pip_audit = pip_audit_run.run
 
