@@ -2,35 +2,47 @@
 
 from __future__ import annotations
 
+import glob
 import inspect
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
+import msgspec
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from auditor import (
     __version__,
+    component_results,
     counting,
+    gitinfo,
     init_section,
     interpreter,
     newcode,
+    procs,
     runner,
     scorecard,
     scoring,
 )
 from auditor import baseline as baseline_mod
+from auditor import components as components_mod
 from auditor import config as config_mod
 from auditor import schema as schema_mod
+from auditor import summary as summary_mod
 from auditor.cache import ResultCache, cache_root
 from auditor.errors import ConfigError
+from auditor.history import location as history_location
 from auditor.history import setup as history_setup
 from auditor.history.location import HistoryRef
 from auditor.history.section import base_run
@@ -48,7 +60,9 @@ from auditor.progress import (
 from auditor.registry import gates as registered_gates
 from auditor.registry import registry
 from auditor.safetext import visible
+from auditor.sections import BaseRun
 from reports.summary import held_line
+from reports.summary_writer import write_summary
 from reports.writer import prepare_out_dir, write_reports
 
 app = typer.Typer(
@@ -179,6 +193,39 @@ def _with_gate_options(command: Callable[..., int]) -> Callable[..., int]:
     return command
 
 
+ComponentsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--components",
+        metavar="LIST",
+        help="In a monorepo's root: only these components (comma-separated names, or paths); "
+        "the summary lists the others as not selected.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What `audit run` was asked, for each target it audits (one, or each component)."""
+
+    gates: str | None
+    python: str | None
+    jobs: int | None
+    history: str | None
+    no_history: bool
+    no_cache: bool
+    new_code: str | None
+    flags: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def reading(cls, gates: str | None, history: str | None, no_history: bool,
+                new_code: str | None) -> RunOptions:
+        """The options of a command that reads components' results without running a gate
+        (`audit components`, `audit summary`)."""
+        return cls(gates=gates, python=None, jobs=None, history=history,
+                   no_history=no_history, no_cache=False, new_code=new_code, flags={})
+
+
 @app.command()
 @_with_gate_options
 def run(
@@ -194,6 +241,7 @@ def run(
     compare: CompareOption = None,
     no_cache: NoCacheOption = False,
     new_code: NewCodeOption = None,
+    components: ComponentsOption = None,
     **gate_options: list[str] | None,
 ) -> int:
     """Audit PATH against its quality gates; exit 0 passed, 1 failed, 2 usage error, 3 error."""
@@ -206,23 +254,95 @@ def run(
     out_dir = (out or Path(cfg.out or DEFAULT_OUT)).absolute()
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"--out {out_dir} is a file; give a directory for the reports")
+    options = RunOptions(
+        gates=gates,
+        python=python,
+        jobs=jobs,
+        history=history,
+        no_history=no_history,
+        no_cache=no_cache,
+        new_code=new_code or cfg.new_code,
+        flags={
+            option.flag: tuple(gate_options.get(_flag_parameter(option.flag)) or ())
+            for gate in registered_gates().values()
+            for option in gate.cli_options
+        },
+    )
+    declared = _checked_declaration(root, cfg, components, compare)
+    if declared is not None:
+        return _run_components(
+            root, config_file, cfg, declared, components, options, out_dir, chosen_formats
+        )
+    compare_base = (
+        base_run(scorecard.read(compare), "compare", compare.name) if compare is not None else None
+    )
+    card = _audit_target(root, cfg, options, out_dir, compare_base=compare_base)
+    written = write_reports(card, chosen_formats, out_dir)
+    _print_outcome(card, written)
+    return scoring.exit_code(card.status)
+
+
+def _checked_declaration(
+    root: Path, cfg: config_mod.AuditConfig, components: str | None, compare: Path | None
+) -> components_mod.Declaration | None:
+    """The components ROOT declares, if any; --compare with them, or --components without
+    them, is a usage error."""
+    declared = components_mod.declaration(root, cfg)
+    if declared is not None and compare is not None:
+        raise ConfigError(
+            "--compare takes the scorecard of one project; a monorepo's components each "
+            "compare with their own history (leave out --compare, or audit one component)"
+        )
+    if declared is None and components is not None:
+        raise ConfigError(
+            f"--components: {root} lists no components (`components` in [tool.audit], or a uv "
+            "workspace's members); leave out --components, or give the monorepo's root"
+        )
+    return declared
+
+
+def _audit_target(
+    root: Path,
+    cfg: config_mod.AuditConfig,
+    options: RunOptions,
+    out_dir: Path,
+    *,
+    compare_base: BaseRun | None = None,
+    repo: Path | None = None,
+    shared_python: Path | None = None,
+    live: bool = True,
+) -> Scorecard:
+    """Audit one target (a project, or a component of the monorepo at REPO, whose interpreter
+    SHARED_PYTHON comes after the component's own), with its history attached and recorded."""
     rules = _rules(
-        root, cfg, new_code or cfg.new_code, baseline_mod.read(_baseline_file(root, cfg)),
+        root,
+        cfg,
+        options.new_code,
+        baseline_mod.read(_baseline_file(root, cfg)),
         written=(out_dir, cache_root()),
     )
-    compare_base = (
-        base_run(scorecard.read(compare), "compare", compare.name)
-        if compare is not None else None
+    ref = history_setup.history_ref(root, cfg, options.history, options.no_history)
+    plan = _plan(
+        root,
+        cfg,
+        options.gates,
+        options.python,
+        options.jobs,
+        out_dir,
+        rules,
+        history=ref,
+        cache=True,
+        reads_cache=not options.no_cache,
+        gate_options=options.flags,
+        outer=shared_python,
     )
-    ref = history_setup.history_ref(root, cfg, history, no_history)
-    flags = {
-        option.flag: tuple(gate_options.get(_flag_parameter(option.flag)) or ())
-        for gate in registered_gates().values() for option in gate.cli_options
-    }
-    plan = _plan(root, cfg, gates, python, jobs, out_dir, rules, history=ref, cache=True,
-                 reads_cache=not no_cache, gate_options=flags)
     prepare_out_dir(out_dir)  # with its .gitignore before any gate lists the target's files
-    card = _audit(plan)
+    card = _audit(plan) if live else runner.run_audit(plan)
+    if repo is not None:
+        component = root.relative_to(repo).as_posix()
+        card = msgspec.structs.replace(
+            card, target=msgspec.structs.replace(card.target, component=component)
+        )
     if ref is not None or compare_base is not None:
         # The database layer loads only when there is a history or a scorecard to compare with.
         from auditor.history import recorder  # noqa: PLC0415
@@ -230,9 +350,7 @@ def run(
         card = recorder.attach_and_record(
             card, ref, compare_base, history_setup.metric_settings(cfg)
         )
-    written = write_reports(card, chosen_formats, out_dir)
-    _print_outcome(card, written)
-    return scoring.exit_code(card.status)
+    return card
 
 
 def _print_outcome(card: Scorecard, written: list[Path]) -> None:
@@ -327,12 +445,13 @@ def _plan(
     cache: bool = False,
     reads_cache: bool = True,
     gate_options: Mapping[str, tuple[str, ...]] | None = None,
+    outer: Path | None = None,
 ) -> runner.Plan:
     # An empty --gates is a mistake, never "the default".
     selected = config_mod.parse_gate_list(gates, "--gates") if gates is not None else cfg.selected
     for warning in registry().warnings(selected):
         _err_console().print(visible(f"audit: warning: {warning}"), style="yellow")
-    target_python, python_source = interpreter.resolve(root, python, cfg.python)
+    target_python, python_source = interpreter.resolve(root, python, cfg.python, outer)
     return runner.Plan(
         root=root,
         python=target_python,
@@ -473,16 +592,27 @@ def init(
     stdout: Annotated[
         bool, typer.Option("--stdout", help="Print the section instead of writing it.")
     ] = False,
+    python: Annotated[
+        str | None,
+        typer.Option(
+            "--python",
+            help="The project's interpreter or virtual environment, "
+            "asked which servers it has (default: PATH/.venv, then the active one).",
+        ),
+    ] = None,
 ) -> int:
-    """Write a commented [tool.audit] section with every default into PATH/pyproject.toml."""
-    if stdout:
-        sys.stdout.write(init_section.render())
-        return 0
+    """Write a [tool.audit] section into PATH/pyproject.toml: every default as a comment, and
+    what the project needs beyond them (a Django project's service definition)."""
     if not path.is_dir():
         raise ConfigError(f"{path} is not a directory; give the project's directory")
+    target_python, _ = interpreter.resolve(path, python, None)
+    keys = init_section.suggested(path, target_python)
+    if stdout:
+        sys.stdout.write(init_section.render(keys))
+        return 0
     pyproject = path / "pyproject.toml"
     existing = pyproject.read_bytes() if pyproject.exists() else b""
-    scorecard.write_atomic(pyproject, init_section.add_to(existing, str(pyproject)))
+    scorecard.write_atomic(pyproject, init_section.add_to(existing, str(pyproject), keys))
     _err_console().print(f"Wrote [tool.audit] to {pyproject}")
     return 0
 
@@ -513,8 +643,15 @@ def list_gates() -> int:
 
 
 @app.command("schema")
-def print_schema() -> int:
+def print_schema(
+    summary: Annotated[
+        bool, typer.Option("--summary", help="The schema of a monorepo's summary.json instead.")
+    ] = False,
+) -> int:
     """Print the JSON Schema of scorecard.json, with the details of every installed gate."""
+    if summary:
+        sys.stdout.write(schema_mod.text(summary_mod.generated_schema()))
+        return 0
     types = {gate_id: gate.details_type for gate_id, gate in registered_gates().items()}
     sys.stdout.write(schema_mod.text(schema_mod.scorecard_schema(types)))
     return 0
@@ -541,6 +678,430 @@ def report(
     written = write_reports(card, chosen, out_dir)
     _err_console().print("Wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+@dataclass(frozen=True)
+class Change:
+    """What `--new-code` changed in a monorepo: the paths (relative to its root), and why a
+    component it did not touch may reuse its last result."""
+
+    paths: frozenset[str]
+    why: str
+
+
+@dataclass(frozen=True)
+class Monorepo:
+    """A monorepo's root, its components, the selected ones and the root's settings."""
+
+    root: Path
+    found: list[components_mod.Component]
+    chosen: list[components_mod.Component]
+    section: dict[str, object]
+    shared_python: Path
+    """The repository's interpreter or environment: `python` of the root's config, else .venv."""
+
+
+def _monorepo(
+    root: Path,
+    cfg: config_mod.AuditConfig,
+    config_file: Path | None,
+    declared: components_mod.Declaration,
+    names: str | None,
+) -> Monorepo:
+    found = components_mod.discover(root, declared)
+    chosen = components_mod.select(found, names) if names is not None else found
+    if config_file is not None:
+        data = config_mod.load_toml(config_file)
+        tool = data.get("tool")
+        section = tool["audit"] if isinstance(tool, dict) and "audit" in tool else data
+    else:
+        section = config_mod.section(root)[0]
+    shared = root / (cfg.python or ".venv")
+    return Monorepo(root, found, chosen, dict(section), shared)
+
+
+def _declared(root: Path, cfg: config_mod.AuditConfig) -> components_mod.Declaration:
+    declared = components_mod.declaration(root, cfg)
+    if declared is None:
+        raise ConfigError(
+            f"{root} lists no components: set `components` (globs) in its [tool.audit], or "
+            "make it a uv workspace ([tool.uv.workspace] members)"
+        )
+    return declared
+
+
+def _component_config(
+    repo: Monorepo, component: components_mod.Component
+) -> config_mod.AuditConfig:
+    """The component's configuration: its own [tool.audit] over the root's."""
+    own, _ = config_mod.section(component.root)
+    merged = components_mod.settings(repo.root, repo.section, own)
+    return config_mod.from_mapping(merged, str(component.root / "pyproject.toml"), "tool.audit")
+
+
+def _change(root: Path, ref: str | None, written: Sequence[Path]) -> Change | None:
+    if ref is None:
+        return None
+    resolved = newcode.resolve_ref(ref)
+    base, paths = newcode.changed_paths(root, resolved, written)
+    return Change(paths, f"unchanged since the merge base of {resolved} ({base[:10]})")
+
+
+def _reusable(
+    repo: Monorepo,
+    component: components_mod.Component,
+    cfg: config_mod.AuditConfig,
+    options: RunOptions,
+    change: Change | None,
+) -> component_results.Reused | None:
+    """The component's last result, when the change did not touch it and that result holds."""
+    if change is None or components_mod.touched(component, repo.found, change.paths):
+        return None
+    gates = (
+        config_mod.parse_gate_list(options.gates, "--gates")
+        if options.gates is not None
+        else cfg.selected
+    )
+    ref = history_setup.history_ref(component.root, cfg, options.history, options.no_history)
+    identity = ref.target if ref is not None else history_location.identity(component.root)
+    paths = [
+        *components_mod.depends_closure(component, repo.found),
+        *(f for f in components_mod.SHARED_FILES if (repo.root / f).exists()),
+    ]
+    return component_results.last_result(identity, ref, repo.root, paths, gates)
+
+
+def _reused_outcome(
+    reused: component_results.Reused,
+    why: str,
+    out_dir: Path,
+    formats: Sequence[str],
+) -> summary_mod.Outcome:
+    card = reused.card
+    write_reports(card, formats, out_dir)
+    git = card.target.git
+    return summary_mod.Outcome(
+        card,
+        *_links(out_dir, out_dir.parent),
+        reused=summary_mod.ReusedResult(
+            source=reused.source,
+            started_at=card.started_at,
+            commit=git.commit if git is not None else None,
+            why=why,
+        ),
+    )
+
+
+def _links(folder: Path, summary_dir: Path) -> tuple[str, str | None]:
+    """A component's scorecard.json and scorecard.html, relative to the summary's folder."""
+    html = folder / "scorecard.html"
+    return (
+        Path(os.path.relpath(folder / "scorecard.json", summary_dir)).as_posix(),
+        Path(os.path.relpath(html, summary_dir)).as_posix() if html.is_file() else None,
+    )
+
+
+def _audit_component(
+    repo: Monorepo,
+    component: components_mod.Component,
+    cfg: config_mod.AuditConfig,
+    options: RunOptions,
+    out_dir: Path,
+    formats: Sequence[str],
+) -> summary_mod.Outcome:
+    folder = out_dir / component.name.replace("/", "-")
+    card = _audit_target(
+        component.root,
+        cfg,
+        options,
+        folder,
+        repo=repo.root,
+        shared_python=repo.shared_python,
+        live=False,
+    )
+    write_reports(card, formats, folder)
+    identity = (
+        card.history.target
+        if card.history is not None and card.history.target
+        else (history_location.identity(component.root))
+    )
+    component_results.remember(card, identity)
+    _err_console().print(
+        visible(
+            f"{component.name}: {card.status.upper()}, score {card.score:g} "
+            f"in {card.duration_s:.1f}s"
+        )
+    )
+    return summary_mod.Outcome(card, *_links(folder, out_dir))
+
+
+def _audit_all(
+    repo: Monorepo,
+    todo: list[tuple[components_mod.Component, config_mod.AuditConfig]],
+    options: RunOptions,
+    out_dir: Path,
+    formats: Sequence[str],
+    total_jobs: int,
+) -> dict[str, summary_mod.Outcome]:
+    """Audit TODO beside each other, within TOTAL_JOBS gates at once in all."""
+    if not todo:
+        return {}
+    workers = max(1, min(total_jobs, len(todo)))
+    each = replace(options, jobs=max(1, total_jobs // workers))
+    _err_console().print(
+        visible(
+            f"Auditing {len(todo)} components of {repo.root} ({workers} at once): "
+            + ", ".join(c.name for c, _ in todo)
+        )
+    )
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="component")
+    try:
+        futures = {
+            c.path: executor.submit(_audit_component, repo, c, cfg, each, out_dir, formats)
+            for c, cfg in todo
+        }
+        return {path: future.result() for path, future in futures.items()}
+    except BaseException:
+        procs.shutdown()
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        executor.shutdown(wait=True)
+
+
+def _run_components(
+    root: Path,
+    config_file: Path | None,
+    cfg: config_mod.AuditConfig,
+    declared: components_mod.Declaration,
+    names: str | None,
+    options: RunOptions,
+    out_dir: Path,
+    formats: Sequence[str],
+) -> int:
+    """`audit run` of a monorepo's root: each selected component audited as a project of its
+    own (reports in OUT/NAME), then the summary in OUT."""
+    started, clock = datetime.now(UTC), time.monotonic()
+    repo = _monorepo(root, cfg, config_file, declared, names)
+    configs = [(c, _component_config(repo, c)) for c in repo.chosen]
+    change = _change(root, options.new_code, (out_dir, cache_root()))
+    outcomes: dict[str, summary_mod.Outcome] = {}
+    todo: list[tuple[components_mod.Component, config_mod.AuditConfig]] = []
+    for component, component_cfg in configs:
+        reused = _reusable(repo, component, component_cfg, options, change)
+        if reused is not None and change is not None:
+            folder = out_dir / component.name.replace("/", "-")
+            outcomes[component.path] = _reused_outcome(reused, change.why, folder, formats)
+            _err_console().print(
+                visible(
+                    f"{component.name}: {change.why}; its result of "
+                    f"{reused.card.started_at} is reused from {reused.source}"
+                )
+            )
+        else:
+            todo.append((component, component_cfg))
+    total_jobs = options.jobs or cfg.jobs or os.cpu_count() or 1
+    outcomes.update(_audit_all(repo, todo, options, out_dir, formats, total_jobs))
+    return _finish_summary(repo, outcomes, out_dir, formats, started, clock)
+
+
+def _finish_summary(
+    repo: Monorepo,
+    outcomes: Mapping[str, summary_mod.Outcome],
+    out_dir: Path,
+    formats: Sequence[str],
+    started: datetime,
+    clock: float,
+) -> int:
+    made = summary_mod.build(
+        repo.root,
+        repo.found,
+        repo.chosen,
+        outcomes,
+        started,
+        time.monotonic() - clock,
+        gitinfo.describe(repo.root),
+    )
+    cards = {path: outcome.card for path, outcome in outcomes.items()}
+    written = write_summary(made, cards, formats, out_dir)
+    console = _out_console()
+    for row in made.components:
+        detail = row.reason or ""
+        failing = [
+            g.id + (f" ({', '.join(g.failing)})" if g.failing else "")
+            for g in row.gates
+            if g.status in ("failed", "error")
+        ]
+        if failing:
+            detail = "failed: " + ", ".join(failing)
+        if row.reused is not None:
+            detail = f"{detail}; reused: {row.reused.why}".lstrip("; ")
+        score = f" {row.score:g}" if row.score is not None else ""
+        console.print(visible(f"  {row.name:<20} {row.status.upper():<12}{score}  {detail}"))
+    if made.reason:
+        console.print(visible(made.reason))
+    console.print(
+        f"{made.status.upper()}: {len(made.components)} components; "
+        f"summary: {', '.join(str(p) for p in written)}"
+    )
+    return summary_mod.exit_code(made)
+
+
+ListFormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="text, json (a GitHub Actions matrix for fromJSON) or "
+        "gitlab (a child pipeline to trigger); default text.",
+    ),
+]
+ChangedOption = Annotated[
+    str | None,
+    typer.Option(
+        "--new-code",
+        metavar="REF",
+        help="Only the components the change since the merge base of REF and HEAD touched "
+        "(or without a last result to reuse).",
+    ),
+]
+GitlabIncludeOption = Annotated[
+    str,
+    typer.Option(
+        "--gitlab-include",
+        metavar="FILE",
+        help="With --format gitlab: the project's file that defines the hidden `.audit` job "
+        "(image, install).",
+    ),
+]
+JobReportsOption = Annotated[
+    str,
+    typer.Option(
+        "--reports", metavar="DIR", help="With --format gitlab: the folder the jobs write to."
+    ),
+]
+
+
+@app.command("components")
+def list_components(
+    path: Annotated[Path, typer.Argument(help="The monorepo's root.")] = Path(),
+    output: ListFormatOption = "text",
+    new_code: ChangedOption = None,
+    components: ComponentsOption = None,
+    gates: GatesOption = None,
+    config_file: ConfigOption = None,
+    history: Annotated[str | None, HISTORY_OPTION] = None,
+    no_history: Annotated[bool, NO_HISTORY_OPTION] = False,
+    gitlab_include: GitlabIncludeOption = ".gitlab/audit.yml",
+    reports: JobReportsOption = "reports",
+) -> int:
+    """The components of the monorepo at PATH, to spread its audit over CI jobs."""
+    if output not in ("text", "json", "gitlab"):
+        raise ConfigError(f"--format {output} is not one of text, json, gitlab")
+    root, cfg = _load(path, config_file)
+    repo = _monorepo(root, cfg, config_file, _declared(root, cfg), components)
+    options = RunOptions.reading(gates, history, no_history, new_code)
+    change = _change(root, new_code, (cache_root(),))
+    listed = [
+        c
+        for c in repo.chosen
+        if _reusable(repo, c, _component_config(repo, c), options, change) is None
+    ]
+    if output == "json":
+        sys.stdout.write(components_mod.matrix(listed))
+    elif output == "gitlab":
+        sys.stdout.write(
+            components_mod.gitlab_pipeline(
+                listed, include=gitlab_include, new_code=new_code, out=reports
+            )
+        )
+    else:
+        for c in listed:
+            needs = f"  (depends on {', '.join(c.depends_on)})" if c.depends_on else ""
+            sys.stdout.write(f"{c.name}\t{c.path}{needs}\n")
+    return 0
+
+
+def _gathered(
+    repo: Monorepo,
+    patterns: Sequence[str],
+    out_dir: Path,
+) -> dict[str, summary_mod.Outcome]:
+    """The components' scorecards the PATTERNS match, by component path; a scorecard of no
+    component of REPO, or two of one component, is a ConfigError."""
+    # A user's pattern may climb (`../jobs/*/scorecard.json`), which Path.glob refuses.
+    matched = (glob.glob(p, recursive=True) for p in patterns)  # noqa: PTH207
+    files = sorted({Path(m).absolute() for found in matched for m in found})
+    known = {c.path: c for c in repo.found}
+    seen: dict[str, Path] = {}
+    outcomes: dict[str, summary_mod.Outcome] = {}
+    for file in files:
+        card = scorecard.read(file)
+        component = card.target.component
+        if component is None or component not in known:
+            what = f"component {component}" if component else card.target.name
+            raise ConfigError(
+                f"{file} is the scorecard of {what}, which is no component of {repo.root}; "
+                "give the scorecards `audit run ROOT --components NAME` wrote"
+            )
+        if component in seen:
+            raise ConfigError(
+                f"{seen[component]} and {file} are both scorecards of {known[component].name}; "
+                "give one scorecard per component"
+            )
+        seen[component] = file
+        outcomes[component] = summary_mod.Outcome(card, *_links(file.parent, out_dir))
+    return outcomes
+
+
+@app.command("summary")
+def summarize(
+    patterns: Annotated[
+        list[str],
+        typer.Argument(
+            help="Globs of the components' scorecard.json files "
+            "(quoted, e.g. 'reports/*/scorecard.json').",
+            metavar="PATTERN...",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Where the summary goes.")] = Path(DEFAULT_OUT),
+    root_path: Annotated[
+        Path, typer.Option("--root", help="The monorepo's root (default: the current directory).")
+    ] = Path(),
+    formats: FormatsOption = None,
+    components: ComponentsOption = None,
+    gates: GatesOption = None,
+    new_code: NewCodeOption = None,
+    config_file: ConfigOption = None,
+    history: Annotated[str | None, HISTORY_OPTION] = None,
+    no_history: Annotated[bool, NO_HISTORY_OPTION] = False,
+) -> int:
+    """Merge the components' scorecards (from parallel CI jobs) into one summary and exit code;
+    a selected component without a scorecard is an error."""
+    started, clock = datetime.now(UTC), time.monotonic()
+    root, cfg = _load(root_path, config_file)
+    repo = _monorepo(root, cfg, config_file, _declared(root, cfg), components)
+    chosen_formats = (
+        config_mod.parse_format_list(formats, "--format")
+        if formats is not None
+        else cfg.formats or config_mod.DEFAULT_FORMATS
+    )
+    out_dir = out.absolute()
+    outcomes = _gathered(repo, patterns, out_dir)
+    options = RunOptions.reading(gates, history, no_history, new_code)
+    change = _change(root, new_code or cfg.new_code, (out_dir, cache_root()))
+    for component in repo.chosen:
+        if component.path in outcomes:
+            continue
+        reused = _reusable(repo, component, _component_config(repo, component), options, change)
+        if reused is not None and change is not None:
+            folder = out_dir / component.name.replace("/", "-")
+            outcomes[component.path] = _reused_outcome(reused, change.why, folder, chosen_formats)
+        else:
+            _say_error(
+                f"no scorecard of component {component.name} ({component.path}) among "
+                f"{' '.join(patterns)}: the summary counts it as missing"
+            )
+    return _finish_summary(repo, outcomes, out_dir, chosen_formats, started, clock)
 
 
 def _report_interrupt() -> None:

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor import toml_errors
 from auditor import waivers as waivers_mod
 from auditor.baseline import DEFAULT_FILE as DEFAULT_BASELINE
 from auditor.errors import ConfigError
 from auditor.exclude import check_globs
 from auditor.history.settings import STORE_KEYS, STORE_OPTIONS, STORE_TABLE, StoreSettings
 from auditor.model import ConditionSpec, OptionSpec
-from auditor.plugin import Gate, GateConfig
+from auditor.plugin import Gate, GateConfig, ReadTable
 from auditor.registry import gates as registered_gates
 from auditor.registry import registry
 
@@ -43,6 +44,7 @@ TOP_LEVEL_KEYS = {
     "new_code": "judge the change since the merge base of this ref and HEAD",
     "waivers": "[[tool.audit.waivers]] tables",
     "max_waiver_days": "how far ahead a waiver may expire",
+    "components": "in a monorepo's root: globs of the components, each audited on its own",
 }
 STALE_MODES = ("warn", "fail")
 GATE_COMMON_KEYS = ("timeout", "enabled")
@@ -72,6 +74,8 @@ class AuditConfig:
     waivers: tuple[waivers_mod.Waiver, ...] = ()
     store: StoreSettings = field(default_factory=StoreSettings)
     """The run store's keys of `[tool.audit.history]`."""
+    components: tuple[str, ...] | None = None
+    """`components`: globs (relative to the root) of a monorepo's components; None when unset."""
 
 
 def _nearest(key: str, choices: list[str], synonyms: Mapping[str, str] | None = None) -> str:
@@ -98,6 +102,9 @@ def load_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        duplicate = toml_errors.explain(text, str(exc))
+        if duplicate is not None:
+            raise ConfigError(f"{path}: {duplicate}") from None
         raise ConfigError(f"{path} is not valid TOML: {exc}; fix that line") from None
 
 
@@ -211,8 +218,10 @@ def _gate_config(
             raise ConfigError(
                 f"`{key}` is not a key of [{table_name}]" + _nearest(key, valid, synonyms)
             )
+    read = table if isinstance(table, ReadTable) else ReadTable({}, {}, {})
     config = GateConfig(thresholds=thresholds, blocking=blocking, options=values,
-                        timeout=float(common["timeout"]))
+                        timeout=float(common["timeout"]), origins=read.origins,
+                        unused=read.unused)
     gate.validate(config)
     return config, bool(common["enabled"])
 
@@ -337,7 +346,7 @@ def from_mapping(
     where = f"in [{prefix}] of {source}" if prefix else f"in {source}"
     stale = _optional_str(data, "stale_baseline", where) or "warn"
     if stale not in STALE_MODES:
-        raise ConfigError(f"`stale_baseline` {where} must be \"warn\" or \"fail\", not {stale!r}")
+        raise ConfigError(f'`stale_baseline` {where} must be "warn" or "fail", not {stale!r}')
     max_days = _number(data, "max_waiver_days", where, waivers_mod.DEFAULT_MAX_DAYS)
     waivers = waivers_mod.parse(
         data.get("waivers", []), list(registered_gates()), int(max_days),
@@ -361,7 +370,17 @@ def from_mapping(
         new_code=_optional_str(data, "new_code", where),
         waivers=tuple(waivers),
         store=store,
+        components=_components(data, where),
     )
+
+
+def _components(data: Mapping[str, object], where: str) -> tuple[str, ...] | None:
+    if "components" not in data:
+        return None
+    value = data["components"]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or not value:
+        raise ConfigError(f"`components` {where} must be a non-empty list of globs")
+    return check_globs(value, f"`components` {where}")
 
 
 def _optional_str(data: dict[str, Any], key: str, where: str) -> str | None:
@@ -389,16 +408,23 @@ def _from_config_file(data: dict[str, Any], path: Path) -> AuditConfig:
     return from_mapping(section, str(path), "tool.audit")
 
 
+def section(root: Path) -> tuple[dict[str, Any], str]:
+    """The `[tool.audit]` table of ROOT/pyproject.toml (empty without one) and where it came
+    from."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}, "defaults"
+    data = load_toml(pyproject)
+    tool = data.get("tool", {})
+    found = tool.get("audit", {}) if isinstance(tool, dict) else {}
+    if not isinstance(found, dict):
+        raise ConfigError(f"[tool.audit] in {pyproject} must be a table")
+    return found, str(pyproject)
+
+
 def load(root: Path, config_file: Path | None) -> AuditConfig:
     """The configuration for auditing `root`: `--config` if given, else its pyproject.toml."""
     if config_file is not None:
         return _from_config_file(load_toml(config_file), config_file)
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return from_mapping({}, "defaults", "tool.audit")
-    data = load_toml(pyproject)
-    tool = data.get("tool", {})
-    section = tool.get("audit", {}) if isinstance(tool, dict) else {}
-    if not isinstance(section, dict):
-        raise ConfigError(f"[tool.audit] in {pyproject} must be a table")
-    return from_mapping(section, str(pyproject), "tool.audit")
+    found, source = section(root)
+    return from_mapping(found, source, "tool.audit")

@@ -13,8 +13,12 @@ def _venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def resolve(root: Path, cli_python: str | None, config_python: str | None) -> tuple[Path, str]:
-    """The interpreter that runs the target's tests, and how it was chosen."""
+def resolve(
+    root: Path, cli_python: str | None, config_python: str | None, outer: Path | None = None
+) -> tuple[Path, str]:
+    """The interpreter that runs the target's tests, and how it was chosen; OUTER is, for a
+    monorepo's component, the repository's interpreter or environment, which comes after the
+    component's own `.venv`."""
     if cli_python:
         path = Path(cli_python).expanduser()
         if path.is_dir():
@@ -28,6 +32,10 @@ def resolve(root: Path, cli_python: str | None, config_python: str | None) -> tu
     local = _venv_python(root / ".venv")
     if local.exists():
         return local.absolute(), f"{root.name}/.venv"
+    if outer is not None:
+        shared = _venv_python(outer) if outer.is_dir() else outer
+        if shared.exists():
+            return shared.absolute(), f"the repository's {outer.name}"
     active = os.environ.get("VIRTUAL_ENV")
     if active and _venv_python(Path(active)).exists():
         return _venv_python(Path(active)).absolute(), "the active virtual environment"

@@ -238,12 +238,15 @@ class GitInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     dirty: bool | None
 
 
-class Target(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Target(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unknown_fields=True):
     path: str
     name: str
     git: GitInfo | None
     python: str
     python_source: str
+    component: str | None = None
+    """A monorepo's component: its path relative to the repository root, with forward slashes
+    (the summary places it, and its findings, by this); None for a project audited alone."""
 
 
 class Scorecard(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unknown_fields=True):

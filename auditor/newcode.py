@@ -41,7 +41,6 @@ class NewCode:
         return line is None or line in self.lines.get(path, frozenset())
 
 
-
 def written_inside(root: Path, paths: Iterable[Path]) -> tuple[str, ...]:
     """Of the PATHS the auditor writes (the report folder, the cache), those inside ROOT, as
     paths relative to it with forward slashes; none of their files is ever a target's file."""
@@ -173,7 +172,21 @@ def changed_lines(root: Path, ref: str, written: Sequence[Path] = ()) -> NewCode
         ref=ref,
         merge_base=base,
         lines={
-            path: frozenset(v) for path, v in sorted(found.items())
-            if not under_any(path, skipped)
+            path: frozenset(v) for path, v in sorted(found.items()) if not under_any(path, skipped)
         },
     )
+
+
+def changed_paths(root: Path, ref: str, written: Sequence[Path] = ()) -> tuple[str, frozenset[str]]:
+    """The merge base of REF and HEAD and every path, relative to ROOT, that the change since
+    it added, modified or deleted (untracked files included; the WRITTEN directories not)."""
+    skipped = written_inside(root, written)
+    base = merge_base(root, ref)
+    diff = _git(root, "diff", "--name-only", "--no-renames", "--relative", "-z", base)
+    if diff.returncode != 0 or diff.truncated:
+        raise ConfigError(f"--new-code {ref}: `git diff {base}` failed: {diff.last_line()}")
+    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z")
+    if untracked.returncode != 0:
+        raise ConfigError(f"--new-code {ref}: `git ls-files` failed: {untracked.last_line()}")
+    names = [*diff.stdout.split("\0"), *untracked.stdout.split("\0")]
+    return base, frozenset(n for n in names if n and not under_any(n, skipped))

@@ -32,6 +32,18 @@ secrets (`AUDIT_HISTORY_URL` holds a team store's password). What a gate means t
 have (the api gate's credentials, the outcomes plugin's file) it passes explicitly."""
 
 
+class ReadTable(dict[str, object]):
+    """A gate's table as `Gate.table` reads it when it takes keys from another gate's table:
+    `origins` names the table each taken key was written in, `unused` the keys of its own table
+    it then leaves unread, each with why (the gate warns about them)."""
+
+    def __init__(self, values: Mapping[str, object], origins: Mapping[str, str],
+                 unused: Mapping[str, str]) -> None:
+        super().__init__(values)
+        self.origins = dict(origins)
+        self.unused = dict(unused)
+
+
 @dataclass(frozen=True)
 class GateConfig:
     """One gate's validated configuration: thresholds, blocking flags, options and timeout."""
@@ -40,6 +52,11 @@ class GateConfig:
     blocking: dict[str, bool]
     options: dict[str, object]
     timeout: float
+    origins: dict[str, str] = field(default_factory=dict, compare=False)
+    """Options read from another gate's table (`Gate.table`): each one's table, as messages name
+    it (`[tool.audit.load]`)."""
+    unused: dict[str, str] = field(default_factory=dict, compare=False)
+    """Keys of the gate's own table it does not read with this configuration, each with why."""
 
     # Options are validated against their OptionSpec's kind and hold its default when unset
     # (auditor.config), so these read them typed; None only where the OptionSpec's default is.
@@ -101,6 +118,7 @@ class GateContext:
         path = (self.cache_dir or self.workdir) / f"{tool}-cache"
         path.mkdir(parents=True, exist_ok=True)
         return path
+
     new_code: NewCode | None = None
     """The change under `--new-code`: changed lines by path; None judges the whole code."""
 
@@ -136,6 +154,16 @@ class GateContext:
                 f"{exc}; the gate's timeout is {self.config.timeout:.0f} s "
                 "(raise `timeout` in its [tool.audit.<gate>] table)"
             ) from None
+
+
+@dataclass(frozen=True)
+class InitKey:
+    """A key `audit init` writes set, not commented, in a gate's table because this project
+    needs it (a service's `start` for its framework), with the comment that says why."""
+
+    name: str
+    value: object
+    comment: str
 
 
 @dataclass(frozen=True)
@@ -197,6 +225,7 @@ class Gate(Protocol):
     """The tool(s) it drives, for `audit gates`."""
     conditions: tuple[ConditionSpec, ...]
     options: tuple[OptionSpec, ...]
+
     @property
     def details_type(self) -> type[Details]:
         """The type of its details (`Measurement.details`): a `Details` subclass; scorecards are
@@ -242,6 +271,11 @@ class Gate(Protocol):
         """Run the tool and read its output. Raise GateError when it could not measure."""
         ...
 
+    def init_keys(self, root: Path, python: Path) -> tuple[InitKey, ...]:
+        """Keys `audit init` writes set in its table for the project at ROOT (whose interpreter
+        is PYTHON), beyond the defaults; empty when the defaults fit."""
+        ...
+
     def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
         """The values of the conditions that count findings, from FINDINGS.
 
@@ -278,6 +312,9 @@ class BaseGate:
 
     def prepare(self, config: GateConfig, preparation: Preparation) -> GateConfig:
         return config
+
+    def init_keys(self, root: Path, python: Path) -> tuple[InitKey, ...]:
+        return ()
 
     def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
         """Nothing counted from findings; a gate whose conditions count findings says how."""

@@ -4,8 +4,9 @@ One definition for every gate that needs the service running (api, load). Its ke
 `reset`, `port`, `cwd`, `env`, `health`, `startup_timeout`) are read from a gate's own table;
 the api gate inherits them from `[tool.audit.load]` when its own table has no `start`
 (`inherit_service_keys`), so an existing load configuration starts the service for both. The
-table each key was read from is kept (`ServiceSettings.table`), so every message about a key
-names the table the user wrote it in.
+table each key was read from is kept (`GateConfig.origins`, then `ServiceSettings.table`), so
+every message about a key, and the scorecard, names the table the user wrote it in; a service
+key of the gate's own table left unread that way is a warning.
 
 The service runs from the `start` command, split like a shell would (shlex) but run without
 one, in its own process group: stopping it terminates and then kills the whole group, so a
@@ -41,7 +42,7 @@ import msgspec
 from auditor import procs
 from auditor.errors import ConfigError, GateError, ProcessTimeoutError
 from auditor.model import OptionSpec
-from auditor.plugin import GateConfig
+from auditor.plugin import GateConfig, ReadTable
 from auditor.procs import Background
 
 LOOPBACK = "127.0.0.1"
@@ -73,24 +74,6 @@ def table_name(gate_id: str) -> str:
     return f"[tool.audit.{gate_id}]"
 
 
-class InheritedStart(str):
-    """The `start` of another gate's table, as `inherit_service_keys` hands it on with the rest
-    of that table's service keys: it names that table (`table`). A gate's options are plain
-    values checked by auditor.config, and `start` decides the inheritance (all the service keys
-    or none, so they all come from the table `start` comes from): its text carries that table
-    to `parse_service`."""
-
-    table: str
-
-    def __new__(cls, value: str, table: str = "") -> InheritedStart:
-        made = super().__new__(cls, value)
-        made.table = table
-        return made
-
-    def __reduce__(self) -> tuple[type[InheritedStart], tuple[str, str]]:
-        return InheritedStart, (str(self), self.table)
-
-
 _KINDS: dict[str, type | tuple[type, ...]] = {
     "str": str, "int": int, "number": (int, float), "table": dict,
 }
@@ -109,8 +92,9 @@ def _fits(spec: OptionSpec, value: object) -> bool:
 def inherit_service_keys(source: str, table: Mapping[str, object],
                          tables: Mapping[str, object]) -> Mapping[str, object]:
     """A gate's config TABLE with the service keys of the SOURCE gate's table when it sets no
-    `start` itself (all of them or none: a half-inherited service is a puzzle). The inherited
-    `start` is an InheritedStart naming the SOURCE table.
+    `start` itself (all of them or none: a half-inherited service is a puzzle), as a ReadTable
+    that names the SOURCE table for each key taken, and the service keys of TABLE it then
+    leaves unread (the gate warns about them).
 
     Keys of the wrong kind are not taken (nor, then, any other): auditor.config checks the
     SOURCE table too and names them there, where they are written, not in this one."""
@@ -123,10 +107,18 @@ def inherit_service_keys(source: str, table: Mapping[str, object],
         return table
     own = {key: value for key, value in table.items() if key not in SERVICE_KEYS}
     taken = {key: other[key] for key in SERVICE_KEYS if key in other}
-    start = taken.get("start")
-    if isinstance(start, str):
-        taken["start"] = InheritedStart(start, table_name(source))
-    return {**own, **taken}
+    source_table = table_name(source)
+    unused = {
+        key: (f"without a `start` of its own, the gate takes every service key from "
+              f"{source_table}; set `start` here too, or set `{key}` there")
+        for key in SERVICE_KEYS if key in table
+    }
+    return ReadTable({**own, **taken}, dict.fromkeys(taken, source_table), unused)
+
+
+def unused_key_warnings(config: GateConfig, table: str) -> tuple[str, ...]:
+    """One warning per key of TABLE (the gate's own) that this configuration leaves unread."""
+    return tuple(f"`{key}` in {table} is not used: {why}" for key, why in config.unused.items())
 
 
 @dataclass(frozen=True)
@@ -181,13 +173,16 @@ def env_table(value: dict[str, object] | None, table: str) -> dict[str, str]:
     return env
 
 
-def with_defaults(specs: Iterable[OptionSpec], options: Mapping[str, object]) -> GateConfig:
+def with_defaults(specs: Iterable[OptionSpec], options: Mapping[str, object],
+                  origins: Mapping[str, str] | None = None) -> GateConfig:
     """OPTIONS as a gate's configuration holds them: each of SPECS left unset at its
     OptionSpec's default, as auditor.config completes a `[tool.audit.<gate>]` table (a table
-    that already went through it is unchanged), to be read with `GateConfig.option_*`."""
+    that already went through it is unchanged), to be read with `GateConfig.option_*`; ORIGINS
+    as `GateConfig.origins` (the tables keys were taken from)."""
     values: dict[str, object] = {spec.name: spec.default for spec in specs}
     values.update(options)
-    return GateConfig(thresholds={}, blocking={}, options=values, timeout=0.0)
+    return GateConfig(thresholds={}, blocking={}, options=values, timeout=0.0,
+                      origins=dict(origins or {}))
 
 
 def parse_service(config: GateConfig, table: str) -> ServiceSettings:
@@ -195,8 +190,7 @@ def parse_service(config: GateConfig, table: str) -> ServiceSettings:
     SERVICE_OPTIONS declare them; ConfigError if they cannot work. Keys another gate's table
     handed on (`inherit_service_keys`) are named in that table."""
     start_text = config.option_str("start")
-    if isinstance(start_text, InheritedStart):
-        table = start_text.table
+    table = config.origins.get("start", table)
     if start_text is None:
         raise ConfigError(f"`start` in {table} is not set; give the command that starts the "
                           "service")

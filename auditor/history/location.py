@@ -1,7 +1,8 @@
 """Where the history of a target lives, and who the target is.
 
-A target is known by its git remote URL (without credentials), else by its absolute path, so
-that clones of one repository share their history. The store is `--history`, else the
+A target is known by its git remote URL (without credentials) and its path inside the
+repository, else by its absolute path, so that clones of one repository share their history and
+each component of a monorepo has its own. The store is `--history`, else the
 `AUDIT_HISTORY_URL` environment variable, else `[tool.audit] history`, else a SQLite file per
 target in the user's data directory.
 """
@@ -70,12 +71,17 @@ def without_credentials(remote: str) -> str:
 
 
 def identity(root: Path) -> str:
-    """The target's git remote URL (origin, else the first remote), else its absolute path."""
+    """The target's git remote URL (origin, else the first remote) with its path inside the
+    repository after `#` when it is not the repository's root (a monorepo's component), else
+    its absolute path."""
     remote = _git(root, "remote", "get-url", "origin")
     if remote is None:
         names = (_git(root, "remote") or "").split()
         remote = _git(root, "remote", "get-url", names[0]) if names else None
-    return without_credentials(remote) if remote else str(root.resolve())
+    if not remote:
+        return str(root.resolve())
+    inside = (_git(root, "rev-parse", "--show-prefix") or "").strip("/")
+    return without_credentials(remote) + (f"#{inside}" if inside else "")
 
 
 def main_branch(root: Path, configured: str) -> tuple[str, str]:

@@ -85,3 +85,14 @@ class ApiDetails(Details, frozen=True):
     service_log: str | None = None
     """Where the service's output was kept."""
     notes: tuple[str, ...] = ()
+    service_table: str | None = None
+    """The table the service keys (`start`, `health`, ...) were read from: `[tool.audit.api]`,
+    or `[tool.audit.load]` when the api table sets no `start` of its own."""
+    schema_source: str | None = None
+    """How the gate made the schema it used (a Django project's, generated into its work
+    directory); None when `schema` named it."""
+    unauthenticated_operations: tuple[str, ...] = ()
+    """Operations that answered only 401/403: outside every condition's population."""
+    operations_in_schema: int | None = None
+    """The operations of the OpenAPI schema, which `undocumented_operations` and
+    `undeclared_statuses` judge."""

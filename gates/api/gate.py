@@ -20,7 +20,9 @@ Conditions: `server_errors`, `contract_violations`, `invalid_input_accepted` and
 are schemathesis's unique failures of their codes, each equal to its JSON run report's figure
 (kept beside the reports, `api-schemathesis.json`); the operations they hit are stated beside
 (details `tallies`). `leaky_errors` is the gate's own: operations with a 4xx/5xx body carrying a
-traceback, a file path of the service or SQL text.
+traceback, a file path of the service or SQL text. `undocumented_operations` and
+`undeclared_statuses` are the gate's own too, read from the schema and every recorded response
+(gates/api/handoff.py); under `--new-code` they judge only the operations whose handler changed.
 """
 
 from __future__ import annotations
@@ -31,13 +33,26 @@ from pathlib import Path
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Fact, Finding, Measurement, OptionSpec, Population
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
+from gates import openapi
 from gates import service as api_service
-from gates.api import fuzz, parse, problems, routes, st_run, tally
+from gates.api import (
+    django_schema,
+    django_views,
+    fuzz,
+    handoff,
+    parse,
+    problems,
+    routes,
+    schema_doc,
+    st_run,
+    tally,
+    unauthenticated,
+)
 from gates.api import settings as api_config
 from gates.api.details import ApiDetails, FailingOperation, Problem
-from gates.api.settings import ApiSettings
+from gates.api.settings import TABLE, ApiSettings
 from gates.api.view import ApiReportView
-from gates.service import SERVICE_OPTIONS, inherit_service_keys
+from gates.service import SERVICE_OPTIONS, inherit_service_keys, unused_key_warnings
 
 SERVICE_LOG = "api-service.log"
 SEVERITY = {"server_errors": "critical", "auth_ignored": "critical", "leaky_errors": "critical"}
@@ -45,6 +60,7 @@ SEVERITY = {"server_errors": "critical", "auth_ignored": "critical", "leaky_erro
 
 OPERATIONS = "operations"
 """What every condition is judged over: the operations schemathesis sent requests to."""
+
 
 class ApiGate(BaseGate):
     view: GateView | None = ApiReportView()
@@ -56,22 +72,81 @@ class ApiGate(BaseGate):
     default_timeout = 600.0
     details_type = ApiDetails
     conditions: tuple[ConditionSpec, ...] = (
-        ConditionSpec("server_errors", "Server errors", "", "<=", 0, "count",
-                      "schemathesis's unique server errors (5xx): one per operation and status",
-                      population=OPERATIONS),
-        ConditionSpec("contract_violations", "Contract violations", "", "<=", 0, "count",
-                      "responses whose status, content type, headers or body break the schema",
-                      population=OPERATIONS),
-        ConditionSpec("invalid_input_accepted", "Invalid input accepted", "", "<=", 0,
-                      "count", "schema-invalid requests answered 2xx", population=OPERATIONS),
-        ConditionSpec("auth_ignored", "Authentication ignored", "", "<=", 0, "count",
-                      "operations documented as requiring authentication that answer without "
-                      "it or with invalid credentials: schemathesis's unique failures, one per "
-                      "operation and check",
-                      population=OPERATIONS),
-        ConditionSpec("leaky_errors", "Leaky errors", "", "<=", 0, "count",
-                      "4xx/5xx bodies carrying a traceback, the service's file paths or SQL "
-                      "text", population=OPERATIONS),
+        ConditionSpec(
+            "server_errors",
+            "Server errors",
+            "",
+            "<=",
+            0,
+            "count",
+            "schemathesis's unique server errors (5xx): one per operation and status",
+            population=OPERATIONS,
+        ),
+        ConditionSpec(
+            "contract_violations",
+            "Contract violations",
+            "",
+            "<=",
+            0,
+            "count",
+            "responses whose status, content type, headers or body break the schema",
+            population=OPERATIONS,
+        ),
+        ConditionSpec(
+            "invalid_input_accepted",
+            "Invalid input accepted",
+            "",
+            "<=",
+            0,
+            "count",
+            "schema-invalid requests answered 2xx",
+            population=OPERATIONS,
+        ),
+        ConditionSpec(
+            "auth_ignored",
+            "Authentication ignored",
+            "",
+            "<=",
+            0,
+            "count",
+            "operations documented as requiring authentication that answer without "
+            "it or with invalid credentials: schemathesis's unique failures, one per "
+            "operation and check",
+            population=OPERATIONS,
+        ),
+        ConditionSpec(
+            "leaky_errors",
+            "Leaky errors",
+            "",
+            "<=",
+            0,
+            "count",
+            "4xx/5xx bodies carrying a traceback, the service's file paths or SQL text",
+            population=OPERATIONS,
+        ),
+        ConditionSpec(
+            "undocumented_operations",
+            "Undocumented operations",
+            "",
+            "<=",
+            0,
+            "count",
+            "operations without a description (a summary generated from the "
+            "handler's name is none), or with a parameter or request body without a "
+            "schema",
+            population=handoff.POPULATION,
+        ),
+        ConditionSpec(
+            "undeclared_statuses",
+            "Undeclared statuses",
+            "",
+            "<=",
+            0,
+            "count",
+            "statuses below 500 the service answered to an operation's requests that "
+            "its `responses` do not declare: one per operation and status",
+            population=handoff.POPULATION,
+        ),
     )
     options: tuple[OptionSpec, ...] = (*SERVICE_OPTIONS, *api_config.API_OPTIONS)
 
@@ -89,14 +164,15 @@ class ApiGate(BaseGate):
 
     def validate(self, config: GateConfig) -> None:
         if config.options.get("start"):
-            api_config.parse(config.options)
+            api_config.parse(config.options, config.origins)
 
     def finding_values(self, findings: Sequence[Finding], config: GateConfig) -> dict[str, float]:
         # Every api condition counts operations or failures of generated requests, not findings.
         return {}
 
     def measure(self, ctx: GateContext) -> Measurement:
-        settings = api_config.parse(ctx.config.options)
+        parsed = api_config.parse(ctx.config.options, ctx.config.origins)
+        settings = django_schema.with_schema(ctx, parsed)
         secrets = st_run.secrets_env(settings, ctx.env())
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
         invocation = fuzz.prepare(ctx, settings)
@@ -107,27 +183,34 @@ class ApiGate(BaseGate):
             log_path=service_log, base_env=ctx.env(),
         ) as service:
             run = fuzz.run(ctx, settings, invocation, service, secrets)
-            found = problems.replayed(problems.collect(settings, run, ctx), service, ctx.env())
-        return _measurement(ctx, settings, run, found, service_log)
+            operations = schema_doc.operations(ctx, settings, service)
+            found = problems.replayed(
+                problems.collect(settings, run, ctx)
+                + handoff.collect(settings, run, operations, ctx.env()),
+                service,
+                ctx.env(),
+            )
+        return _measurement(ctx, settings, run, found, service_log, operations)
 
 
 def _measurement(
-    ctx: GateContext, settings: ApiSettings, run: fuzz.FuzzRun,
-    found: dict[str, list[Problem]], service_log: Path,
+    ctx: GateContext,
+    settings: ApiSettings,
+    run: fuzz.FuzzRun,
+    found: dict[str, list[Problem]],
+    service_log: Path,
+    operations: list[openapi.Operation],
 ) -> Measurement:
     """The values, findings and details of a completed run with the problems FOUND in it."""
-    locations = _route_locations(settings, ctx)
+    locations = _route_locations(settings, ctx, run.operations)
+    scope = handoff.scoped(found, operations, handoff.handlers(ctx.root, locations), ctx.new_code)
     failing = tuple(
-        FailingOperation(op, *_location(locations, op), tuple(listed))
-        for op, listed in sorted(found.items())
+        FailingOperation(op, *scope.located(locations, op), tuple(listed))
+        for op, listed in sorted(scope.found.items())
     )
     parse.reconcile(run.failures, run.report)
     tallies = tally.tallies(run.report, failing, settings.checks)
-    values = {t.condition: float(t.value) for t in tallies}
-    skipped = {
-        k: "not among the `checks` of [tool.audit.api]"
-        for k in api_config.CHECK_GROUPS if k not in values
-    }
+    values, skipped = handoff.figures(tallies, settings.checks, scope)
     details = ApiDetails(
         seed=settings.seed,
         max_examples=settings.max_examples,
@@ -139,27 +222,41 @@ def _measurement(
         tallies=tallies,
         schemathesis_report=str(run.json_report) if run.json_report else None,
         service_log=str(service_log),
-        notes=() if locations else (
-            "handlers' source lines are unknown (set `app` to module:attribute)",
+        notes=(() if locations else (django_schema.locations_note(ctx, settings),))
+        + ((scope.note,) if scope.note else ()),
+        schema_source=settings.schema_source,
+        operations_in_schema=len(operations),
+        service_table=settings.service.table,
+    )
+    locked = unauthenticated.locked_operations(
+        run.interactions, run.operations, run.report.missing_auth
+    )
+    reach = unauthenticated.Reach(run.report.operations_tested, locked)
+    return unauthenticated.apply(
+        Measurement(
+            values=values,
+            skipped=skipped,
+            populations={
+                OPERATIONS: Population("operations fuzzed", run.report.operations_tested),
+                handoff.POPULATION: scope.population,
+            },
+            findings=_findings(failing),
+            details=details,
+            tool_name="schemathesis",
+            tool_version=run.report.version,
+            warnings=list(unused_key_warnings(ctx.config, TABLE)),
         ),
-    )
-    return Measurement(
-        values=values,
-        skipped=skipped,
-        populations={OPERATIONS: Population("operations fuzzed", run.report.operations_tested)},
-        findings=_findings(failing),
-        details=details,
-        tool_name="schemathesis",
-        tool_version=run.report.version,
+        reach,
+        OPERATIONS,
     )
 
 
-def _location(locations: Mapping[str, tuple[str, int]], operation: str) -> tuple[str, int | None]:
-    path, line = locations.get(operation, ("", 0))
-    return path, line or None
-
-
-def _route_locations(settings: ApiSettings, ctx: GateContext) -> dict[str, tuple[str, int]]:
+def _route_locations(
+    settings: ApiSettings, ctx: GateContext, operations: Sequence[str]
+) -> dict[str, tuple[str, int]]:
+    django = django_schema.django_service(ctx, settings) if settings.app is None else None
+    if django is not None:
+        return django_views.locate(ctx, django, operations)
     app = settings.app or routes.app_from_start(settings.service.start)
     if app is None:
         return {}

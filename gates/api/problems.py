@@ -50,25 +50,37 @@ def _failures(run: FuzzRun, secrets: reproduce.Secrets) -> list[Found]:
     cases = parse.by_case(run.interactions)
     found: list[Found] = []
     for failure in run.failures:
+        if failure.code == parse.UNDECLARED_STATUS_CODE:
+            continue  # one problem per operation and status, from every response (statuses.py)
         item = cases.get(failure.case_id)
         operation = failure.operation
         if item is not None and " /" not in operation:
             operation = parse.match_operation(item.method, item.path, run.operations) or operation
         check = parse.CODE_CHECKS.get(failure.code, failure.code)
         if item is not None:
-            item = parse.smallest_like(item, check, failure.title, run.interactions,
-                                       run.operations)
-        request = item.request(
-            secrets, invalid_credentials=failure.title in reproduce.INVALID_AUTH_TITLES,
-        ) if item is not None else None
-        found.append(Found(operation, Problem(
-            condition=parse.condition_of(failure.code),
-            code=failure.code,
-            title=failure.title,
-            check=check,
-            status=item.status if item else None,
-            curl=request.curl() if request else "",
-        ), request))
+            item = parse.smallest_like(item, check, failure.title, run.interactions, run.operations)
+        request = (
+            item.request(
+                secrets,
+                invalid_credentials=failure.title in reproduce.INVALID_AUTH_TITLES,
+            )
+            if item is not None
+            else None
+        )
+        found.append(
+            Found(
+                operation,
+                Problem(
+                    condition=parse.condition_of(failure.code),
+                    code=failure.code,
+                    title=failure.title,
+                    check=check,
+                    status=item.status if item else None,
+                    curl=request.curl() if request else "",
+                ),
+                request,
+            )
+        )
     return found
 
 

@@ -19,8 +19,7 @@ OPERATIONS = "operations"
 COUNTED_AS: dict[str, str] = {
     "server_errors": "ST101/ST102, one per operation and 5xx status: an operation that answered "
     "500 and 503 counts 2",
-    "contract_violations": "one per operation and failure kind, an undocumented status one per "
-    "status",
+    "contract_violations": "one per operation and failure kind",
     "invalid_input_accepted": "ST201 one per operation and status, ST203 one per operation",
     "auth_ignored": "ST401/ST402, one per operation whichever probe found it; its report groups "
     "ST401 by title, the gate sums the groups",
@@ -43,7 +42,44 @@ def tallies(report: parse.RunReport, failing: Iterable[FailingOperation],
             found.append(_schemathesis_tally(report, condition, figures[condition]))
         elif condition == "leaky_errors":
             found.append(_leaky_tally(failing))
+        elif condition in OWN_PROBLEMS:
+            found.append(_own_tally(report, condition, failing))
     return tuple(found)
+
+
+OWN_PROBLEMS: dict[str, str] = {
+    "undeclared_statuses": "the gate's own figure, from every recorded response: one per "
+    "operation and status below 500 its responses do not declare; schemathesis's ST103 finds "
+    "a subset of these (it also counts 5xx, which are server errors here)",
+    "undocumented_operations": "the gate's own figure, from the schema (schemathesis has no such "
+    "check): one per operation without a description or with a parameter or body without a "
+    "schema",
+}
+"""The conditions the gate counts as problems of its own, one per problem, and how."""
+SCHEMATHESIS_CHECKED = frozenset({"undeclared_statuses"})
+"""Those a check of schemathesis also looks at, whose figure is shown beside."""
+
+
+def _own_tally(
+    report: parse.RunReport, condition: str, failing: Iterable[FailingOperation]
+) -> Tally:
+    problems = [
+        (op.operation, p) for op in failing for p in op.problems if p.condition == condition
+    ]
+    groups = tuple(
+        ReportedCount(code=g.code, title=g.title, count=g.count, operations=g.operations)
+        for g in report.groups
+        if parse.condition_of(g.code) == condition
+    )
+    return Tally(
+        condition=condition,
+        value=len(problems),
+        counts="operations and statuses" if condition == "undeclared_statuses" else OPERATIONS,
+        schemathesis=sum(g.count for g in groups) if condition in SCHEMATHESIS_CHECKED else None,
+        operations=tuple(sorted({name for name, _ in problems})),
+        groups=groups,
+        difference=OWN_PROBLEMS[condition],
+    )
 
 
 def _schemathesis_tally(report: parse.RunReport, condition: str, value: int) -> Tally:

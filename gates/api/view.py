@@ -15,6 +15,8 @@ CONDITION_NAMES = {
     "invalid_input_accepted": "invalid input accepted",
     "auth_ignored": "authentication ignored",
     "leaky_errors": "leaky error",
+    "undocumented_operations": "undocumented operation",
+    "undeclared_statuses": "undeclared status",
 }
 
 

@@ -96,6 +96,31 @@ class Reused(Record, frozen=True):
     junit: tuple[str, ...] = ()
 
 
+class SuiteRunner(Record, frozen=True):
+    """The runner of a Django project's tests, why it was chosen, and its settings module."""
+
+    name: str
+    """`pytest` or `django` (`manage.py test`)."""
+    chosen_because: str
+    settings: str | None = None
+    """The settings module, as the runner finds it; None when none was found."""
+    settings_from: str | None = None
+    """Where it was named: `environment`, `manage.py` or `pytest configuration`."""
+    exit_code: int | None = None
+    """`manage.py test`'s exit code (Django's runner only)."""
+
+
+class EndpointCoverage(Record, frozen=True):
+    """`endpoints_tested`: the schema's operations judged and those no test's request reached."""
+
+    operations: int
+    tested: int
+    untested: tuple[str, ...] = ()
+    """`GET /items/{item_id}`: the operations no routed request of the suite belonged to."""
+    requests_routed: int = 0
+    """Distinct requests (method, route, path) the application routed during the suite."""
+
+
 class CoverageDetails(Details, frozen=True):
     """Everything the coverage gate reports beyond its conditions and findings."""
 
@@ -124,3 +149,7 @@ class CoverageDetails(Details, frozen=True):
     """The change `new_line_coverage` judged; None without `--new-code`."""
     reused: Reused | None = None
     """The data and JUnit files reused instead of running the suite; None when it ran."""
+    endpoints: EndpointCoverage | None = None
+    """What `endpoints_tested` judged; None when it was not measured."""
+    runner: SuiteRunner | None = None
+    """The test runner of a Django project; None for any other project."""

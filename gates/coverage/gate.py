@@ -14,16 +14,24 @@ Figures (all at 2 decimal places, rounded as `coverage report --precision=2` rou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
 from auditor.cache import CacheSpec
 from auditor.errors import ConfigError, GateError
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from auditor.plugin import BaseGate, CliOption, GateConfig, GateContext, GateView, Preparation
-from gates.coverage import reuse
+from gates.coverage import endpoints, reuse
 from gates.coverage.critical import critical_candidates
 from gates.coverage.details import CoverageDetails
+from gates.coverage.django_route import (
+    DJANGO_ARGS_OPTION,
+    RUNNER_OPTION,
+    check_option,
+    choice_for,
+    described,
+    measure_django,
+)
 from gates.coverage.measurement import TESTS, build_measurement, finding_values
 from gates.coverage.run import Toolchain, probe, run_suite
 from gates.coverage.view import CoverageReportView
@@ -50,39 +58,131 @@ class CoverageGate(BaseGate):
     build_conditions = ("tests_failed",)
     details_type = CoverageDetails
     conditions: tuple[ConditionSpec, ...] = (
-        ConditionSpec("tests_failed", "Failing tests", "", "<=", 0, "count",
-                      "tests that failed or errored", population=TESTS),
-        ConditionSpec("line_coverage", "Line coverage", "%", ">=", 80, "percent",
-                      "coverage.py total for the measured files, as `coverage report` prints it "
-                      "(with branch = true: statements and branches combined)",
-                      population=TESTS),
-        ConditionSpec("critical_coverage", "Critical path coverage", "%", ">=", 100, "percent",
-                      "lowest coverage of any file matching `critical_paths`", population=TESTS),
-        ConditionSpec("branch_coverage", "Branch coverage", "%", ">=", 80, "percent",
-                      "covered branches of all branches, when the project measures branches",
-                      blocking=False, population=TESTS),
-        ConditionSpec("new_line_coverage", "New line coverage", "%", ">=", 80, "percent",
-                      "covered changed executable lines of all changed executable lines "
-                      "(with --new-code)", ratchets=False, population=TESTS),
+        ConditionSpec(
+            "tests_failed",
+            "Failing tests",
+            "",
+            "<=",
+            0,
+            "count",
+            "tests that failed or errored",
+            population=TESTS,
+        ),
+        ConditionSpec(
+            "line_coverage",
+            "Line coverage",
+            "%",
+            ">=",
+            80,
+            "percent",
+            "coverage.py total for the measured files, as `coverage report` prints it "
+            "(with branch = true: statements and branches combined)",
+            population=TESTS,
+        ),
+        ConditionSpec(
+            "critical_coverage",
+            "Critical path coverage",
+            "%",
+            ">=",
+            100,
+            "percent",
+            "lowest coverage of any file matching `critical_paths`",
+            population=TESTS,
+        ),
+        ConditionSpec(
+            "branch_coverage",
+            "Branch coverage",
+            "%",
+            ">=",
+            80,
+            "percent",
+            "covered branches of all branches, when the project measures branches",
+            blocking=False,
+            population=TESTS,
+        ),
+        ConditionSpec(
+            "new_line_coverage",
+            "New line coverage",
+            "%",
+            ">=",
+            80,
+            "percent",
+            "covered changed executable lines of all changed executable lines (with --new-code)",
+            ratchets=False,
+            population=TESTS,
+        ),
+        ConditionSpec(
+            endpoints.CONDITION,
+            "Endpoints tested",
+            "%",
+            ">=",
+            100,
+            "percent",
+            "operations of the OpenAPI schema the suite sent a request to that the "
+            "application routed to them",
+            population=endpoints.POPULATION,
+        ),
     )
     options: tuple[OptionSpec, ...] = (
-        OptionSpec("critical_paths", "str_list", [],
-                   "globs relative to the target root that must be fully covered"),
-        OptionSpec("pytest_args", "str_list", [],
-                   "extra arguments for pytest, e.g. [\"-m\", \"not slow\"]"),
-        OptionSpec("coverage_command", "str_list", [],
-                   "the command that runs coverage.py; default: the target's interpreter "
-                   "with `-m coverage`"),
-        OptionSpec(reuse.DATA_OPTION, "str_list", [],
-                   "coverage.py data files an earlier step wrote, reused instead of running "
-                   "the suite (globs relative to the target root; shards are combined with the "
-                   "project's [paths]); --coverage-data replaces it"),
-        OptionSpec(reuse.JUNIT_OPTION, "str_list", [],
-                   "JUnit XML files of the run that wrote `data`, for the test counts (globs); "
-                   "--junit replaces it"),
-        OptionSpec("env", "table", None,
-                   "extra environment variables for the test run (a database URL, say)"),
+        OptionSpec(
+            "critical_paths",
+            "str_list",
+            [],
+            "globs relative to the target root that must be fully covered",
+        ),
+        OptionSpec(
+            "pytest_args", "str_list", [], 'extra arguments for pytest, e.g. ["-m", "not slow"]'
+        ),
+        OptionSpec(
+            "coverage_command",
+            "str_list",
+            [],
+            "the command that runs coverage.py; default: the target's interpreter "
+            "with `-m coverage`",
+        ),
+        OptionSpec(
+            reuse.DATA_OPTION,
+            "str_list",
+            [],
+            "coverage.py data files an earlier step wrote, reused instead of running "
+            "the suite (globs relative to the target root; shards are combined with the "
+            "project's [paths]); --coverage-data replaces it",
+        ),
+        OptionSpec(
+            reuse.JUNIT_OPTION,
+            "str_list",
+            [],
+            "JUnit XML files of the run that wrote `data`, for the test counts (globs); "
+            "--junit replaces it",
+        ),
+        OptionSpec(
+            "env",
+            "table",
+            None,
+            "extra environment variables for the test run (a database URL, say)",
+        ),
+        OptionSpec(
+            RUNNER_OPTION,
+            "str",
+            "auto",
+            'the test runner: "pytest", "django" (`manage.py test`), or "auto": '
+            "django for a manage.py without pytest-django configured, else pytest",
+        ),
+        OptionSpec(
+            DJANGO_ARGS_OPTION,
+            "str_list",
+            [],
+            'extra arguments for `manage.py test` (runner "django"), e.g. '
+            '["catalog", "--parallel", "1"]',
+        ),
+        *endpoints.OPTIONS,
     )
+
+    def table(
+        self, own: Mapping[str, object], tables: Mapping[str, object]
+    ) -> Mapping[str, object]:
+        """`schema` and `app` default to the api gate's, for `endpoints_tested`."""
+        return endpoints.inherit_api_keys(own, tables)
 
     def skip_reason(self, config: GateConfig) -> str | None:
         return None
@@ -92,6 +192,7 @@ class CoverageGate(BaseGate):
 
     def validate(self, config: GateConfig) -> None:
         env_table(config.option_table("env"), "[tool.audit.coverage]")
+        check_option(str(config.options.get(RUNNER_OPTION, "auto")))
         for pattern in config.option_list("critical_paths"):
             where = f"`{pattern}` in `critical_paths` of [tool.audit.coverage]"
             posix = PurePosixPath(pattern.replace("\\", "/"))
@@ -109,6 +210,9 @@ class CoverageGate(BaseGate):
         )
 
     def measure(self, ctx: GateContext) -> Measurement:
+        return endpoints.with_endpoints(ctx, self._suite_measurement(ctx))
+
+    def _suite_measurement(self, ctx: GateContext) -> Measurement:
         globs = ctx.config.option_list("critical_paths")
         candidates = critical_candidates(ctx.root, globs)
         if globs and not candidates:
@@ -123,10 +227,13 @@ class CoverageGate(BaseGate):
             reused, has_junit = reuse.reused_run(ctx, command)
             measurement = build_measurement(ctx, reused, None, command, candidates, has_junit)
             return reuse.adjust(ctx, measurement, has_junit)
+        choice = choice_for(ctx)
+        if choice.name == "django":
+            return measure_django(ctx, command, candidates, choice)
         toolchain: Toolchain | None = None
         if not command:
             ctx.progress("checking the target's interpreter")
             toolchain = probe(ctx)
             command = [str(ctx.python), "-m", "coverage"]
         run = run_suite(ctx, command, ctx.config.option_list("pytest_args"), toolchain)
-        return build_measurement(ctx, run, toolchain, command, candidates)
+        return described(build_measurement(ctx, run, toolchain, command, candidates), choice)

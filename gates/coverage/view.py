@@ -88,6 +88,11 @@ class CoverageReportView:
             return []
         if condition_id == "tests_failed":
             return files_by_findings(gate) or ["the failing tests in the test run's output"]
+        if condition_id == "endpoints_tested":
+            untested = details.endpoints.untested if details.endpoints else ()
+            return [
+                f"{name}: no test sent it a request the application routed" for name in untested[:5]
+            ]
         if condition_id == "new_line_coverage":
             uncovered = details.new_code.uncovered if details.new_code else ()
             return [f"{u.path} changed lines {u.lines} never ran" for u in uncovered]

@@ -52,11 +52,11 @@ from pathlib import Path
 
 from auditor.errors import GateError
 from auditor.model import ConditionSpec, Details, Finding, Measurement, OptionSpec
-from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
+from auditor.plugin import BaseGate, GateConfig, GateContext, GateView, InitKey
 from gates import service as load_service
 from gates.load import db as db_timing
+from gates.load import django_service, locustfile, stage_stats, verdicts
 from gates.load import locust_run as load_locust
-from gates.load import locustfile, stage_stats, verdicts
 from gates.load import measure as load_measure
 from gates.load import settings as load_config
 from gates.load.details import LoadDetails, LoadGenerator
@@ -109,8 +109,14 @@ class LoadGate(BaseGate):
         *db_timing.CONDITIONS,
     )
     options: tuple[OptionSpec, ...] = (
-        *SERVICE_OPTIONS, *load_config.OPTIONS, *db_timing.OPTIONS,
+        *SERVICE_OPTIONS,
+        *load_config.OPTIONS,
+        *db_timing.OPTIONS,
     )
+
+    def init_keys(self, root: Path, python: Path) -> tuple[InitKey, ...]:
+        """A Django project's service definition (the api gate inherits it)."""
+        return django_service.init_keys(root, python)
 
     def skip_reason(self, config: GateConfig) -> str | None:
         if not config.options.get("start"):

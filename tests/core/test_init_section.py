@@ -9,6 +9,7 @@ import pytest
 from auditor import init_section
 from auditor.errors import ConfigError
 from auditor.registry import gates
+from tests.e2e.uncomment import uncommented
 
 pytestmark = pytest.mark.unit
 
@@ -16,7 +17,9 @@ SECTION = init_section.render()
 
 
 def test_the_section_sets_every_default_and_shows_the_rest_commented() -> None:
-    audit = tomllib.loads(SECTION)["tool"]["audit"]
+    # Every default is written as a comment; uncommented, each reads as the gate declares it.
+    assert "gates" not in tomllib.loads(SECTION)["tool"]["audit"]
+    audit = tomllib.loads(uncommented(SECTION))["tool"]["audit"]
     assert audit["gates"] == list(gates())
     for gate in gates().values():
         for spec in gate.conditions:

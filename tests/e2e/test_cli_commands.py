@@ -7,6 +7,7 @@ from pathlib import Path
 
 from auditor import __version__, config
 from auditor.registry import gates as registered_gates
+from tests.e2e.uncomment import uncommented
 from tests.helpers import run_cli, write_project
 
 
@@ -16,7 +17,9 @@ def test_init_writes_every_default_and_the_result_loads(tmp_path: Path) -> None:
     assert result.code == 0, result.stderr
     text = (root / "pyproject.toml").read_text()
     assert text.startswith('[project]\nname = "p"\n')
-    section = tomllib.loads(text)["tool"]["audit"]
+    # Every default is written as a comment; uncommented, each reads as the gate declares it.
+    assert "gates" not in tomllib.loads(text)["tool"]["audit"]
+    section = tomllib.loads(uncommented(text))["tool"]["audit"]
     for gate in registered_gates().values():
         for spec in gate.conditions:
             assert section[gate.id][spec.id] == spec.default

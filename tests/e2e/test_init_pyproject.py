@@ -7,6 +7,7 @@ from pathlib import Path
 
 from auditor import init_section
 from auditor.registry import gates
+from tests.e2e.uncomment import uncommented
 from tests.helpers import run_cli
 
 # Comments, odd spacing, a multi-line array, nested and out-of-order tool tables, and no final
@@ -48,7 +49,8 @@ def test_init_keeps_the_users_file_byte_for_byte_and_adds_the_defaults(tmp_path:
     before = tomllib.loads(ORIGINAL)
     assert loaded["tool"].pop("audit") == tomllib.loads(section)["tool"]["audit"]
     assert loaded == before
-    audit = tomllib.loads(written)["tool"]["audit"]
+    # Every default is written as a comment; uncommented, each reads as the gate declares it.
+    audit = tomllib.loads(uncommented(written))["tool"]["audit"]
     assert audit["gates"] == list(gates())
     for gate in gates().values():
         assert audit[gate.id]["timeout"] == gate.default_timeout

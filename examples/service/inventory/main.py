@@ -64,11 +64,13 @@ def _order(row: db.Row) -> Order:
 
 @app.get("/health")
 def health() -> dict[str, str]:
+    """Whether the service is up."""
     return {"status": "ok"}
 
 
 @app.get("/items")
 def list_items() -> list[Item]:
+    """Every item of the catalogue, by id."""
     with db.connect() as session:
         rows = session.all("SELECT * FROM items ORDER BY id")
     return [_item(row) for row in rows]
@@ -76,6 +78,7 @@ def list_items() -> list[Item]:
 
 @app.get("/items/{item_id}", responses={404: {"model": Problem}})
 def get_item(item_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Item:
+    """One item, with its price and the units in stock."""
     with db.connect() as session:
         row = session.one("SELECT * FROM items WHERE id = ?", (item_id,))
     if row is None:
@@ -102,6 +105,7 @@ def item_orders(
 
 @app.post("/items", status_code=201, responses={**MALFORMED, 409: {"model": Problem}})
 def create_item(new: NewItem) -> Item:
+    """A new item of the catalogue; its name must be new."""
     try:
         with db.connect() as session:
             created = session.one(
@@ -120,6 +124,7 @@ def create_item(new: NewItem) -> Item:
     responses={**MALFORMED, 404: {"model": Problem}, 409: {"model": Problem}},
 )
 def create_order(order: NewOrder) -> Order:
+    """An order of an item, taken from its stock; refused when the stock is short."""
     try:
         with db.connect() as session:
             return place_order(session, order)
@@ -129,6 +134,7 @@ def create_order(order: NewOrder) -> Order:
 
 @app.get("/stock")
 def stock() -> Stock:
+    """The units in stock and their value, over the whole catalogue."""
     with db.connect() as session:
         row = session.one(
             "SELECT COALESCE(SUM(stock), 0) AS units, "

@@ -18,6 +18,7 @@ from gates.api import parse, routes
 from gates.api.details import ApiDetails, FailingOperation, Problem
 from gates.api.settings import DEFAULT_SEED
 from gates.api.settings import parse as parse_settings
+from gates.service import unused_key_warnings
 from gates.tools import NotAReportError
 from tests.helpers import FIXTURES, write_project
 
@@ -41,10 +42,12 @@ def test_junit_gives_every_unique_failure_with_its_operation_and_test_case() -> 
 def test_figures_from_junit_equal_schemathesiss_own_json_counts() -> None:
     report = parse.parse_run_report(json.loads((SAVED / "run.json").read_text(encoding="utf-8")))
     assert parse.figures(_failures()) == parse.report_figures(report) == {
-        "server_errors": 1, "contract_violations": 7, "invalid_input_accepted": 1,
+        "server_errors": 1, "contract_violations": 1, "invalid_input_accepted": 1,
         "auth_ignored": 0,
     }
     assert (report.seed, report.operations_tested, report.complete) == (1, 6, True)
+    # Its 6 undocumented statuses (ST103) count in undeclared_statuses, not as contract violations.
+    assert report.failure_counts["ST103"] == 6
 
 
 def test_a_junit_code_without_a_test_case_is_an_unreadable_report() -> None:
@@ -96,7 +99,8 @@ def test_every_failure_code_has_a_condition() -> None:
     assert parse.condition_of("ST101") == "server_errors"
     assert parse.condition_of("ST201") == "invalid_input_accepted"
     assert parse.condition_of("ST401") == "auth_ignored"
-    assert parse.condition_of("ST103") == "contract_violations"
+    assert parse.condition_of("ST103") == "undeclared_statuses"
+    assert parse.condition_of("ST205") == "contract_violations"
 
 
 def test_details_of_the_wrong_type_are_refused_naming_the_field() -> None:
@@ -153,6 +157,14 @@ def test_the_api_gate_starts_the_service_the_load_table_describes(tmp_path: Path
     assert cfg.gates["api"].options["health"] == "/health"
     assert cfg.gates["api"].options["max_examples"] == 10
     assert cfg.gates["load"].options["start"] == "python -m app --port {port}"
+    # Where each inherited value came from, and the api table's own `health`, left unread.
+    api = cfg.gates["api"]
+    assert api.origins == {"start": "[tool.audit.load]", "health": "[tool.audit.load]"}
+    assert cfg.gates["load"].origins == {}
+    (warning,) = unused_key_warnings(api, "[tool.audit.api]")
+    assert warning.startswith("`health` in [tool.audit.api] is not used: without a `start` of "
+                              "its own, the gate takes every service key from [tool.audit.load]")
+    assert unused_key_warnings(cfg.gates["load"], "[tool.audit.load]") == ()
 
 
 def test_an_api_table_with_its_own_start_inherits_nothing(tmp_path: Path) -> None:
@@ -165,8 +177,10 @@ def test_an_api_table_with_its_own_start_inherits_nothing(tmp_path: Path) -> Non
         [tool.audit.api]
         start = "python -m api --port {port}"
         """})
-    options = config.load(root, None).gates["api"].options
+    api = config.load(root, None).gates["api"]
+    options = api.options
     assert (options["start"], options["health"]) == ("python -m api --port {port}", "/")
+    assert (api.origins, api.unused) == ({}, {})
 
 
 def test_without_a_start_command_the_gate_is_skipped(tmp_path: Path) -> None:
