@@ -948,6 +948,16 @@ def goals_report(outcomes: Sequence[Outcome]) -> None:
         )
 
 
+def compile_auditor(say: Callable[[str], None]) -> None:
+    """Compile the auditor's own modules, as pip does when it installs a package: an editable
+    checkout run with PYTHONDONTWRITEBYTECODE would compile them in memory on every audit, which
+    no installed auditor does. Writes `__pycache__` only into this repository (git ignores it)."""
+    say("compiling the auditor's modules (as an install does)")
+    _run_checked([sys.executable, "-m", "compileall", "-q", "-j", "0",
+                  *(str(REPO / name) for name in ("auditor", "gates", "reports"))],
+                 "python -m compileall")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["--by-hand-child"] and len(args_list) == 3:
@@ -959,6 +969,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     scratch = Path(tempfile.mkdtemp(prefix="audit-bench-"))
     try:
+        compile_auditor(say)
         osv_db = osv_database(args.osv_db)
         outcomes = [
             bench_project(PROJECTS[name], args, osv_db, scratch, say) for name in args.project

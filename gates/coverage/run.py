@@ -51,11 +51,16 @@ COMBINE_OK = (0,)
 # `fail_under` (which is not this gate's threshold); 1 = error, e.g. "No data to report".
 JSON_OK = (0, 2)
 
+# Versions from the installed distributions' metadata: importing pytest to ask it costs more
+# than half a second before the tests start; a broken install still fails the test run itself.
 _PROBE = """\
 import importlib.util, json, sys
+from importlib import metadata
 found = {"python": sys.version.split()[0]}
 for name in ("pytest", "coverage"):
     try:
+        found[name] = metadata.version(name) if importlib.util.find_spec(name) else None
+    except metadata.PackageNotFoundError:
         found[name] = str(getattr(__import__(name), "__version__", "unknown"))
     except Exception:
         found[name] = None
