@@ -32,7 +32,7 @@ from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec, Popul
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView, Preparation
 from auditor.toolinfo import ResolvedTool
 from gates import service as shared_service
-from gates.deploy import build_run, database, django_run, install_run, settings, wheel_run
+from gates.deploy import build_run, database, django_run, install_run, parse, settings, wheel_run
 from gates.deploy.details import (
     Artifact,
     BuildRun,
@@ -242,12 +242,17 @@ def _config_file(root: Path) -> str:
 def _build_part(tally: Tally, built: build_run.Built, isolated: bool, root: Path) -> BuildRun:
     tally.populations[BUILDS] = Population("builds run", 1)
     if not built.ok:
+        unmet = parse.unmet_build_requirements(built.result.stdout + built.result.stderr)
+        why = (
+            f"the build requirements are not installed in the target's environment: "
+            f"{', '.join(unmet)}; install them there, or build isolated (`isolation = true`)"
+            if unmet and not isolated else built.result.last_line()
+        )
         tally.find(
             "package_builds",
             _config_file(root),
             "build-failed",
-            f"`python -m build` failed (exit code {built.result.returncode}): "
-            f"{built.result.last_line()}",
+            f"`python -m build` failed (exit code {built.result.returncode}): {why}",
         )
     tally.count("package_builds")
     return BuildRun(

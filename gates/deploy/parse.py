@@ -388,3 +388,25 @@ class DjangoProject(msgspec.Struct, frozen=True):
 def django_project(stdout: str) -> DjangoProject:
     lines = stdout.strip().splitlines()
     return _line(lines[-1] if lines else "", DjangoProject, "the Django probe")
+
+
+_UNMET = re.compile(r"ERROR Unmet dependencies[^\n]*\n(?P<body>(?:[ \t]+[^\n]*\n?)+)")
+
+
+def unmet_build_requirements(output: str) -> tuple[str, ...]:
+    """The requirements `python -m build --no-isolation` found missing from the environment
+    (its "Unmet dependencies" report: each requirement, then `wanted:` and `found:` lines), each
+    as `setuptools>=68 (found 65.5.0)`; empty when the build failed for another reason."""
+    match = _UNMET.search(output)
+    if match is None:
+        return ()
+    unmet: list[str] = []
+    for raw in match.group("body").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("wanted:"):
+            continue
+        if line.startswith("found:") and unmet:
+            unmet[-1] += f" (found {line.removeprefix('found:').strip()})"
+        elif not line.startswith("found:"):
+            unmet.append(line)
+    return tuple(unmet)

@@ -161,3 +161,10 @@ def test_django_changes_of_an_older_django_and_an_unknown_operation() -> None:
     )
     with pytest.raises(NotAReportError):
         parse.django_changes("Traceback (most recent call last):\n")
+
+
+def test_unmet_build_requirements_are_named_with_the_version_found() -> None:
+    """`python -m build --no-isolation` in an environment whose setuptools is too old."""
+    unmet = parse.unmet_build_requirements(fixture("build-unmet-dependencies.txt"))
+    assert unmet == ("setuptools>=68 (found 65.5.0)",)
+    assert parse.unmet_build_requirements("ERROR Backend subprocess exited when trying") == ()
