@@ -315,8 +315,12 @@ def _install_part(ctx: GateContext, tally: Tally, wheel: Path) -> InstallCheck:
         if m.name.rsplit(".", 1)[-1] == "__main__"
         or any(fnmatch.fnmatchcase(m.name, p) for p in patterns)
     ]
+    found = settings.find_migrations(ctx.root, ctx.config)
+    django = (django_run.project_settings(ctx.root, found.path, ctx.env())
+              if found is not None and found.framework == "django" else None)
     failures, imported = install_run.import_failures(
-        ctx, python, modules, contents, not_imported={m.name for m in programs}
+        ctx, python, modules, contents, not_imported={m.name for m in programs},
+        django_settings=django,
     )
     scripts = install_run.run_scripts(ctx, python, contents.scripts)
     for failure in failures:

@@ -35,15 +35,29 @@ from gates.deploy import parse
 from gates.deploy.details import ImportFailure, ScriptRun
 from gates.paths import relative_to_root
 
+# A Django project's modules (its models above all) import only once Django is set up with its
+# settings, as `manage.py` and the WSGI/ASGI entry points do first.
+DJANGO_SETUP_VAR = "AUDITOR_DJANGO_SETUP"
 IMPORT_PROBE = """\
-import importlib, json, sys
+import importlib, json, os, sys
+setup_error = None
+if os.environ.get("AUDITOR_DJANGO_SETUP"):
+    try:
+        import django
+        django.setup()
+    except BaseException as exc:
+        setup_error = f"django.setup() failed: {type(exc).__name__}: {exc}"[:500]
 with open(sys.argv[1], "a", encoding="utf-8") as out:
     for name in sys.argv[2:]:
-        try:
-            importlib.import_module(name)
-            line = {"module": name, "ok": True}
-        except BaseException as exc:  # SystemExit too: a module's top level that exits
-            line = {"module": name, "ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
+        if setup_error is not None:
+            line = {"module": name, "ok": False, "error": setup_error}
+        else:
+            try:
+                importlib.import_module(name)
+                line = {"module": name, "ok": True}
+            except BaseException as exc:  # SystemExit too: a module's top level that exits
+                line = {"module": name, "ok": False,
+                        "error": f"{type(exc).__name__}: {exc}"[:500]}
         out.write(json.dumps(line) + "\\n")
         out.flush()
 """
@@ -166,8 +180,13 @@ def _walk_package(directory: Path, top: str) -> list[SourceModule]:
     return found
 
 
-def import_all(ctx: GateContext, python: Path, names: list[str]) -> list[parse.ImportResult]:
-    """Import NAMES in the environment of PYTHON; one result each, in order."""
+def import_all(ctx: GateContext, python: Path, names: list[str],
+               django_settings: str | None = None) -> list[parse.ImportResult]:
+    """Import NAMES in the environment of PYTHON, after `django.setup()` with DJANGO_SETTINGS
+    when given; one result each, in order."""
+    env = tools.tool_env(ctx)
+    if django_settings is not None:
+        env = {**env, DJANGO_SETUP_VAR: "1", "DJANGO_SETTINGS_MODULE": django_settings}
     results: list[parse.ImportResult] = []
     out = ctx.workdir / "imports.jsonl"
     while len(results) < len(names):
@@ -177,7 +196,7 @@ def import_all(ctx: GateContext, python: Path, names: list[str]) -> list[parse.I
         run = ctx.run(
             [str(python), "-I", "-c", IMPORT_PROBE, str(out), *left],
             cwd=ctx.workdir,
-            env=tools.tool_env(ctx),
+            env=env,
         )
         done = parse.import_results(out.read_text(encoding="utf-8")) if out.exists() else []
         if [r.module for r in done] != left[: len(done)]:
@@ -202,6 +221,7 @@ def import_failures(
     wheel: parse.WheelContents,
     *,
     not_imported: set[str],
+    django_settings: str | None = None,
 ) -> tuple[list[ImportFailure], int]:
     """The modules that are missing from the wheel or do not import (those NOT_IMPORTED are
     only looked for in the wheel); and how many imported."""
@@ -217,7 +237,8 @@ def import_failures(
     ]
     present = [m for m in modules if m.name in wheel.modules and m.name not in not_imported]
     paths = {m.name: m.path for m in present}
-    results = import_all(ctx, python, [m.name for m in present]) if present else []
+    names = [m.name for m in present]
+    results = import_all(ctx, python, names, django_settings) if present else []
     failures.extend(
         ImportFailure(r.module, relative_to_root(str(paths[r.module]), ctx.root), r.error)
         for r in results
