@@ -73,6 +73,9 @@ class CacheSpec:
     """An option holding the hours after which a stored result is too old (advisory data)."""
     inputs: Callable[[GateConfig], Sequence[str]] | None = None
     """Files outside the target's tree it reads, from its configuration (absolute paths)."""
+    environment: tuple[str, ...] = ()
+    """Environment variables its tools read that change what they measure (the settings module
+    a Django project runs with): their values are part of the key."""
 
 
 def spec_of(gate: Gate) -> CacheSpec | None:
@@ -247,6 +250,7 @@ class ResultCache:
             self._interpreter_digest() if spec.interpreter else None,
             self._files_digest(spec.files),
             self._inputs_digest(spec.inputs(config)) if spec.inputs else None,
+            {name: os.environ.get(name) for name in spec.environment},
         )
 
     # -- expected durations: the longest gate starts first -------------------------------------

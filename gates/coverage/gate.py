@@ -35,6 +35,7 @@ from gates.coverage.django_route import (
 from gates.coverage.measurement import TESTS, build_measurement, finding_values
 from gates.coverage.run import Toolchain, probe, run_suite
 from gates.coverage.view import CoverageReportView
+from gates.django_project import SETTINGS_VAR
 from gates.service import env_table
 
 
@@ -48,7 +49,8 @@ class CoverageGate(BaseGate):
     default_timeout = 900.0
     # The tests may read any file: every tracked and untracked, not ignored, file counts; so do
     # reused data and JUnit files wherever they lie.
-    cache = CacheSpec(files=None, interpreter=True, inputs=reuse.inputs)
+    cache = CacheSpec(files=None, interpreter=True, inputs=reuse.inputs,
+                      environment=(SETTINGS_VAR,))
     cli_options = (
         CliOption(reuse.DATA_FLAG, "PATTERN", "Reuse coverage.py data files (repeatable; shards "
                   "are combined) instead of running the suite."),

@@ -45,6 +45,7 @@ from gates.deploy.details import (
 )
 from gates.deploy.migrations_run import MigrationOutcome, run_alembic
 from gates.deploy.view import DeployReportView
+from gates.django_project import SETTINGS_VAR
 from gates.paths import relative_to_root
 
 BUILDS, DISTRIBUTIONS, MODULES = "builds", "distributions", "modules"
@@ -98,7 +99,8 @@ class DeployGate(BaseGate):
     build_conditions = ("package_builds",)
     default_timeout = 600.0
     details_type = DeployDetails
-    cache = CacheSpec(tools=("build", "check-wheel-contents", "twine", "installer"))
+    cache = CacheSpec(tools=("build", "check-wheel-contents", "twine", "installer"),
+                      environment=(SETTINGS_VAR,))
     conditions: tuple[ConditionSpec, ...] = (
         ConditionSpec(
             "package_builds",

@@ -14,6 +14,7 @@ from auditor.fingerprints import PACKAGE_KEY
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from gates import tools
+from gates.django_project import SETTINGS_VAR
 from gates.security import bandit_run, django_deploy
 from gates.security.beside import Beside
 from gates.security.code_scan import CodeScan, scan
@@ -42,7 +43,8 @@ class SecurityGate(BaseGate):
     # bandit reads sources (and an offline advisory directory may lie in the tree); pip-audit
     # reads the interpreter's distributions. Advisories change daily: the result expires.
     cache = CacheSpec(
-        files=None, tools=("bandit", "pip-audit"), expires_option="vulnerability_cache_hours"
+        files=None, tools=("bandit", "pip-audit"), expires_option="vulnerability_cache_hours",
+        environment=(SETTINGS_VAR,),
     )
     details_type = SecurityDetails
     conditions: tuple[ConditionSpec, ...] = (

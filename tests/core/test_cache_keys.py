@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from auditor import cache
 from auditor.model import Details, GateResult, ToolRun
 from auditor.plugin import GateConfig
@@ -87,3 +89,30 @@ def test_a_cache_that_does_not_read_still_stores(tmp_path: Path) -> None:
     reading = cache.ResultCache(root, Path(sys.executable), store)
     assert reading.through(lint, config, measure).cached is not None
     assert len(measured) == 2
+
+
+def test_an_environment_variable_a_gate_declares_enters_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Django project's settings module changes what the coverage, security and deploy gates
+    measure: the variable that names it is part of their keys, and of no other gate's."""
+    root = _project(tmp_path / "target")
+    results = cache.ResultCache(root, Path(sys.executable), tmp_path / "store")
+    config = GateConfig(thresholds={}, blocking={}, options={}, timeout=1.0)
+    declared = {gate_id: cache.spec_of(gate) for gate_id, gate in registered_gates().items()}
+    reading = {gate_id for gate_id, spec in declared.items()
+               if spec is not None and "DJANGO_SETTINGS_MODULE" in spec.environment}
+    assert reading == {"coverage", "security", "deploy"}
+    spec = declared["security"]
+    assert spec is not None
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+    unset = results.key(registered_gates()["security"], spec, config)
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "shop.settings.production")
+    production = results.key(registered_gates()["security"], spec, config)
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "shop.settings.dev")
+    assert len({unset, production, results.key(registered_gates()["security"], spec, config)}) == 3
+    lint = declared["lint"]
+    assert lint is not None
+    with_dev = results.key(registered_gates()["lint"], lint, config)
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
+    assert results.key(registered_gates()["lint"], lint, config) == with_dev
