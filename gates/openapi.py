@@ -268,7 +268,7 @@ _APP_TOKEN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
 def served_app(start: Sequence[str]) -> str | None:
     """The `module:attribute` an ASGI/WSGI server is told to serve in a start command
-    (`uvicorn pkg.main:app`, `gunicorn pkg.wsgi:app`)."""
+    (`uvicorn pkg.main:app`, `gunicorn pkg.wsgi:app`, `flask --app pkg.app:app run`)."""
     return next((token for token in start if _APP_TOKEN.fullmatch(token)), None)
 
 

@@ -257,7 +257,7 @@ def _route_locations(
     django = django_schema.django_service(ctx, settings) if settings.app is None else None
     if django is not None:
         return django_views.locate(ctx, django, operations)
-    app = settings.app or routes.app_from_start(settings.service.start)
+    app = settings.app or openapi.served_app(settings.service.start)
     if app is None:
         return {}
     cwd = (ctx.root / settings.service.cwd) if settings.service.cwd else ctx.root

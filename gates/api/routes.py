@@ -8,12 +8,9 @@ costs only the source locations, never the measurement.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import msgspec
-
-_APP_TOKEN = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
 PROBE = r"""
 import inspect, json, re, sys
@@ -45,12 +42,6 @@ if url_map is not None:
                 found[f"{method} {path}"] = where(app.view_functions[rule.endpoint])
 print(json.dumps({k: v for k, v in found.items() if v}))
 """
-
-
-def app_from_start(start: tuple[str, ...]) -> str | None:
-    """The `module:attribute` an ASGI/WSGI server was told to serve (`uvicorn pkg.main:app`,
-    `gunicorn pkg.wsgi:app`, `flask --app pkg.app:app run`)."""
-    return next((token for token in start if _APP_TOKEN.fullmatch(token)), None)
 
 
 Probe = dict[str, tuple[str | None, int]]

@@ -14,6 +14,7 @@ import pytest
 
 from auditor import config
 from auditor.errors import ConfigError, GateError
+from gates import openapi
 from gates.api import parse, routes
 from gates.api.details import ApiDetails, FailingOperation, Problem
 from gates.api.settings import DEFAULT_SEED
@@ -122,8 +123,8 @@ def test_details_of_the_wrong_type_are_refused_naming_the_field() -> None:
 
 def test_the_app_is_read_from_the_start_command() -> None:
     start = ("python", "-m", "uvicorn", "inventory.main:app", "--port", "{port}")
-    assert routes.app_from_start(start) == "inventory.main:app"
-    assert routes.app_from_start(("python", "serve.py")) is None
+    assert openapi.served_app(start) == "inventory.main:app"
+    assert openapi.served_app(("python", "serve.py")) is None
     out = json.dumps({"GET /x": ["/root/app/main.py", 12], "GET /y": ["/elsewhere/lib.py", 3]})
     assert routes.parse_probe(out, Path("/root")) == {"GET /x": ("app/main.py", 12)}
 
