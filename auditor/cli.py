@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import importlib
 import inspect
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -322,6 +325,8 @@ def _audit_target(
         written=(out_dir, cache_root()),
     )
     ref = history_setup.history_ref(root, cfg, options.history, options.no_history)
+    if ref is not None or compare_base is not None:
+        _load_in_background("auditor.history.recorder")
     plan = _plan(
         root,
         cfg,
@@ -351,6 +356,17 @@ def _audit_target(
             card, ref, compare_base, history_setup.metric_settings(cfg)
         )
     return card
+
+
+def _load_in_background(module: str) -> None:
+    """Import MODULE in a thread while the gates run, off the audit's critical path; an import
+    that fails here fails again, and is reported, where the module is used."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    threading.Thread(target=load, name=f"load {module}", daemon=True).start()
 
 
 def _print_outcome(card: Scorecard, written: list[Path]) -> None:

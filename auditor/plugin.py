@@ -121,6 +121,8 @@ class GateContext:
 
     new_code: NewCode | None = None
     """The change under `--new-code`: changed lines by path; None judges the whole code."""
+    yields_cpu: bool = False
+    """The gate's tools run at a lower CPU priority (`Gate.yields_cpu`)."""
 
     def remaining(self) -> float:
         """Seconds left before the gate's timeout."""
@@ -147,7 +149,8 @@ class GateContext:
         """Run a tool within what is left of the gate's timeout."""
         try:
             return procs.run(
-                cmd, cwd=cwd or self.root, timeout=self.remaining(), env=env or self.env()
+                cmd, cwd=cwd or self.root, timeout=self.remaining(), env=env or self.env(),
+                niceness=procs.YIELDING_NICENESS if self.yields_cpu else 0,
             )
         except ProcessTimeoutError as exc:
             raise GateError(
@@ -238,6 +241,10 @@ class Gate(Protocol):
     runs_alone: bool
     """True when other work would distort its figures (the load gate), or when it reads what the
     others did: it runs after the others, one at a time."""
+    yields_cpu: bool
+    """True when its tools are analyses nobody times (a linter, a type checker): they run at a
+    lower CPU priority, so that a gate running beside them (the test suite, usually the longest)
+    gets the CPU first and the audit ends sooner."""
     default_timeout: float
     view: GateView | None
     """Its section of the HTML report and its "where to look" hints; None: generic."""
@@ -294,6 +301,7 @@ class BaseGate:
     details_type: type[Details] = Details
     order: int = 100
     runs_alone: bool = False
+    yields_cpu: bool = False
     default_timeout: float = 600.0
     view: GateView | None = None
     cli_options: tuple[CliOption, ...] = ()

@@ -49,7 +49,8 @@ def _declaration_problems(gate: object) -> list[str]:
            if not isinstance(getattr(gate, name, None), str)]
     out += [f"has no method `{name}`" for name in _METHODS
             if not callable(getattr(gate, name, None))]
-    for name, kind in (("order", int), ("default_timeout", (int, float)), ("runs_alone", bool)):
+    for name, kind in (("order", int), ("default_timeout", (int, float)), ("runs_alone", bool),
+                       ("yields_cpu", bool)):
         if not isinstance(getattr(gate, name, None), kind):
             out.append(f"`{name}` is missing or of the wrong type")
     flags = getattr(gate, "cli_options", None)

@@ -199,6 +199,7 @@ def _measure(
         # --no-cache: the tools' own incremental caches are not read either.
         cache_dir=plan.cache.tool_dir() if plan.cache is not None and plan.cache.reads else None,
         new_code=plan.counting.new_code,
+        yields_cpu=gate.yields_cpu,
     )
     rules = plan.counting
     try:

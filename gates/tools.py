@@ -7,6 +7,7 @@ line) with the command and its output's tail kept in the gate's details as `log_
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -117,17 +118,52 @@ def parse_version(name: str, stdout: str) -> str:
     return match[1]
 
 
+def _target_version(ctx: GateContext, tool: Tool) -> str | None:
+    """The version of TOOL's distribution in the target's interpreter (read from its metadata,
+    without importing the tool); "" when the module is there without metadata, None when the
+    module is not there."""
+    probe = (
+        "import importlib.metadata as m, importlib.util, sys\n"
+        f"if importlib.util.find_spec({tool.module!r}) is None: sys.exit(1)\n"
+        f"try: print(m.version({tool.name!r}))\n"
+        "except m.PackageNotFoundError: print()\n"
+    )
+    try:
+        result = ctx.run([str(ctx.python), "-c", probe], env=tool_env(ctx))
+    except ToolMissingError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _bundled_version(tool: Tool) -> str:
+    """The version of the auditor's own TOOL from its distribution's metadata; "" without."""
+    try:
+        return importlib.metadata.version(tool.name)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def _reported_version(ctx: GateContext, tool: Tool, command: Sequence[str]) -> str:
+    """The version COMMAND prints for `--version`: a configured command may be anything."""
+    ctx.progress(f"{tool.name} --version")
+    result = run_tool(ctx, tool.name, [*command, "--version"])
+    check_exit(f"{tool.name} --version", result, (0,))
+    return parse_version(tool.name, result.stdout)
+
+
 def resolve(ctx: GateContext, tool: Tool, *, from_target: bool = True) -> ResolvedTool:
     """The command for TOOL: the configured one, else the target's or the bundled one as
-    `tool_source` says (FROM_TARGET false: never the target's); with the version it reports,
-    read from `--version`."""
+    `tool_source` says (FROM_TARGET false: never the target's); with its version, read from
+    the installed distribution's metadata (as `--version` reports it, without starting the tool),
+    else from `--version`."""
     configured = ctx.config.option_list(tool.option)
     source_option = _tool_source(ctx.config) if from_target else "bundled"
+    in_target = None if configured or source_option == "bundled" else _target_version(ctx, tool)
     source: Source
     if configured:
-        command, source = configured, "configured"
-    elif source_option != "bundled" and target_has_module(ctx, tool.module):
-        command, source = [str(ctx.python), "-m", tool.module], "target"
+        command, source, version = configured, "configured", ""
+    elif in_target is not None:
+        command, source, version = [str(ctx.python), "-m", tool.module], "target", in_target
     elif source_option == "target":
         raise GateError(
             f"{tool.name} is not installed in the target's interpreter {ctx.python}; install it "
@@ -136,11 +172,9 @@ def resolve(ctx: GateContext, tool: Tool, *, from_target: bool = True) -> Resolv
     else:
         # `python -m ruff` execs the bundled binary in place, so the process group stays the same.
         command, source = [sys.executable, "-m", tool.module], "bundled"
-    ctx.progress(f"{tool.name} --version")
-    result = run_tool(ctx, tool.name, [*command, "--version"])
-    check_exit(f"{tool.name} --version", result, (0,))
+        version = _bundled_version(tool)
     return ResolvedTool(
-        name=tool.name, version=parse_version(tool.name, result.stdout), source=source,
+        name=tool.name, version=version or _reported_version(ctx, tool, command), source=source,
         command=tuple(command),
         # A tool that always comes from the auditor (pip-audit) is never the project's to pin.
         pins=tuple(project_pins(ctx.root, tool.name)) if from_target else (),

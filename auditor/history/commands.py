@@ -13,7 +13,6 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.engine import make_url
 
 from auditor import config as config_mod
 from auditor import scorecard
@@ -29,8 +28,7 @@ FORMATS = ("table", "json", "csv")
 
 
 def _missing_file(where: StoreLocation) -> bool:
-    url = make_url(where.url)
-    return url.get_backend_name() == "sqlite" and not Path(url.database or "").exists()
+    return where.file is not None and not where.file.exists()
 
 
 def _read_runs(where: StoreLocation, target: str, branch: str | None, limit: int) -> list[Run]:

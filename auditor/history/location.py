@@ -30,12 +30,26 @@ _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
 
 @dataclass(frozen=True)
 class StoreLocation:
-    """A store: its SQLAlchemy URL and how it is shown to people (never with a password)."""
+    """A store: a SQLite file or a server's SQLAlchemy URL, and how it is shown to people (never
+    with a password)."""
 
-    url: str
     shown: str
     origin: str
     """Where it was chosen: `--history`, `AUDIT_HISTORY_URL`, `[tool.audit] history`, `default`."""
+    file: Path | None = None
+    """The SQLite file; None for a server."""
+    server_url: str = ""
+    """A server's SQLAlchemy URL, with its password."""
+
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL. A file's is built only here, so that finding the store (before
+        every audit) does not load SQLAlchemy."""
+        if self.file is None:
+            return self.server_url
+        from sqlalchemy.engine import URL  # noqa: PLC0415
+
+        return str(URL.create("sqlite", database=str(self.file)))
 
 
 @dataclass(frozen=True)
@@ -108,10 +122,10 @@ def _inside(path: Path, root: Path) -> bool:
 def from_text(text: str, origin: str, root: Path | None, base: Path) -> StoreLocation:
     """A store from a FILE or URL; a relative FILE is taken from `base`. A file inside the target
     would change its tree, so it is refused."""
-    from sqlalchemy.engine import URL, make_url  # noqa: PLC0415  # loads only with a history
-    from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
-
     if "://" in text:
+        from sqlalchemy.engine import make_url  # noqa: PLC0415  # loads only for a server
+        from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+
         try:
             url = make_url(text)
         except ArgumentError:
@@ -126,8 +140,8 @@ def from_text(text: str, origin: str, root: Path | None, base: Path) -> StoreLoc
                 f"{origin} names a `{url.drivername}` database; the history is kept in SQLite "
                 "(a file) or PostgreSQL (a postgresql:// URL)"
             )
-        return StoreLocation(url.render_as_string(hide_password=False),
-                             url.render_as_string(hide_password=True), origin)
+        return StoreLocation(url.render_as_string(hide_password=True), origin,
+                             server_url=url.render_as_string(hide_password=False))
     path = (base / Path(text).expanduser()).resolve()
     if root is not None and _inside(path, root.resolve()):
         raise ConfigError(
@@ -136,7 +150,7 @@ def from_text(text: str, origin: str, root: Path | None, base: Path) -> StoreLoc
         )
     if path.is_dir():
         raise ConfigError(f"{origin} {path} is a directory; give a file for the history")
-    return StoreLocation(str(URL.create("sqlite", database=str(path))), str(path), origin)
+    return StoreLocation(str(path), origin, file=path)
 
 
 def resolve(

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Engine, create_engine, event, insert, select
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
@@ -85,7 +85,8 @@ def parse_time(iso: str) -> datetime:
 def _sqlite_engine(database: str) -> Engine:
     Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        f"sqlite:///{database}", poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_S}
+        URL.create("sqlite", database=database), poolclass=NullPool,
+        connect_args={"timeout": BUSY_TIMEOUT_S},
     )
 
     @event.listens_for(engine, "connect")
@@ -108,11 +109,11 @@ def _sqlite_engine(database: str) -> Engine:
 
 
 def _engine(location: StoreLocation) -> Engine:
-    url = make_url(location.url)
-    if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url.database or "")
+    if location.file is not None:
+        return _sqlite_engine(str(location.file))
     return create_engine(
-        url, poolclass=NullPool, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
+        make_url(location.server_url), poolclass=NullPool,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
     )
 
 

@@ -22,7 +22,7 @@ from auditor.errors import GateError
 from auditor.plugin import GateContext
 from auditor.procs import ProcResult
 from gates.coverage import recording
-from gates.coverage.coverage_json import CoverageReport, LineSummary, decode_report
+from gates.coverage.json_report import NothingKeptError, write_report
 from gates.coverage.outcomes import OUTCOMES_PLUGIN, PluginCounts, parse_outcomes, plugin_env
 from gates.coverage.parse import (
     CoverageTotals,
@@ -31,6 +31,7 @@ from gates.coverage.parse import (
     coverage_totals,
     coverage_warnings,
     parse_junit,
+    relative_path,
     with_xpassed,
 )
 from gates.coverage.parse import skipped_files as parse_skipped
@@ -47,9 +48,6 @@ PYTEST_RAN = (0, 1)
 TEST_RUN_CACHES = {"HYPOTHESIS_STORAGE_DIRECTORY": "hypothesis"}
 # `coverage combine`: 0 = combined; 1 = error, e.g. "No data to combine".
 COMBINE_OK = (0,)
-# `coverage json`: 0 = written; 2 = written, but the total is under the project's own
-# `fail_under` (which is not this gate's threshold); 1 = error, e.g. "No data to report".
-JSON_OK = (0, 2)
 
 # Versions from the installed distributions' metadata: importing pytest to ask it costs more
 # than half a second before the tests start; a broken install still fails the test run itself.
@@ -300,72 +298,42 @@ def read_report(
     ctx: GateContext, coverage_cmd: Sequence[str], tools_env: dict[str, str]
 ) -> Report:
     """Write coverage's JSON report of the work directory's data file and read it."""
-    report = ctx.workdir / "coverage.json"
     ctx.progress("reading coverage")
-    written, data = _json_report(ctx, coverage_cmd, report, tools_env, include=[])
-    totals = coverage_totals(data, ctx.root)
-    excluded = [f.path for f in totals.files if ctx.exclude.excludes(f.path)]
     # The auditor's own pytest plugin runs from its directory in the tool cache (and anything
     # else of the gate from the work directory): a project that measures every file it runs
     # (no coverage `source`) measures it too, though it is not the project's.
-    own_dirs = (ctx.workdir, ctx.tool_cache("pytest-plugin"))
-    own = [f.path for f in totals.files if _in_any(f.path, own_dirs)]
-    if excluded or own:
-        # Reported again with only the other files, so coverage itself computes the total, as
-        # `coverage report --omit` would. `--include` names the files to keep because `--omit`
-        # would replace the project's own `[report] omit`; the kept files passed it already.
-        left_out = set(excluded) | set(own)
-        kept = [f.path for f in totals.files if f.path not in left_out]
-        if not kept:
+    own_dirs = tuple(d.resolve() for d in (ctx.workdir, ctx.tool_cache("pytest-plugin")))
+    excluded: list[str] = []
+
+    def keep(path: str) -> bool:
+        if any(Path(path).resolve().is_relative_to(d) for d in own_dirs):
+            return False
+        if ctx.exclude.excludes(relative_path(path, ctx.root)):
+            excluded.append(relative_path(path, ctx.root))
+            return False
+        return True
+
+    try:
+        written = write_report(ctx, coverage_cmd, tools_env, keep)
+    except NothingKeptError:
+        if excluded:
             raise GateError(
                 f"`exclude` in [tool.audit] leaves out every file coverage measured "
                 f"({len(excluded)} files); narrow its globs"
-            )
-        written, data = _json_report(ctx, coverage_cmd, report, tools_env, include=kept)
-        totals = coverage_totals(data, ctx.root)
+            ) from None
+        raise
+    totals = coverage_totals(written.report, ctx.root)
     if not totals.files:
         raise GateError(
             "coverage's JSON report lists no measured file",
-            log_tail=written.describe(tail_lines=40),
+            log_tail=written.result.describe(tail_lines=40),
         )
     return Report(
         totals=totals,
-        version=data.meta.version,
+        version=written.report.meta.version,
         skipped_files=parse_skipped(written.stderr, ctx.root),
         coverage_stderr=written.stderr,
-        excluded_files=tuple(excluded),
+        excluded_files=tuple(sorted(excluded)),
     )
 
 
-def _in_any(path: str, directories: Sequence[Path]) -> bool:
-    """Whether a file coverage measured lies in one of the gate's own DIRECTORIES."""
-    file = Path(path)
-    if not file.is_absolute():
-        return False
-    resolved = file.resolve()
-    return any(resolved.is_relative_to(d.resolve()) for d in directories)
-
-
-def _json_report(
-    ctx: GateContext,
-    coverage_cmd: Sequence[str],
-    report: Path,
-    env: dict[str, str],
-    include: Sequence[str],
-) -> tuple[ProcResult, CoverageReport[LineSummary]]:
-    """`coverage json` (of only the INCLUDE files, relative to the root, when given) and the
-    report it wrote, decoded; a report that is not coverage's format is an error naming the
-    field."""
-    included = ["--include", ",".join(include)] if include else []
-    written = ctx.run(
-        [*coverage_cmd, "json", "-o", str(report), "--ignore-errors", *included], env=env
-    )
-    check_exit("`coverage json`", written, JSON_OK)
-    try:
-        return written, decode_report(report.read_bytes())
-    except OSError as exc:
-        raise GateError(
-            f"coverage's JSON report could not be read: {exc}", log_tail=written.describe()
-        ) from None
-    except GateError as exc:
-        raise GateError(str(exc), log_tail=written.describe()) from None

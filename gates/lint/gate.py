@@ -117,6 +117,7 @@ class LintGate(BaseGate):
     order = 20
     build_conditions = ("critical_errors",)
     runs_alone = False
+    yields_cpu = True
     default_timeout = 300.0
     # ruff reads Python sources, notebooks and its configuration; the target's own ruff, when
     # installed there, is one of the interpreter's distributions.

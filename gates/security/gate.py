@@ -14,9 +14,9 @@ from auditor.fingerprints import PACKAGE_KEY
 from auditor.model import ConditionSpec, Finding, Measurement, OptionSpec
 from auditor.plugin import BaseGate, GateConfig, GateContext, GateView
 from gates import tools
+from gates.beside import Beside
 from gates.django_project import SETTINGS_VAR
 from gates.security import bandit_run, django_deploy
-from gates.security.beside import Beside
 from gates.security.code_scan import CodeScan, scan
 from gates.security.dependencies import (
     DependencyAudit,
@@ -39,6 +39,7 @@ class SecurityGate(BaseGate):
     tool = "bandit + pip-audit"
     order = 40
     runs_alone = False
+    yields_cpu = True
     default_timeout = 600.0
     # bandit reads sources (and an offline advisory directory may lie in the tree); pip-audit
     # reads the interpreter's distributions. Advisories change daily: the result expires.

@@ -141,6 +141,7 @@ class TypeGate(BaseGate):
     tool = "mypy"
     order = 30
     runs_alone = False
+    yields_cpu = True
     default_timeout = 600.0
     # mypy reads sources, stubs, marker files and its configuration, and the packages installed
     # in the target's interpreter.

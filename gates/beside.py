@@ -1,6 +1,7 @@
-"""Work run beside the gate's own thread: pip-audit's audit while bandit scans.
+"""Work run beside the gate's own thread: pip-audit's audit while bandit scans, a share of
+coverage's JSON report while the gate writes another.
 
-Both tools run as child processes through `auditor.procs`, within the gate's timeout (each
+The work runs its child processes through `auditor.procs`, within the gate's timeout (each
 through `GateContext.run`). Ctrl-C reaches the runner's thread, which stops every child
 process (`procs.shutdown`); should it reach the thread that waits here instead, the same is done
 before the interruption goes on, and no work is left running behind it.
