@@ -91,3 +91,11 @@ def test_background_stop_and_log_tail(tmp_path: Path) -> None:
     service.stop()
     assert service.poll() is not None
     assert "ready" in service.log_tail()
+
+
+def test_a_yielding_child_runs_at_a_lower_cpu_priority(tmp_path: Path) -> None:
+    show = [sys.executable, "-c", "import os; print(os.nice(0))"]
+    normal = procs.run(show, cwd=tmp_path, timeout=30)
+    lower = procs.run(show, cwd=tmp_path, timeout=30, niceness=procs.YIELDING_NICENESS)
+    assert int(normal.stdout) == os.nice(0)
+    assert int(lower.stdout) == min(os.nice(0) + procs.YIELDING_NICENESS, 19)
