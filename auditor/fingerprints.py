@@ -45,6 +45,8 @@ class SourceFile:
 
 
 EMPTY = SourceFile((), ())
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+"""The fields of a node that hold statements (or the handlers and cases that hold them)."""
 
 
 def _scopes(source: str, count: int) -> tuple[str, ...]:
@@ -55,16 +57,19 @@ def _scopes(source: str, count: int) -> tuple[str, ...]:
         return tuple(scopes)
 
     def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                name = f"{prefix}.{child.name}" if prefix else child.name
-                first = min([child.lineno, *(d.lineno for d in child.decorator_list)])
-                last = child.end_lineno or child.lineno
-                for index in range(first - 1, min(last, count)):
-                    scopes[index] = name
-                visit(child, name)
-            else:
-                visit(child, prefix)
+        # Only statements can define a function or class: the blocks of statements are walked,
+        # never an expression (most of a tree's nodes).
+        for field in _BLOCKS:
+            for child in getattr(node, field, ()):
+                if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    name = f"{prefix}.{child.name}" if prefix else child.name
+                    first = min([child.lineno, *(d.lineno for d in child.decorator_list)])
+                    last = child.end_lineno or child.lineno
+                    for index in range(first - 1, min(last, count)):
+                        scopes[index] = name
+                    visit(child, name)
+                elif isinstance(child, ast.AST):
+                    visit(child, prefix)
 
     visit(tree, "")
     return tuple(scopes)

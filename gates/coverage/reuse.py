@@ -19,6 +19,7 @@ Fail closed:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import glob
 import shutil
 from collections.abc import Sequence
@@ -31,7 +32,8 @@ from auditor import procs
 from auditor.errors import ConfigError, GateError
 from auditor.model import Measurement
 from auditor.plugin import GateConfig, GateContext
-from gates.coverage import fresh
+from gates.beside import Beside
+from gates.coverage import fresh, json_report
 from gates.coverage.details import Reused
 from gates.coverage.parse import SuiteCounts, coverage_warnings, parse_junit
 from gates.coverage.run import COMBINE_OK, SuiteRun, read_report, tool_env
@@ -228,6 +230,9 @@ def _combine(ctx: GateContext, command: Sequence[str], files: list[str]) -> Path
 
 
 def _measured(ctx: GateContext, combined: Path) -> list[Path]:
+    listed = json_report.measured_files(combined)
+    if listed is not None:
+        return sorted(Path(name) for name in listed)
     result = ctx.run(
         [str(ctx.python), "-c", _MEASURED, str(combined)],
         cwd=ctx.workdir,
@@ -278,8 +283,19 @@ def reused_run(ctx: GateContext, command: Sequence[str]) -> tuple[SuiteRun, bool
         raise GateError(str(exc)) from None
     counts = junit_counts(junit)
     combined = _combine(ctx, command, data)
-    fresh.check_fresh(ctx, _measured(ctx, combined), data, combined)
-    report = read_report(ctx, command, tool_env(ctx, runs_target=False))
+    measured = _measured(ctx, combined)
+    # Both read the combined data and parse the measured files; side by side, the report is
+    # used only once the data proved fresh.
+    reading = Beside(
+        functools.partial(read_report, ctx, command, tool_env(ctx, runs_target=False)),
+        "coverage json",
+    )
+    try:
+        fresh.check_fresh(ctx, measured, data, combined)
+    except BaseException as exc:
+        reading.abandon(exc)
+        raise
+    report = reading.result()
     run = SuiteRun(
         exit_code=0,
         # Without JUnit results nothing was counted: `adjust` drops `tests_failed` and the
