@@ -79,7 +79,7 @@ PYTEST_INI_TEXT = "# Stops pytest from reading the configuration of a directory 
 
 AUDITOR_CHILD = """\
 import json, resource, sys
-from auditor.cli import main
+from auditor.cli import exit_now, main
 code = main(sys.argv[2:])
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -91,7 +91,7 @@ with open(sys.argv[1], "w", encoding="utf-8") as out:
         "self_maxrss_kb": me.ru_maxrss,
         "children_maxrss_kb": kids.ru_maxrss,
     }, out)
-sys.exit(code)
+exit_now(code)
 """
 
 Json = dict[str, object]

@@ -11,8 +11,9 @@ own formula and display rounding (`Numbers.pc_covered`, `display_covered`), so t
 one report of the same files says. The files to report are read from the data file's `file`
 table (coverage's SQLite data file since 5.0): files the gate leaves out (`[tool.audit]
 exclude`, the auditor's own plugins) are never reported, so no second report is needed. When
-that table cannot be read, or a path in it is relative (`relative_files`), one report of every
-file is written and the left-out files are dropped from it, the totals summed the same way.
+that table cannot be read, a path in it is relative (`relative_files`), or the names are too many
+for command lines, one report of every file is written and the left-out files are dropped from
+it, the totals summed the same way.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ from gates.tools import check_exit
 JSON_OK = (0, 2)
 FILES_PER_SHARE = 20
 """Fewest files worth a `coverage json` of their own (each costs a start of coverage)."""
+MAX_NAMES_BYTES = 256 * 1024
+"""The most bytes of file names one command line carries (Linux allows 2 MiB for the arguments
+and the environment together); more files are reported by one `coverage json` of every file."""
 
 
 class NothingKeptError(GateError):
@@ -102,6 +106,8 @@ def write_report(
     """coverage's JSON report of the work directory's data file, with only the measured files
     whose absolute path KEEP accepts; GateError when it fails or is not coverage's format."""
     measured = measured_files(ctx.workdir / ".coverage")
+    if measured is not None and sum(len(path) + 1 for path in measured) > MAX_NAMES_BYTES:
+        measured = None
     if measured is None:
         whole = _share(ctx, coverage_cmd, env, [], ctx.workdir / "coverage.json")
         return Written(_kept(whole[1], keep, ctx.root), whole[0].stderr, whole[0])

@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from auditor import config
+from auditor.plugin import GateContext
 from gates.coverage import json_report
 from gates.coverage.coverage_json import BranchSummary, CoverageReport, LineSummary, decode_report
 from tests.helpers import write_project
@@ -116,3 +119,34 @@ def test_a_data_file_that_is_not_coverage_data_has_no_file_list(tmp_path: Path) 
     empty.write_bytes(b"")
     assert json_report.measured_files(empty) is None
     assert json_report.measured_files(tmp_path / "missing") is None
+
+
+def _context(root: Path) -> GateContext:
+    gate_config = config.load(root, None).gates["coverage"]
+    return GateContext(
+        root=root, python=Path(sys.executable), workdir=root, out_dir=root / "out",
+        config=gate_config, deadline=time.monotonic() + 120,
+    )
+
+
+@pytest.mark.parametrize("way", ["shares", "one report"])
+def test_the_gates_report_is_what_coverage_reports_of_the_files_it_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    """Written in two shares side by side, or (file names too long for command lines) as one
+    report of every file with the left-out file dropped: the same totals as coverage's own."""
+    _measured(tmp_path, "[run]\nsource = pkg\nbranch = True\n")
+    monkeypatch.setattr(json_report, "FILES_PER_SHARE", 2)
+    monkeypatch.setattr(json_report, "_cpus", lambda: 2)
+    if way == "one report":
+        monkeypatch.setattr(json_report, "MAX_NAMES_BYTES", 0)
+    env = {**os.environ, "COVERAGE_FILE": str(tmp_path / ".coverage")}
+    written = json_report.write_report(
+        _context(tmp_path), [sys.executable, "-m", "coverage"], env,
+        lambda path: not path.endswith("mod4.py"),
+    )
+    by_coverage = _report(tmp_path, "rest.json", "--omit", "*/mod4.py")
+    assert written.report.totals == by_coverage.totals
+    assert sorted(written.report.files) == sorted(by_coverage.files)
+    shares = sorted(p.name for p in tmp_path.glob("coverage.*.json"))
+    assert shares == (["coverage.0.json", "coverage.1.json"] if way == "shares" else [])
