@@ -719,10 +719,12 @@ def modes_report(
     modes: Mapping[str, list[SideRun]], by_hand: list[SideRun]
 ) -> tuple[bool, list[str]]:
     """Each audit mode against the by-hand side of the same repeat: wall time, ratio, the
-    auditor's own CPU share and peak memory; whether each mode's figures equal the by-hand ones.
-    """
+    auditor's own CPU share, the tools' CPU, the least wall time that CPU allows on this
+    machine's cores (as a ratio), and peak memory; whether each mode's figures equal the by-hand
+    ones."""
+    cpus = os.cpu_count() or 1
     print(f"\n{'mode':8}{'wall s':>9}{'/ by hand':>11}{'/ cold':>8}{'own CPU s':>11}"
-          f"{'own CPU %':>11}{'own MiB':>9}")
+          f"{'own CPU %':>11}{'tools CPU s':>13}{'CPU floor':>11}{'own MiB':>9}")
     agree = True
     lines: list[str] = []
     cold = modes["cold"]
@@ -739,8 +741,12 @@ def modes_report(
             for r in runs if r.timing.self_cpu_s + r.timing.children_cpu_s
         ])
         mib = _median([r.timing.self_maxrss_kb / 1024 for r in runs])
+        tools = _median([r.timing.children_cpu_s for r in runs])
+        floor = _median([(r.timing.self_cpu_s + r.timing.children_cpu_s) / cpus / h.timing.wall_s
+                         for r, h in zip(runs, by_hand, strict=True) if h.timing.wall_s])
         line = (f"{mode:8}{_median([r.timing.wall_s for r in runs]):>9.2f}{ratio:>11.2f}"
-                f"{to_cold:>8.2f}{own:>11.2f}{share:>11.1f}{mib:>9.0f}")
+                f"{to_cold:>8.2f}{own:>11.2f}{share:>11.1f}{tools:>13.2f}{floor:>11.2f}"
+                f"{mib:>9.0f}")
         print(line)
         lines.append(line)
         for run, hand in zip(runs, by_hand, strict=True):
@@ -752,7 +758,9 @@ def modes_report(
                 agree = False
                 print(f"  {mode}: figures differ from the by-hand run: {', '.join(differ)}")
     print("  (ratios are per repeat, against the by-hand run of the same repeat, then the median;"
-          " own CPU % = the auditor process's CPU / all CPU of the audit, tools included)")
+          " own CPU % = the auditor process's CPU / all CPU of the audit, tools included;"
+          f" CPU floor = all CPU of the audit / {cpus} cores / by hand: no schedule of that work"
+          " on this machine is faster)")
     return agree, lines
 
 
