@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
+
+from coverage import CoverageData
 
 from auditor import __version__, config
 from auditor.registry import gates as registered_gates
@@ -60,3 +64,19 @@ def test_version() -> None:
     result = run_cli("--version")
     assert result.code == 0, result.stderr
     assert result.stdout == f"audit {__version__}\n"
+
+
+def test_a_measured_run_of_the_command_keeps_its_coverage_data(tmp_path: Path) -> None:
+    """The command exits without the interpreter's teardown, except when traced: coverage.py
+    running it (`coverage run -m auditor`) still writes what it measured."""
+    data = tmp_path / "data"
+    result = subprocess.run(
+        [sys.executable, "-m", "coverage", "run", f"--data-file={data}", "--source=auditor",
+         "-m", "auditor", "--version"],
+        capture_output=True, text=True, check=False, timeout=120, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"audit {__version__}\n"
+    measured = CoverageData(basename=str(data))
+    measured.read()
+    assert any(name.endswith("auditor/cli.py") for name in measured.measured_files())
