@@ -45,6 +45,8 @@ from gates.tools import check_exit
 JSON_OK = (0, 2)
 FILES_PER_SHARE = 20
 """Fewest files worth a `coverage json` of their own (each costs a start of coverage)."""
+MAX_SHARES = 4
+"""Most shares at once, whatever the CPUs: each share loads the whole data file."""
 MAX_NAMES_BYTES = 256 * 1024
 """The most bytes of file names one command line carries (Linux allows 2 MiB for the arguments
 and the environment together); more files are reported by one `coverage json` of every file."""
@@ -76,9 +78,9 @@ def measured_files(data_file: Path) -> list[str] | None:
 
 
 def shares(files: Sequence[str], cpus: int) -> list[list[str]]:
-    """FILES in up to CPUS shares of about equal bytes (the largest file first into the lightest
-    share), at least FILES_PER_SHARE files each."""
-    count = max(1, min(cpus, len(files) // FILES_PER_SHARE))
+    """FILES in up to CPUS (at most MAX_SHARES) shares of about equal bytes (the largest file
+    first into the lightest share), at least FILES_PER_SHARE files each."""
+    count = max(1, min(cpus, MAX_SHARES, len(files) // FILES_PER_SHARE))
     parts: list[list[str]] = [[] for _ in range(count)]
     weights = [0] * count
     for path in sorted(files, key=_size, reverse=True):

@@ -111,6 +111,7 @@ def test_shares_hold_every_file_once_in_about_equal_bytes(tmp_path: Path) -> Non
     assert abs(sizes[0] - sizes[1]) <= max(sizes) * 0.05
     assert len(json_report.shares(files[:39], cpus=2)) == 1  # too few files for two
     assert len(json_report.shares(files, cpus=1)) == 1
+    assert len(json_report.shares(files * 3, cpus=64)) == json_report.MAX_SHARES
 
 
 @pytest.mark.unit
