@@ -104,8 +104,11 @@ def _terminate(signum: int, _frame: FrameType | None) -> NoReturn:
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto`: two workers per core, as most tests wait on a tool or a service."""
-    return 2 * (os.cpu_count() or 1)
+    """`-n auto`: two workers per core, as most tests wait on a tool or a service; one per core
+    for the unit tier alone, which is pure CPU (each further worker only collects the whole
+    suite again: 12 s instead of 19 s on two cores)."""
+    cores = os.cpu_count() or 1
+    return cores if config.getoption("markexpr") == UNIT else 2 * cores
 
 
 def pytest_configure(config: pytest.Config) -> None:  # the hook's signature
