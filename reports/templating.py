@@ -84,10 +84,10 @@ def warm_up(gate_ids: Iterable[str]) -> None:
     of GATE_IDS' results, so that writing it after the gates ran finds them ready."""
     html = html_environment()
     names = ["scorecard.html.j2", "macros.html.j2", "history.html.j2", "history_metrics.html.j2"]
-    installed = gates()
+    installed, folders = gates(), view_folders()
     for gate_id in gate_ids:
-        view = installed[gate_id].view if gate_id in installed else None
-        if view is not None and gate_id in view_folders():
+        view = installed[gate_id].view if gate_id in folders else None
+        if view is not None:
             names.append(f"{gate_id}/{view.template}")
     for name in names:
         html.get_template(name)

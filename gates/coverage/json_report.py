@@ -193,10 +193,9 @@ def summed(files: Iterable[FileReport[LineSummary]], like: LineSummary) -> LineS
     reports = list(files)
     statements = sum(f.summary.num_statements for f in reports)
     missing = sum(f.summary.missing_lines for f in reports)
-    branches = missing_branches = 0
-    if isinstance(like, BranchSummary):
-        branches = sum(_branches(f.summary)[0] for f in reports)
-        missing_branches = sum(_branches(f.summary)[1] for f in reports)
+    counts = [_branches(f.summary) for f in reports] if isinstance(like, BranchSummary) else []
+    branches = sum(found for found, _ in counts)
+    missing_branches = sum(missed for _, missed in counts)
     total = statements + branches
     covered = (statements - missing) + (branches - missing_branches)
     percent = (100.0 * covered) / total if total > 0 else 100.0

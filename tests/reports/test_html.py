@@ -13,7 +13,9 @@ from msgspec.structs import replace
 
 from auditor.model import Condition, Finding, GateResult, Scorecard, ToolRun
 from auditor.scorecard import untyped_details
+from reports import templating
 from reports.html import HtmlRenderer
+from reports.templating import html_environment
 from tests.reports.support import (
     CARDS,
     card,
@@ -265,3 +267,20 @@ def test_no_element_is_wider_than_a_1280_pixel_window(tmp_path: Path) -> None:
     wide = re.search(r'data-wide="([^"]*)"', dom)
     assert wide is not None, "the measuring script did not run"
     assert wide.group(1) == "none"
+
+
+@pytest.mark.unit
+def test_warming_up_loads_every_template_rendering_a_scorecard_of_those_gates_uses() -> None:
+    """The audit compiles them in the background while the gates run; rendering afterwards
+    loads nothing more."""
+    scorecard = card("full")
+    environment = html_environment()
+    cache = environment.cache
+    assert cache is not None
+    cache.clear()
+    templating.warm_up([gate.id for gate in scorecard.gates])
+    warmed = set(cache.keys())
+    assert {key[1] for key in warmed} >= {"scorecard.html.j2", "macros.html.j2",
+                                          "coverage/view.html.j2"}
+    HtmlRenderer().render(scorecard)
+    assert set(cache.keys()) == warmed
